@@ -1,0 +1,367 @@
+"""The content-analyzer command line: thin glue over the library.
+
+Commands parse arguments, open streams, show progress and map typed errors to
+exit codes (0 ok, 1 runtime error, 2 usage error). Machine output (JSON,
+JSON Lines) goes to stdout; everything else goes to stderr.
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+import sys
+from pathlib import Path
+from typing import Annotated, Any, Iterator, Literal, Optional
+
+import typer
+from rich.console import Console
+
+from . import __version__
+from .lexicons import LexiconError, read_user_lexicon
+from .model import TrainingDataError
+from .persistence import ModelError
+from .posts import Post, normalize_text
+from .readers import Columns, ReaderError, read_many
+from .writers import OutputExistsError
+
+app = typer.Typer(
+    name="content-analyzer",
+    help="Tell broadcast (media) social posts from conversational (networking) ones, "
+    "and explain why, signal by signal.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+if not err.is_terminal:
+    err.width = 120
+
+_USER_ERRORS = (ReaderError, ModelError, LexiconError, TrainingDataError, OutputExistsError,
+                IsADirectoryError, ValueError)
+
+
+def fail(message: str, code: int = 1) -> typer.Exit:
+    """Print a one-line error on stderr and return the Exit to raise."""
+    sys.stderr.write("error: " + " ".join(message.split()) + "\n")
+    sys.stderr.flush()
+    return typer.Exit(code=code)
+
+
+def _version(value: bool) -> None:
+    if value:
+        err.print(f"content-type-analyzer {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_callback(
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="Show the version and exit.")] = False,
+) -> None:
+    """Label social posts media or networking, explain why, audit a content mix.
+
+    Exit codes: 0 success, 1 runtime error (bad input, untrusted model), 2 usage error.
+    """
+
+
+# -- shared options ---------------------------------------------------------------
+
+ModelOpt = Annotated[Optional[Path], typer.Option(
+    "--model", "-m", help="Model directory (default: $CONTENT_ANALYZER_MODEL, else the bundled model).",
+    show_default=False)]
+LangOpt = Annotated[Optional[str], typer.Option(
+    "--lang", help="Treat every post as this language (en, es, it, ...) instead of the "
+    "lang column or identification.")]
+LexiconOpt = Annotated[Optional[Path], typer.Option(
+    "--lexicon", help="TOML file of extra cue words merged over the shipped lexicons "
+    "(tables [en], [es], [it] of cue lists).", exists=False)]
+TopKOpt = Annotated[int, typer.Option("--top-k", "-k", min=0, max=50,
+                                      help="How many top contributing signals to show per post.")]
+TextCol = Annotated[Optional[str], typer.Option("--text-col", help="Column holding the post text (default: text, full_text, content, message, post, caption, body).")]
+IdCol = Annotated[Optional[str], typer.Option("--id-col", help="Column holding the post id (default: id, post_id, tweet_id ...).")]
+AuthorCol = Annotated[Optional[str], typer.Option("--author-col", help="Column holding the author/account (default: author, user, username, screen_name ...).")]
+DateCol = Annotated[Optional[str], typer.Option("--date-col", help="Column holding the timestamp (default: created_at, date, timestamp ...).")]
+LangCol = Annotated[Optional[str], typer.Option("--lang-col", help="Column holding the language code (default: lang, language).")]
+LabelCol = Annotated[Optional[str], typer.Option("--label-col", help="Column holding the label (default: label, class, category).")]
+InputFormat = Annotated[Optional[str], typer.Option(
+    "--input-format", help="Force the input format: csv, tsv, jsonl, json, parquet, txt "
+    "(default: from the file name, then the content).")]
+
+
+def _columns(text: str | None, id_: str | None, author: str | None, date: str | None,
+             lang: str | None, label: str | None = None) -> Columns:
+    return Columns(text=text, id=id_, author=author, created_at=date, lang=lang, label=label)
+
+
+def _load(model_dir: Path | None, lang: str | None = None, lexicon: Path | None = None):
+    from .persistence import load_model
+
+    model = load_model(model_dir)
+    featurizer = model.pipeline.named_steps["features"]
+    if lang:
+        featurizer.set_params(lang=lang)
+    if lexicon:
+        extra = _merge_cues(featurizer.extra_cues, read_user_lexicon(lexicon))
+        featurizer.set_params(extra_cues=extra)
+    return model
+
+
+def _merge_cues(base: dict | None, extra: dict) -> dict:
+    out = {lang: {k: list(v) for k, v in table.items()} for lang, table in (base or {}).items()}
+    for lang, table in extra.items():
+        for key, words in table.items():
+            out.setdefault(lang, {}).setdefault(key, []).extend(words)
+    return out
+
+
+# -- check ------------------------------------------------------------------------
+
+def _stdin_posts() -> Iterator[Post]:
+    for n, line in enumerate(sys.stdin, 1):
+        text, flags = normalize_text(line.rstrip("\r\n"))
+        yield Post(id=str(n), text=text, flags=flags)
+
+
+@app.command("check")
+def check_cli(
+    text: Annotated[str, typer.Argument(help="The post to check, or - to read posts from stdin (one per line).")],
+    model_dir: ModelOpt = None,
+    fmt: Annotated[Literal["table", "json"], typer.Option("--format", "-f", help="table (for people, on stderr) or json (one object per post, on stdout).")] = "table",
+    top_k: TopKOpt = 5,
+    lang: LangOpt = None,
+    lexicon: LexiconOpt = None,
+) -> None:
+    """Label one post and show the signals behind the label.
+
+    Prints the label, P(networking), the five dimension scores (positive =
+    toward networking) and the top contributing signals.
+
+    Example: content-analyzer check "Anyone tried the new trail shoes?" --format json
+    """
+    from .terminal import check_json, render_check
+
+    try:
+        model = _load(model_dir, lang, lexicon)
+        if text == "-":
+            posts = list(_stdin_posts())
+        else:
+            clean, flags = normalize_text(text)
+            posts = [Post(id="1", text=clean, flags=flags)]
+        preds = model.predict(posts, top_k=top_k)
+    except _USER_ERRORS as exc:
+        raise fail(str(exc)) from None
+    if fmt == "json":
+        for pred in preds:
+            sys.stdout.write(json.dumps(check_json(pred), ensure_ascii=False) + "\n")
+        sys.stdout.flush()
+    else:
+        for pred in preds:
+            render_check(err, pred)
+
+
+# -- score ------------------------------------------------------------------------
+
+@app.command("score")
+def score_cli(
+    inputs: Annotated[list[str], typer.Argument(help="Input files (CSV, TSV, JSONL, JSON, Parquet, TXT, optionally .gz) or - for stdin.")],
+    output: Annotated[str, typer.Option("--output", "-o", help="Output file: .csv, .jsonl or .parquet; - writes JSON Lines to stdout.")],
+    model_dir: ModelOpt = None,
+    force: Annotated[bool, typer.Option("--force", "-F", help="Overwrite the output file if it exists.")] = False,
+    out_format: Annotated[Optional[str], typer.Option("--output-format", help="Force the output format: csv, jsonl, parquet.")] = None,
+    input_format: InputFormat = None,
+    features: Annotated[bool, typer.Option("--features", help="Add one column per signal with its raw value.")] = False,
+    top_k: TopKOpt = 5,
+    chunk_size: Annotated[int, typer.Option("--chunk-size", "-b", min=1, help="Posts scored per chunk (memory use grows with it).")] = 2000,
+    lang: LangOpt = None,
+    lexicon: LexiconOpt = None,
+    text_col: TextCol = None,
+    id_col: IdCol = None,
+    author_col: AuthorCol = None,
+    date_col: DateCol = None,
+    lang_col: LangCol = None,
+) -> None:
+    """Score every post of one or more files: one output row per input row, in order.
+
+    Columns: id, author, platform, created_at, is_reply, lang, label,
+    p_networking, confidence, style, goals, content, effort, roi, words,
+    signals, status (ok / empty / error), error, flags.
+
+    Example: content-analyzer score data/sample/posts.csv -o scored.csv
+    """
+    from .scoring import output_columns, score_posts
+    from .writers import open_writer
+
+    columns = _columns(text_col, id_col, author_col, date_col, lang_col)
+    try:
+        model = _load(model_dir, lang, lexicon)
+        featurizer = model.pipeline.named_steps["features"]
+        writer = open_writer(output, output_columns(features, featurizer.signal_names_),
+                             fmt=out_format, force=force)
+    except _USER_ERRORS as exc:
+        raise fail(str(exc)) from None
+    posts = read_many(inputs, fmt=input_format, columns=columns)
+    counts = {"ok": 0, "empty": 0, "error": 0}
+    try:
+        with writer, _progress("scoring") as advance:
+            for rows in score_posts(model.pipeline, posts, chunk_size=chunk_size, top_k=top_k,
+                                    features=features):
+                writer.write(rows)
+                for r in rows:
+                    counts[r["status"]] += 1
+                advance(len(rows))
+    except _USER_ERRORS as exc:
+        raise fail(str(exc)) from None
+    except KeyboardInterrupt:
+        raise fail("interrupted; no output written", 130) from None
+    total = sum(counts.values())
+    where = "stdout" if output == "-" else output
+    err.print(f"scored {total} posts ({counts['ok']} ok, {counts['empty']} empty, "
+              f"{counts['error']} error) -> {where}")
+
+
+class _progress:
+    """A rich progress line on stderr, only when stderr is a terminal."""
+
+    def __init__(self, what: str):
+        self.what = what
+        self.progress = None
+
+    def __enter__(self):
+        if not err.is_terminal:
+            return lambda n: None
+        from rich.progress import MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+        self.progress = Progress(SpinnerColumn(), TextColumn(self.what), MofNCompleteColumn(),
+                                 TimeElapsedColumn(), console=err, transient=True)
+        self.progress.__enter__()
+        task = self.progress.add_task(self.what, total=None)
+        return lambda n: self.progress.advance(task, n)
+
+    def __exit__(self, *exc):
+        if self.progress is not None:
+            self.progress.__exit__(*exc)
+        return False
+
+
+# -- train ------------------------------------------------------------------------
+
+@app.command("train")
+def train_cli(
+    data: Annotated[list[str], typer.Argument(help="Labelled files (text + label; optional author, lang) or - for stdin.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Model directory to write (model.skops, meta.json, README.md).")],
+    add_default: Annotated[bool, typer.Option("--add-default", help="Train on the bundled corpus plus DATA.")] = False,
+    force: Annotated[bool, typer.Option("--force", "-F", help="Overwrite an existing model directory.")] = False,
+    folds: Annotated[int, typer.Option("--cv-folds", min=0, help="Cross-validation folds (grouped by author when known); 0 skips cross-validation.")] = 5,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed for the folds and the classifier.")] = 0,
+    c: Annotated[Optional[float], typer.Option("--C", help="Inverse regularisation strength of the logistic regression.")] = None,
+    lexicon: LexiconOpt = None,
+    input_format: InputFormat = None,
+    text_col: TextCol = None,
+    label_col: LabelCol = None,
+    author_col: AuthorCol = None,
+    lang_col: LangCol = None,
+) -> None:
+    """Train a model on labelled posts and write a model directory.
+
+    Labels are read case-insensitively; promotional/broadcast mean media,
+    conversational means networking. Metrics come from cross-validation
+    grouped by author when an author column exists.
+
+    Example: content-analyzer train my_labels.csv --add-default -o models/mine
+    """
+    from .training import train_files
+
+    try:
+        extra = read_user_lexicon(lexicon) if lexicon else None
+        result = train_files(
+            data, output, add_default=add_default, force=force, n_splits=folds, random_state=seed,
+            C=c, extra_cues=extra, fmt=input_format,
+            columns=Columns(text=text_col, label=label_col, author=author_col, lang=lang_col),
+            command=" ".join(["content-analyzer", "train", *map(shlex.quote, sys.argv[2:])]),
+            progress=lambda msg: err.print(msg, markup=False),
+        )
+    except _USER_ERRORS as exc:
+        raise fail(str(exc)) from None
+    for w in result.warnings:
+        err.print(f"warning: {w}", markup=False)
+    if result.cv:
+        from .terminal import render_metrics
+
+        render_metrics(err, result.cv, title="cross-validated (grouped by author)"
+                       if (result.cv_scheme or {}).get("grouped_by") else "cross-validated")
+    err.print(f"model written to {output}")
+
+
+# -- evaluate ---------------------------------------------------------------------
+
+@app.command("evaluate")
+def evaluate_cli(
+    data: Annotated[list[str], typer.Argument(help="Labelled files (text + label) or - for stdin.")],
+    model_dir: ModelOpt = None,
+    fmt: Annotated[Literal["table", "json"], typer.Option("--format", "-f", help="table (stderr) or json (stdout).")] = "table",
+    errors: Annotated[int, typer.Option("--errors", min=0, help="Show the N most confidently misclassified posts.")] = 0,
+    by: Annotated[Literal["lang", "platform", "author"], typer.Option("--by", help="Group metrics by this field.")] = "lang",
+    input_format: InputFormat = None,
+    text_col: TextCol = None,
+    label_col: LabelCol = None,
+    lang_col: LangCol = None,
+) -> None:
+    """Measure a model on labelled posts: macro-F1, per-class precision/recall/F1, confusion matrix, per language.
+
+    Example: content-analyzer evaluate ../shared/eval/dev/tweet_acts_en.jsonl --errors 10
+    """
+    from .model import evaluate
+
+    try:
+        model = _load(model_dir)
+        posts = list(read_many(data, fmt=input_format, labels=True,
+                               columns=Columns(text=text_col, label=label_col, lang=lang_col)))
+        result = evaluate(model.pipeline, posts, errors=errors, group_by=by)
+    except _USER_ERRORS as exc:
+        raise fail(str(exc)) from None
+    if fmt == "json":
+        sys.stdout.write(json.dumps(result, ensure_ascii=False) + "\n")
+        return
+    from .terminal import render_errors, render_metrics
+
+    for w in result.get("warnings", []):
+        err.print(f"warning: {w}", markup=False)
+    render_metrics(err, result, title=f"evaluation on {', '.join(data)}", group_title=by)
+    if errors:
+        render_errors(err, result.get("errors", []))
+
+
+# -- info -------------------------------------------------------------------------
+
+@app.command("info")
+def info_cli(
+    model_dir: Annotated[Optional[Path], typer.Argument(help="Model directory (default: $CONTENT_ANALYZER_MODEL, else the bundled model).", show_default=False)] = None,
+    signals: Annotated[bool, typer.Option("--signals", help="List every signal with its dimension and description.")] = False,
+    fmt: Annotated[Literal["table", "json"], typer.Option("--format", "-f", help="table (stderr) or json (stdout).")] = "table",
+) -> None:
+    """Summarise a model (its card) or list the signal catalogue.
+
+    Example: content-analyzer info --signals
+    """
+    from .persistence import default_model_dir, read_meta
+    from .terminal import info_json, render_info, render_signals
+
+    if signals:
+        if fmt == "json":
+            sys.stdout.write(json.dumps(info_json(None, signals=True), ensure_ascii=False) + "\n")
+        else:
+            render_signals(err)
+        return
+    try:
+        meta = read_meta(model_dir or default_model_dir())
+    except _USER_ERRORS as exc:
+        raise fail(str(exc)) from None
+    if fmt == "json":
+        sys.stdout.write(json.dumps(info_json(meta), ensure_ascii=False) + "\n")
+    else:
+        render_info(err, meta, model_dir or default_model_dir())
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,247 @@
+"""Save, verify and load model directories (model.skops + meta.json + README.md).
+
+skops rebuilds only the types it is told to trust, and the list of types we
+trust is held here, in code: never read from the model file or its meta.json.
+The sha256 in meta.json catches corruption and mismatched files; the type
+audit is what keeps a hostile file from running code.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import platform
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from importlib import metadata, resources
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+import skops.io as sio
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import Pipeline
+
+from .features import PostFeaturizer
+from .metrics import LABELS
+from .posts import Post
+
+__all__ = [
+    "FORMAT_VERSION",
+    "MODEL_ENV",
+    "META_FILE",
+    "MODEL_FILE",
+    "ModelError",
+    "Model",
+    "TRUSTED_TYPES",
+    "default_model_dir",
+    "file_sha256",
+    "load_model",
+    "read_meta",
+    "save_model",
+    "versions",
+]
+
+FORMAT_VERSION = 1
+MODEL_FILE = "model.skops"
+META_FILE = "meta.json"
+CARD_FILE = "README.md"
+MODEL_ENV = "CONTENT_ANALYZER_MODEL"
+# The only types outside skops' own defaults that a model file may contain.
+TRUSTED_TYPES: tuple[str, ...] = ("analyzer.features.PostFeaturizer",)
+_PICKLE_SUFFIXES = (".pkl", ".pickle", ".joblib", ".sav", ".dill")
+
+
+class ModelError(Exception):
+    """A model directory that cannot be trusted or used; the message says why."""
+
+
+def versions() -> dict[str, str]:
+    out = {"python": platform.python_version()}
+    for dist in ("content-type-analyzer", "scikit-learn", "spacy", "skops", "numpy", "scipy"):
+        try:
+            out["analyzer" if dist == "content-type-analyzer" else dist] = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            out[dist] = "unknown"
+    return out
+
+
+def share_mode(path: str | Path) -> None:
+    """Give a file made by mkstemp (0600) the permissions a normal file would get."""
+    mask = os.umask(0)
+    os.umask(mask)
+    os.chmod(path, 0o666 & ~mask)
+
+
+def file_sha256(path: str | Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def default_model_dir() -> Path:
+    """$CONTENT_ANALYZER_MODEL, else the model bundled with the package."""
+    env = os.environ.get(MODEL_ENV)
+    if env:
+        return Path(env)
+    return Path(str(resources.files("analyzer").joinpath("bundled_model")))
+
+
+@dataclass
+class Model:
+    """A verified, loaded model: the sklearn pipeline plus its metadata."""
+
+    pipeline: Pipeline
+    meta: dict[str, Any]
+    path: Path
+
+    def predict(self, posts: Iterable[Post | str], *, top_k: int = 5, with_signals: bool = False):
+        """Predictions (label, P(networking), dimension scores, top signals) in order."""
+        from .explain import predict_posts
+        from .posts import normalize_text
+
+        items = []
+        for n, p in enumerate(posts, 1):
+            if isinstance(p, Post):
+                items.append(p)
+            else:
+                text, flags = normalize_text(p)
+                items.append(Post(id=str(n), text=text, flags=flags))
+        return predict_posts(self.pipeline, items, top_k=top_k, with_signals=with_signals)
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        share_mode(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def save_model(
+    pipeline: Pipeline,
+    out_dir: str | Path,
+    *,
+    meta: Mapping[str, Any] | None = None,
+    card: str | None = None,
+) -> dict[str, Any]:
+    """Write model.skops, meta.json and the model card; return the meta written."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    data = sio.dumps(pipeline, compression=zipfile.ZIP_DEFLATED)
+    untrusted = set(sio.get_untrusted_types(data=data))
+    unexpected = sorted(untrusted - set(TRUSTED_TYPES))
+    if unexpected:
+        raise ModelError(f"refusing to save a model with types outside the allow-list: {unexpected}")
+    _atomic_write(out_dir / MODEL_FILE, data)
+    full = {
+        "format_version": FORMAT_VERSION,
+        "labels": list(LABELS),
+        **(meta or {}),
+        "model_file": MODEL_FILE,
+        "model_sha256": hashlib.sha256(data).hexdigest(),
+        "versions": versions(),
+        "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "trusted_types": list(TRUSTED_TYPES),
+    }
+    _atomic_write(out_dir / META_FILE, (json.dumps(full, indent=2, ensure_ascii=False) + "\n").encode())
+    if card is None:
+        from .card import render_card
+
+        card = render_card(full)
+    _atomic_write(out_dir / CARD_FILE, card.encode())
+    return full
+
+
+def read_meta(model_dir: str | Path) -> dict[str, Any]:
+    """meta.json of a model directory (no other check): enough for ``info``."""
+    model_dir = _model_dir(model_dir)
+    try:
+        meta = json.loads((model_dir / META_FILE).read_text("utf-8"))
+    except FileNotFoundError:
+        raise ModelError(f"{model_dir}: no {META_FILE} (not a model directory)") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ModelError(f"{model_dir / META_FILE}: not valid JSON ({exc})") from None
+    if not isinstance(meta, dict) or meta.get("format_version") != FORMAT_VERSION:
+        raise ModelError(f"{model_dir / META_FILE}: unknown model format "
+                         f"{meta.get('format_version') if isinstance(meta, dict) else meta!r}")
+    return meta
+
+
+def _model_dir(path: str | Path) -> Path:
+    path = Path(path)
+    if path.suffix.lower() in _PICKLE_SUFFIXES:
+        raise ModelError(
+            f"{path}: pickle/joblib model files are refused, because loading them can run "
+            "arbitrary code; use a model directory written by `content-analyzer train` (skops)")
+    if path.is_file() and path.name in (MODEL_FILE, META_FILE):
+        path = path.parent
+    if not path.exists():
+        raise ModelError(f"{path}: model directory not found")
+    if not path.is_dir():
+        raise ModelError(f"{path}: not a model directory (expected {MODEL_FILE} and {META_FILE})")
+    return path
+
+
+def load_model(
+    model_dir: str | Path | None = None, *, allow_version_mismatch: bool = False
+) -> Model:
+    """Verify and load a model directory (default: the bundled model).
+
+    Checks, in order: the directory holds meta.json and model.skops; the
+    file's sha256 matches meta.json; it was saved by the installed
+    scikit-learn version; it contains no type outside TRUSTED_TYPES; it is a
+    PostFeaturizer -> LogisticRegression pipeline over media/networking.
+    """
+    model_dir = _model_dir(model_dir if model_dir is not None else default_model_dir())
+    meta = read_meta(model_dir)
+    path = model_dir / meta.get("model_file", MODEL_FILE)
+    if not path.is_file():
+        raise ModelError(f"{model_dir}: {path.name} is missing")
+    data = path.read_bytes()
+    if hashlib.sha256(data).hexdigest() != meta.get("model_sha256"):
+        raise ModelError(
+            f"{path}: sha256 does not match {META_FILE} (file corrupted or replaced); "
+            "retrain or restore the model directory")
+    saved = (meta.get("versions") or {}).get("scikit-learn")
+    installed = metadata.version("scikit-learn")
+    if saved != installed and not allow_version_mismatch:
+        raise ModelError(
+            f"{path}: saved with scikit-learn {saved}, installed is {installed}; "
+            f"install scikit-learn=={saved} or retrain the model")
+    try:
+        untrusted = set(sio.get_untrusted_types(data=data))
+    except Exception as exc:  # skops raises many types on non-skops bytes
+        raise ModelError(f"{path}: not a readable skops file ({type(exc).__name__}: {exc})") from None
+    unexpected = sorted(untrusted - set(TRUSTED_TYPES))
+    if unexpected:
+        raise ModelError(
+            f"{path}: contains types outside the allow-list, refusing to load: {', '.join(unexpected)}")
+    try:
+        pipeline = sio.loads(data, trusted=list(TRUSTED_TYPES))
+    except Exception as exc:
+        raise ModelError(f"{path}: cannot be loaded ({type(exc).__name__}: {exc})") from None
+    _check_shape(pipeline, path)
+    return Model(pipeline=pipeline, meta=meta, path=model_dir)
+
+
+def _check_shape(pipeline: Any, path: Path) -> None:
+    ok = (
+        isinstance(pipeline, Pipeline)
+        and isinstance(pipeline.named_steps.get("features"), PostFeaturizer)
+        and isinstance(pipeline.named_steps.get("clf"), LogisticRegression)
+    )
+    if not ok:
+        raise ModelError(f"{path}: not a content-type-analyzer pipeline")
+    classes = [str(c) for c in pipeline.named_steps["clf"].classes_]
+    if classes != list(LABELS):
+        raise ModelError(f"{path}: classes {classes}, expected {list(LABELS)}")
+

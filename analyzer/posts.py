@@ -1,0 +1,165 @@
+"""The Post record, the two labels and text normalisation.
+
+Everything downstream (features, model, reports) sees posts only through these
+types, so readers for any format or platform stay interchangeable.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from enum import Enum
+from typing import Any, Mapping
+
+__all__ = [
+    "Label",
+    "LabelError",
+    "MAX_CHARS",
+    "Post",
+    "normalize_text",
+    "parse_date",
+    "parse_label",
+]
+
+# Feature extraction reads at most this many characters of a post; longer posts
+# are cut and flagged "truncated" (a 1 MB paste must not stall a batch).
+MAX_CHARS = 20_000
+
+
+class Label(str, Enum):
+    MEDIA = "media"
+    NETWORKING = "networking"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+LABEL_SYNONYMS: dict[str, Label] = {
+    "media": Label.MEDIA,
+    "promotional": Label.MEDIA,
+    "promotion": Label.MEDIA,
+    "promo": Label.MEDIA,
+    "broadcast": Label.MEDIA,
+    "networking": Label.NETWORKING,
+    "network": Label.NETWORKING,
+    "conversational": Label.NETWORKING,
+    "conversation": Label.NETWORKING,
+}
+
+
+class LabelError(ValueError):
+    """A label value that is neither a label nor one of its synonyms."""
+
+
+def parse_label(value: Any) -> Label:
+    """Map a label written by a person (any case, synonyms) to a Label."""
+    if isinstance(value, Label):
+        return value
+    key = str(value).strip().lower() if value is not None else ""
+    try:
+        return LABEL_SYNONYMS[key]
+    except KeyError:
+        accepted = ", ".join(sorted(LABEL_SYNONYMS))
+        raise LabelError(f"unknown label {value!r} (accepted: {accepted})") from None
+
+
+@dataclass(frozen=True, slots=True)
+class Post:
+    """One social post as read from any source.
+
+    ``flags`` records what normalisation changed (``truncated``,
+    ``invalid_utf8``, ...); ``error`` is set when the row could not be read,
+    and such a post is still passed on so that the output keeps one row per
+    input row. ``meta`` holds export metadata (is_reply, urls, client, ...).
+    """
+
+    id: str
+    text: str
+    author: str | None = None
+    created_at: datetime | None = None
+    lang: str | None = None
+    platform: str | None = None
+    label: Label | None = None
+    flags: tuple[str, ...] = ()
+    error: str | None = None
+    meta: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def status(self) -> str:
+        if self.error:
+            return "error"
+        if not self.text.strip():
+            return "empty"
+        return "ok"
+
+
+_SURROGATES = re.compile(r"[\ud800-\udfff]")
+# C0/C1 control characters except tab and newline; they carry no meaning in a
+# post and break CSV writers and terminals.
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_NEWLINES = re.compile(r"\r\n?|[\u2028\u2029]")
+
+
+def normalize_text(raw: Any) -> tuple[str, tuple[str, ...]]:
+    """Return the text to analyse and the flags describing what was changed."""
+    flags: list[str] = []
+    if raw is None or (isinstance(raw, float) and math.isnan(raw)):
+        return "", ()
+    if not isinstance(raw, str):
+        raw = str(raw)
+        flags.append("non_string_text")
+    text = raw
+    if _SURROGATES.search(text):
+        text = _SURROGATES.sub("\ufffd", text)
+        flags.append("invalid_unicode")
+    text = unicodedata.normalize("NFC", text)
+    text = _NEWLINES.sub("\n", text)
+    if _CONTROLS.search(text):
+        text = _CONTROLS.sub(" ", text)
+        flags.append("control_characters")
+    text = text.strip()
+    if len(text) > MAX_CHARS:
+        text = text[:MAX_CHARS]
+        flags.append("truncated")
+    return text, tuple(flags)
+
+
+_TWITTER_DATE = "%a %b %d %H:%M:%S %z %Y"
+
+
+def parse_date(value: Any) -> datetime | None:
+    """Parse the timestamps exports and tables carry; None when unparseable.
+
+    Accepts ISO 8601 (with ``Z``), Twitter's ``Wed Oct 10 20:19:24 +0000 2018``,
+    Unix seconds or milliseconds, and datetime objects. Naive values stay
+    naive: the input did not say which zone they are in.
+    """
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        return value
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        if isinstance(value, float) and math.isnan(value):
+            return None
+        seconds = value / 1000 if abs(value) > 1e11 else value
+        try:
+            return datetime.fromtimestamp(seconds, tz=timezone.utc)
+        except (OverflowError, OSError, ValueError):
+            return None
+    text = str(value).strip()
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        pass
+    try:
+        return datetime.strptime(text, _TWITTER_DATE)
+    except ValueError:
+        pass
+    if re.fullmatch(r"\d{9,13}", text):
+        return parse_date(int(text))
+    return None

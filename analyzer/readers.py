@@ -1,0 +1,473 @@
+"""Read posts from tables and text: CSV, TSV, JSON Lines, JSON arrays, Parquet, plain text, stdin.
+
+Readers stream: they yield one Post per input row, in order, and never drop
+a row. A row that cannot be used becomes a Post with ``error`` set; a file
+that cannot be parsed at all raises ReaderError naming the file and line.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import json
+import math
+import sys
+import zlib
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import IO, Any, Iterable, Iterator, Mapping
+
+from .features import normalize_lang
+from .posts import LabelError, Post, normalize_text, parse_date, parse_label
+
+__all__ = [
+    "ALIASES",
+    "Columns",
+    "FORMATS",
+    "ReaderError",
+    "detect_format",
+    "read_many",
+    "read_posts",
+]
+
+FORMATS = ("csv", "tsv", "jsonl", "json", "parquet", "txt")
+_SUFFIXES = {
+    ".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".jsonl": "jsonl", ".ndjson": "jsonl",
+    ".json": "json", ".parquet": "parquet", ".pq": "parquet", ".txt": "txt", ".text": "txt",
+}
+ALIASES: dict[str, tuple[str, ...]] = {
+    "text": ("text", "full_text", "content", "message", "post", "caption", "body", "tweet",
+             "status", "post_text", "texto", "testo"),
+    "id": ("id", "post_id", "tweet_id", "id_str", "status_id", "uuid", "guid"),
+    "author": ("author", "user", "username", "user_name", "screen_name", "account", "handle",
+               "author_name", "owner", "from", "autor", "autore"),
+    "created_at": ("created_at", "date", "timestamp", "time", "created", "published",
+                   "posted_at", "datetime", "publish_date", "created_time", "fecha", "data"),
+    "lang": ("lang", "language", "locale", "idioma", "lingua"),
+    "label": ("label", "labels", "class", "category", "y", "target", "annotation"),
+    "platform": ("platform", "network", "channel", "social_network", "plataforma", "piattaforma"),
+}
+_CSV_LIMIT = 2**31 - 1
+
+
+class ReaderError(Exception):
+    """An input that cannot be read; ``str()`` is one line naming file (and line)."""
+
+    def __init__(self, source: str, message: str, line: int | None = None):
+        self.source, self.message, self.line = source, message, line
+        where = f"{source}:{line}" if line else source
+        super().__init__(f"{where}: {message}")
+
+
+@dataclass(frozen=True)
+class Columns:
+    """Column names chosen by the user; None means "find it by its usual names"."""
+
+    text: str | None = None
+    id: str | None = None
+    author: str | None = None
+    created_at: str | None = None
+    lang: str | None = None
+    label: str | None = None
+    platform: str | None = None
+
+
+def detect_format(name: str) -> str | None:
+    """Format from a file name (``posts.csv.gz`` -> csv); None when the name says nothing."""
+    suffixes = [s.lower() for s in Path(name).suffixes]
+    if suffixes and suffixes[-1] == ".gz":
+        suffixes = suffixes[:-1]
+    return _SUFFIXES.get(suffixes[-1]) if suffixes else None
+
+
+# -- opening -----------------------------------------------------------------
+
+def _open(source: str | Path, stdin: IO[bytes] | None) -> tuple[str, IO[bytes]]:
+    if str(source) == "-":
+        raw = stdin if stdin is not None else sys.stdin.buffer
+        return "<stdin>", raw
+    path = Path(source)
+    name = str(path)
+    if path.is_dir():
+        raise ReaderError(name, "is a directory, expected a file")
+    try:
+        return name, open(path, "rb")
+    except FileNotFoundError:
+        raise ReaderError(name, "file not found") from None
+    except PermissionError:
+        raise ReaderError(name, "permission denied") from None
+    except OSError as exc:
+        raise ReaderError(name, f"cannot open ({exc.strerror})") from None
+
+
+def _buffered(stream: IO[bytes]) -> IO[bytes]:
+    if hasattr(stream, "peek"):
+        return stream
+    return io.BufferedReader(stream)  # type: ignore[arg-type]
+
+
+def _maybe_gunzip(name: str, stream: IO[bytes]) -> IO[bytes]:
+    head = stream.peek(2)[:2]  # type: ignore[attr-defined]
+    if head == b"\x1f\x8b":
+        return _buffered(gzip.GzipFile(fileobj=stream, mode="rb"))  # type: ignore[arg-type]
+    return stream
+
+
+def _sniff(head: bytes) -> str:
+    if head.startswith(b"PAR1"):
+        return "parquet"
+    text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if text.startswith(b"{"):
+        return "jsonl"
+    if text.startswith(b"["):
+        return "json"
+    first = text.split(b"\n", 1)[0].decode("utf-8", "replace").strip().lower()
+    for fmt, sep in (("tsv", "\t"), ("csv", ","), ("csv", ";")):
+        cells = [c.strip().strip('"').strip() for c in first.split(sep)]
+        if len(cells) > 1 and set(cells) & set(ALIASES["text"]):
+            return fmt
+    return "txt"
+
+
+# -- line decoding -------------------------------------------------------------
+
+class _Lines:
+    """Decoded lines of a byte stream; remembers which lines had invalid UTF-8."""
+
+    def __init__(self, stream: IO[bytes]):
+        self.stream = stream
+        self.bad: set[int] = set()
+        self.count = 0
+
+    def __iter__(self) -> Iterator[str]:
+        head = self.stream.peek(4)[:4]  # type: ignore[attr-defined]
+        if head[:2] in (b"\xff\xfe", b"\xfe\xff"):
+            # UTF-16 with BOM, as spreadsheet "Unicode text" exports are
+            text = io.TextIOWrapper(self.stream, encoding="utf-16", errors="replace", newline="")
+            for line in text:
+                self.count += 1
+                yield line
+            return
+        for raw in self.stream:
+            self.count += 1
+            if self.count == 1 and raw.startswith(b"\xef\xbb\xbf"):
+                raw = raw[3:]
+            try:
+                yield raw.decode("utf-8")
+            except UnicodeDecodeError:
+                self.bad.add(self.count)
+                yield raw.decode("utf-8", "replace")
+
+
+_MAGIC = (b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"%PDF", b"PK\x03\x04", b"\x7fELF", b"BZh",
+          b"\xfd7zXZ", b"PAR1", b"SQLite format")
+
+
+def _check_not_binary(name: str, stream: IO[bytes]) -> None:
+    """Refuse images, archives and other binaries fed in as text, before they become rows."""
+    head = stream.peek(8192)[:8192]  # type: ignore[attr-defined]
+    if head[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return
+    if head.startswith(_MAGIC):
+        raise ReaderError(name, "looks like a binary file (image, archive or database), not text")
+    if head:
+        decoded = head.decode("utf-8", "replace")
+        bad = decoded.count("\ufffd") + decoded.count("\x00")
+        if len(head) >= 32 and bad > 0.3 * len(decoded):
+            raise ReaderError(name, "looks like a binary file, not text")
+
+
+# -- record iterators: yield (row number, record or None, flags, error) ----------
+
+Record = tuple[int, Any, tuple[str, ...], "str | None"]
+
+
+def _csv_records(name: str, stream: IO[bytes], delimiter: str | None) -> Iterator[Record]:
+    _check_not_binary(name, stream)
+    lines = _Lines(stream)
+    it = iter(lines)
+    csv.field_size_limit(_CSV_LIMIT)
+    if delimiter is None:
+        head = stream.peek(65536)[:65536].split(b"\n", 1)[0]  # type: ignore[attr-defined]
+        counts = {d: head.count(d.encode()) for d in (",", ";", "\t", "|")}
+        delimiter = max(counts, key=lambda d: counts[d]) if any(counts.values()) else ","
+    reader = csv.reader(it, delimiter=delimiter)
+    try:
+        header = next(reader, None)
+    except csv.Error as exc:
+        raise ReaderError(name, f"invalid CSV header ({exc})", lines.count) from None
+    if header is None:
+        return
+    header = [h.strip() for h in header]
+    width = len(header)
+    n = 0
+    prev_line = reader.line_num
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise ReaderError(name, f"invalid CSV ({exc})", reader.line_num) from None
+        if not row:
+            prev_line = reader.line_num
+            continue
+        n += 1
+        flags = []
+        if any(line in lines.bad for line in range(prev_line + 1, reader.line_num + 1)):
+            flags.append("invalid_utf8")
+        if len(row) != width:
+            flags.append("missing_fields" if len(row) < width else "extra_fields")
+        prev_line = reader.line_num
+        yield n, dict(zip(header, row)), tuple(flags), None
+
+
+def _jsonl_records(name: str, stream: IO[bytes]) -> Iterator[Record]:
+    lines = _Lines(stream)
+    n = 0
+    for line in lines:
+        if not line.strip():
+            continue
+        n += 1
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise ReaderError(name, f"invalid JSON ({exc.msg}, column {exc.colno})", lines.count) from None
+        flags = ("invalid_utf8",) if lines.count in lines.bad else ()
+        if isinstance(obj, dict):
+            yield n, obj, flags, None
+        else:
+            yield n, None, flags, f"line is a JSON {type(obj).__name__}, expected an object"
+
+
+def _json_records(name: str, stream: IO[bytes]) -> Iterator[Record]:
+    raw = stream.read()
+    flags: tuple[str, ...] = ()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = raw.decode("utf-8", "replace")
+        flags = ("invalid_utf8",)
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ReaderError(name, f"invalid JSON ({exc.msg})", exc.lineno) from None
+    if isinstance(data, dict):
+        lists = [v for v in data.values() if isinstance(v, list)]
+        if len(lists) != 1:
+            raise ReaderError(name, "expected a JSON array of objects (or an object holding one array)")
+        data = lists[0]
+    if not isinstance(data, list):
+        raise ReaderError(name, f"expected a JSON array of objects, found a {type(data).__name__}")
+    for n, obj in enumerate(data, 1):
+        if isinstance(obj, dict):
+            yield n, obj, flags, None
+        else:
+            yield n, None, flags, f"item is a JSON {type(obj).__name__}, expected an object"
+
+
+def _parquet_records(name: str, stream: IO[bytes]) -> Iterator[Record]:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    source: Any = stream
+    if not (hasattr(stream, "seekable") and stream.seekable()):
+        source = io.BytesIO(stream.read())
+    try:
+        pf = pq.ParquetFile(source)
+        n = 0
+        for batch in pf.iter_batches(batch_size=4096):
+            for rec in batch.to_pylist():
+                n += 1
+                yield n, rec, (), None
+    except (pa.ArrowException, OSError) as exc:
+        raise ReaderError(name, f"invalid Parquet ({exc})") from None
+
+
+def _txt_records(name: str, stream: IO[bytes]) -> Iterator[Record]:
+    _check_not_binary(name, stream)
+    lines = _Lines(stream)
+    for n, line in enumerate(lines, 1):
+        flags = ("invalid_utf8",) if n in lines.bad else ()
+        yield n, {"text": line.rstrip("\r\n")}, flags, None
+
+
+# -- records -> posts ----------------------------------------------------------
+
+def _lookup(record: Mapping[str, Any], key: str) -> Any:
+    if key in record:
+        return record[key]
+    value: Any = record
+    for part in key.split("."):
+        if not isinstance(value, Mapping) or part not in value:
+            return None
+        value = value[part]
+    return value
+
+
+def _has(record: Mapping[str, Any], key: str) -> bool:
+    if key in record:
+        return True
+    value: Any = record
+    for part in key.split("."):
+        if not isinstance(value, Mapping) or part not in value:
+            return False
+        value = value[part]
+    return True
+
+
+def _resolve(name: str, keys: Mapping[str, Any], chosen: Columns, labels: bool) -> dict[str, str | None]:
+    lowered = {str(k).strip().lower(): k for k in keys}
+    out: dict[str, str | None] = {}
+    for field in fields(Columns):
+        want = getattr(chosen, field.name)
+        if want is not None:
+            if _has(keys, want):
+                out[field.name] = want
+            elif want.lower() in lowered:
+                out[field.name] = lowered[want.lower()]
+            else:
+                raise ReaderError(name, f"column {want!r} not found; columns: {_columns(keys)}")
+            continue
+        out[field.name] = next((lowered[a] for a in ALIASES[field.name] if a in lowered), None)
+    if out["text"] is None:
+        raise ReaderError(
+            name, f"no text column (looked for {', '.join(ALIASES['text'])}); "
+            f"columns: {_columns(keys)}; choose one with --text-col")
+    if labels and out["label"] is None:
+        raise ReaderError(
+            name, f"no label column (looked for {', '.join(ALIASES['label'])}); "
+            f"columns: {_columns(keys)}; choose one with --label-col")
+    return out
+
+
+def _columns(keys: Iterable[Any]) -> str:
+    names = [str(k)[:40] for k in keys]
+    shown = ", ".join(names[:30]) or "(none)"
+    return shown + (f" ... ({len(names)} in all)" if len(names) > 30 else "")
+
+
+def _as_str(value: Any) -> str | None:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = str(value).strip()
+    return text or None
+
+
+def _to_post(n: int, record: Any, flags: tuple[str, ...], error: str | None,
+             cols: dict[str, str | None], default_id: str, labels: bool) -> Post:
+    if record is None:
+        return Post(id=default_id, text="", flags=flags, error=error)
+    get = lambda field: _lookup(record, cols[field]) if cols.get(field) else None  # noqa: E731
+    raw_text = get("text")
+    meta: dict[str, Any] = {}
+    if isinstance(raw_text, (dict, list)):
+        error = f"text is a {type(raw_text).__name__}, expected a string"
+        raw_text = None
+    text, text_flags = normalize_text(raw_text)
+    all_flags = list(flags) + list(text_flags)
+    raw_date = get("created_at")
+    created = parse_date(raw_date)
+    if created is None and _as_str(raw_date) is not None:
+        all_flags.append("bad_date")
+    label = None
+    if labels:
+        raw_label = get("label")
+        try:
+            label = parse_label(raw_label)
+        except LabelError:
+            meta["label_raw"] = raw_label
+    platform = _as_str(get("platform"))
+    return Post(
+        id=_as_str(get("id")) or default_id,
+        text=text,
+        author=_as_str(get("author")),
+        created_at=created,
+        lang=normalize_lang(_as_str(get("lang"))),
+        platform=platform.lower() if platform else None,
+        label=label,
+        flags=tuple(all_flags),
+        error=error,
+        meta=meta,
+    )
+
+
+def read_posts(
+    source: str | Path,
+    *,
+    fmt: str | None = None,
+    columns: Columns | None = None,
+    labels: bool = False,
+    id_prefix: str | None = None,
+    stdin: IO[bytes] | None = None,
+) -> Iterator[Post]:
+    """Yield the posts of one file (or ``-`` for stdin), one per row, in order.
+
+    ``fmt`` forces a format (csv, tsv, jsonl, json, parquet, txt); otherwise it
+    comes from the file name, then from the content. ``labels`` requires and
+    parses a label column (training and evaluation data).
+    """
+    if fmt is not None and fmt not in FORMATS:
+        raise ReaderError(str(source), f"unknown format {fmt!r} (known: {', '.join(FORMATS)})")
+    name, raw = _open(source, stdin)
+    try:
+        stream = _maybe_gunzip(name, _buffered(raw))
+        fmt = fmt or (detect_format(name) if name != "<stdin>" else None)
+        if fmt is None:
+            fmt = _sniff(stream.peek(65536)[:65536])  # type: ignore[attr-defined]
+        if fmt in ("csv", "tsv"):
+            records = _csv_records(name, stream, "\t" if fmt == "tsv" else None)
+        elif fmt == "jsonl":
+            records = _jsonl_records(name, stream)
+        elif fmt == "json":
+            records = _json_records(name, stream)
+        elif fmt == "parquet":
+            records = _parquet_records(name, stream)
+        else:
+            records = _txt_records(name, stream)
+        chosen = columns or Columns()
+        cols: dict[str, str | None] | None = None
+        for n, record, flags, error in _guard(name, records):
+            if cols is None:
+                if fmt == "txt":
+                    cols = {f.name: None for f in fields(Columns)} | {"text": "text"}
+                    if labels:
+                        raise ReaderError(name, "plain text has no label column; use CSV or JSONL")
+                else:
+                    cols = _resolve(name, record or {}, chosen, labels) if record is not None else None
+                    if cols is None:
+                        yield Post(id=_default_id(id_prefix, n), text="", flags=flags, error=error)
+                        continue
+            yield _to_post(n, record, flags, error, cols, _default_id(id_prefix, n), labels)
+    finally:
+        if raw is not stdin and raw is not getattr(sys.stdin, "buffer", None):
+            raw.close()
+
+
+def _default_id(prefix: str | None, n: int) -> str:
+    return f"{prefix}:{n}" if prefix else str(n)
+
+
+def _guard(name: str, records: Iterator[Record]) -> Iterator[Record]:
+    """Turn low-level failures mid-stream (truncated gzip, I/O) into ReaderError."""
+    try:
+        yield from records
+    except ReaderError:
+        raise
+    except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
+        raise ReaderError(name, f"truncated or corrupt compressed data ({exc})") from None
+    except OSError as exc:
+        raise ReaderError(name, f"read error ({exc.strerror or exc})") from None
+    except UnicodeError as exc:
+        raise ReaderError(name, f"cannot decode text ({exc})") from None
+
+
+def read_many(sources: Iterable[str | Path], **kwargs: Any) -> Iterator[Post]:
+    """Posts of several inputs in turn; default ids are prefixed by file name when there are several."""
+    sources = list(sources)
+    for source in sources:
+        prefix = Path(str(source)).name if len(sources) > 1 else None
+        yield from read_posts(source, id_prefix=prefix, **kwargs)

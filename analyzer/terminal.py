@@ -1,0 +1,185 @@
+"""Terminal renderings (rich) and the JSON shapes of check and info.
+
+Formatting only: every number comes from a Prediction, a metrics dict or a
+model's meta.json; nothing here computes a score.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Mapping, Sequence
+
+from rich import box
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from .explain import Prediction
+from .signals import DIMENSIONS, SIGNALS
+
+__all__ = [
+    "check_json",
+    "info_json",
+    "render_check",
+    "render_errors",
+    "render_info",
+    "render_metrics",
+    "render_signals",
+    "signed_bar",
+]
+
+_BAR = 12
+
+
+def check_json(pred: Prediction) -> dict[str, Any]:
+    post = pred.post
+    return {
+        "id": post.id,
+        "text": post.text,
+        "lang": pred.lang,
+        "label": pred.label,
+        "p_networking": None if pred.p_networking is None else round(pred.p_networking, 6),
+        "confidence": None if pred.confidence is None else round(pred.confidence, 6),
+        "dimensions": {k: round(v, 6) for k, v in pred.dimensions.items()},
+        "words": None if pred.words is None else round(pred.words, 6),
+        "intercept": None if pred.intercept is None else round(pred.intercept, 6),
+        "decision": None if pred.decision is None else round(pred.decision, 6),
+        "signals": [c.as_dict() for c in pred.top],
+        "status": post.status,
+        "error": post.error,
+        "flags": list(post.flags),
+    }
+
+
+def signed_bar(value: float, scale: float, width: int = _BAR) -> Text:
+    """A bar growing left (media, red) or right (networking, green) from a centre axis."""
+    n = min(width, int(round(abs(value) / scale * width))) if scale > 0 else 0
+    left = " " * (width - n) + ("█" * n if value < 0 else "")
+    right = ("█" * n if value > 0 else "") + " " * (width - (n if value > 0 else 0))
+    bar = Text()
+    bar.append(left if value < 0 else " " * width, style="red")
+    bar.append("│")
+    bar.append(right if value > 0 else " " * width, style="green")
+    return bar
+
+
+def render_check(console: Console, pred: Prediction) -> None:
+    post = pred.post
+    if pred.label is None:
+        reason = post.error or "empty text"
+        console.print(f"[bold]{post.id}[/]: no label ({post.status}: {reason})")
+        return
+    colour = "green" if pred.label == "networking" else "red"
+    head = Text()
+    head.append(pred.label.upper(), style=f"bold {colour}")
+    head.append(f"  P(networking) = {pred.p_networking:.3f}  confidence {pred.confidence:.0%}"
+                f"  lang {pred.lang}")
+    if post.flags:
+        head.append(f"  flags: {', '.join(post.flags)}", style="yellow")
+    console.print(head)
+    preview = post.text if len(post.text) <= 120 else post.text[:117] + "..."
+    console.print(Text(preview, style="dim"))
+
+    values = [*pred.dimensions.values(), pred.words or 0.0]
+    scale = max(1.0, *(abs(v) for v in values))
+    table = Table(title="dimensions (← media | networking →)", title_justify="left",
+                  show_header=False, box=None, pad_edge=False)
+    table.add_column("dimension")
+    table.add_column("score", justify="right")
+    table.add_column("bar")
+    for name in DIMENSIONS:
+        v = pred.dimensions[name]
+        table.add_row(name, f"{v:+.2f}", signed_bar(v, scale))
+    table.add_row("words", f"{pred.words:+.2f}", signed_bar(pred.words or 0.0, scale))
+    console.print(table)
+
+    if pred.top:
+        sig = Table(title="top signals", title_justify="left", show_header=True, box=None,
+                    pad_edge=False)
+        sig.add_column("push", justify="right")
+        sig.add_column("signal")
+        sig.add_column("why")
+        for c in pred.top:
+            style = "green" if c.contribution > 0 else "red"
+            sig.add_row(Text(f"{c.contribution:+.2f}", style=style), c.name, c.text)
+        console.print(sig)
+    console.print()
+
+
+def render_metrics(console: Console, report: Mapping[str, Any], *, title: str,
+                   group_title: str = "language") -> None:
+    table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD)
+    for col in (group_title, "posts", "macro-F1", "media P/R/F1", "netw. P/R/F1", "acc.", "ECE"):
+        table.add_column(col, justify="left" if col == group_title else "right")
+    groups = dict(report.get("by_group", {}))
+    groups["all"] = report.get("overall", {})
+    for name, m in groups.items():
+        if not m.get("n"):
+            continue
+        pc = m["per_class"]
+        ece = m.get("ece")
+        prf = ["/".join(f"{pc[c][k]:.2f}" for k in ("precision", "recall", "f1"))
+               for c in ("media", "networking")]
+        table.add_row(name, str(m["n"]), f"{m['macro_f1']:.3f}", *prf, f"{m['accuracy']:.3f}",
+                      "" if ece is None else f"{ece:.3f}")
+    console.print(table)
+    overall = report.get("overall", {})
+    if overall.get("confusion"):
+        cm = overall["confusion"]["rows_true_cols_pred"]
+        conf = Table(title="confusion (rows: true, columns: predicted)", title_justify="left",
+                     box=box.SIMPLE_HEAD)
+        conf.add_column("")
+        conf.add_column("media", justify="right")
+        conf.add_column("networking", justify="right")
+        for label, row in zip(("media", "networking"), cm):
+            conf.add_row(label, *map(str, row))
+        console.print(conf)
+
+
+def render_errors(console: Console, errors: Sequence[Mapping[str, Any]]) -> None:
+    table = Table(title="most confident errors", title_justify="left", show_lines=True)
+    for col in ("id", "true", "P(netw.)", "text", "top signals"):
+        table.add_column(col)
+    for e in errors:
+        text = e["text"] if len(e["text"]) <= 160 else e["text"][:157] + "..."
+        signals = "\n".join(f"{s['contribution']:+.2f} {s['text']}" for s in e["signals"][:3])
+        table.add_row(e["id"], e["label"], f"{e['p_networking']:.2f}", text, signals)
+    console.print(table)
+
+
+def render_signals(console: Console) -> None:
+    table = Table(title=f"{len(SIGNALS)} signals (positive weight = toward networking)",
+                  title_justify="left")
+    table.add_column("signal")
+    table.add_column("dimension")
+    table.add_column("description")
+    for s in SIGNALS:
+        table.add_row(s.name, s.dimension, s.description)
+    console.print(table)
+
+
+def info_json(meta: Mapping[str, Any] | None, *, signals: bool = False) -> dict[str, Any]:
+    if signals:
+        return {"signals": [{"name": s.name, "dimension": s.dimension,
+                             "description": s.description} for s in SIGNALS]}
+    return dict(meta or {})
+
+
+def render_info(console: Console, meta: Mapping[str, Any], path: Path | str) -> None:
+    training = meta.get("training", {})
+    console.print(f"[bold]model[/] {path}")
+    console.print(f"created {meta.get('created_at')}  versions "
+                  + ", ".join(f"{k} {v}" for k, v in (meta.get("versions") or {}).items()),
+                  markup=False)
+    console.print(f"{meta.get('n_signals')} signals + {meta.get('n_ngrams')} n-grams -> "
+                  f"logistic regression; params {meta.get('params')}", markup=False)
+    console.print(f"trained on {training.get('n_posts')} posts, labels "
+                  f"{training.get('label_counts')}, languages {training.get('lang_counts')}",
+                  markup=False)
+    if meta.get("cv"):
+        scheme = meta.get("cv_scheme") or {}
+        render_metrics(console, meta["cv"], title=f"cross-validated ({scheme.get('kind')}, "
+                       f"{scheme.get('n_splits')} folds, grouped by {scheme.get('grouped_by')})")
+    for name, ev in (meta.get("evaluations") or {}).items():
+        render_metrics(console, ev["report"], title=f"evaluation: {name}",
+                       group_title=ev.get("group_title", "language"))

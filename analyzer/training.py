@@ -1,0 +1,153 @@
+"""Train from files and write a model directory: what ``content-analyzer train`` does.
+
+Kept apart from model.py so that training logic stays free of file handling,
+and apart from cli.py so that it can be called (and tested) without a terminal.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+from .evaluation import BASELINE_NAME, compare_on, fit_baseline, split_by_authors
+from .lexicons import LexiconError
+from .model import TrainResult, prepare_training_posts, train
+from .persistence import file_sha256, save_model
+from .readers import Columns, read_many
+from .signals import SIGNAL_NAMES
+from .writers import OutputExistsError
+
+__all__ = ["bundled_corpus_files", "train_files", "result_meta"]
+
+
+def bundled_corpus_files() -> list[Path]:
+    """The project's labelled corpus as shipped with the package (data/corpus)."""
+    root = Path(str(resources.files("analyzer").joinpath("bundled_corpus")))
+    return sorted(root.glob("*.jsonl"))
+
+
+def _jsonable(params: dict[str, Any]) -> dict[str, Any]:
+    return {k: list(v) if isinstance(v, tuple) else v for k, v in params.items()}
+
+
+def result_meta(result: TrainResult, files: Sequence[dict[str, Any]], command: str | None) -> dict[str, Any]:
+    featurizer = result.model.named_steps["features"]
+    return {
+        "n_signals": len(featurizer.signal_names_),
+        "n_ngrams": len(featurizer.ngram_names_),
+        "signals": list(featurizer.signal_names_),
+        "params": _jsonable(result.params),
+        "cv": result.cv,
+        "cv_scheme": result.cv_scheme,
+        "training": {
+            "n_posts": result.n_posts,
+            "label_counts": result.label_counts,
+            "lang_counts": result.lang_counts,
+            "files": list(files),
+        },
+        "warnings": result.warnings,
+        **({"command": command} if command else {}),
+    }
+
+
+def train_files(
+    data: Sequence[str],
+    output: str | Path,
+    *,
+    add_default: bool = False,
+    force: bool = False,
+    n_splits: int = 5,
+    random_state: int = 0,
+    C: float | None = None,
+    extra_cues: dict | None = None,
+    fmt: str | None = None,
+    columns: Columns | None = None,
+    command: str | None = None,
+    progress: Callable[[str], None] | None = None,
+    heldout_authors: set[str] | None = None,
+    eval_files: Sequence[str] = (),
+) -> TrainResult:
+    """Read labelled files (plus the bundled corpus when asked), train, save.
+
+    With ``heldout_authors``, cross-validation runs on the other authors, a
+    second model trained on them is scored on the held-out authors, and the
+    saved model is then trained on everything. ``eval_files`` are labelled
+    files the model never trains on (external data), scored by the saved
+    model. Both evaluations are paired with a baseline trained on the same posts.
+    """
+    output = Path(output)
+    if output.exists() and any(output.iterdir()) and not force:
+        raise OutputExistsError(
+            f"{output}: already exists; to overwrite the model directory, set the --force or -F flag")
+    say = progress or (lambda msg: None)
+    sources = [*map(str, bundled_corpus_files() if add_default else []), *data]
+    if not sources:
+        raise ValueError("no training data given")
+    if add_default and not bundled_corpus_files():
+        raise LexiconError("the bundled corpus is not available in this installation")
+    posts = list(read_many(sources, fmt=fmt, columns=columns, labels=True))
+    files = []
+    for src in sources:
+        if src == "-":
+            files.append({"path": "<stdin>"})
+            continue
+        rows = sum(1 for p in posts if p.id.startswith(f"{Path(src).name}:")) if len(sources) > 1 else len(posts)
+        files.append({"path": src, "sha256": file_sha256(src), "rows": rows})
+    params: dict[str, Any] = {}
+    if C is not None:
+        params["C"] = C
+    if extra_cues:
+        params["extra_cues"] = extra_cues
+    evaluations: dict[str, Any] = {}
+    cv_posts = posts
+    if heldout_authors:
+        clean, _ = prepare_training_posts(posts)
+        cv_posts, test = split_by_authors(clean, heldout_authors)
+        if not test:
+            raise ValueError("none of the held-out authors appears in the training data")
+        say(f"held-out authors: {len(heldout_authors)} authors, {len(test)} posts kept out of training")
+        inner = train(cv_posts, n_splits=max(n_splits, 2), random_state=random_state,
+                      cross_validation=False, **params)
+        comparison = compare_on(inner.model, fit_baseline(inner_posts(cv_posts), random_state), test)
+        evaluations["held-out authors"] = {
+            "description": (
+                f"{len(test)} posts by {len({p.author for p in test})} authors that neither the "
+                f"model nor the baseline saw: both trained on the other {len(cv_posts)} posts."),
+            **comparison,
+        }
+    say(f"cross-validating on {len(cv_posts)} posts" if n_splits else "skipping cross-validation")
+    cv_result = train(cv_posts, n_splits=max(n_splits, 2), random_state=random_state,
+                      cross_validation=n_splits > 0, **params) if n_splits else None
+    say(f"training the final model on {len(posts)} posts from {len(sources)} file(s)")
+    result = train(posts, random_state=random_state, cross_validation=False, **params)
+    if cv_result is not None:
+        result.cv, result.cv_scheme = cv_result.cv, cv_result.cv_scheme
+        result.warnings = cv_result.warnings if not heldout_authors else result.warnings
+    if eval_files:
+        baseline = fit_baseline(inner_posts(posts), random_state)
+        for path in eval_files:
+            external = list(read_many([path], labels=True))
+            comparison = compare_on(result.model, baseline, external)
+            evaluations[f"external: {Path(path).name}"] = {
+                "description": (
+                    f"{comparison['n_posts']} labelled posts from `{Path(path).name}` "
+                    f"({comparison['label_counts']}), never used for training; model and "
+                    f"baseline both trained on all {result.n_posts} training posts."),
+                "sha256": file_sha256(path),
+                **comparison,
+            }
+    meta = result_meta(result, files, command)
+    if heldout_authors:
+        meta["cv_scope"] = f"the {len(cv_posts)} posts of the non-held-out authors"
+        meta["heldout_authors"] = sorted(heldout_authors)
+    if evaluations:
+        meta["evaluations"] = evaluations
+        meta["baseline"] = BASELINE_NAME
+    save_model(result.model, output, meta=meta)
+    return result
+
+
+def inner_posts(posts: Sequence[Any]) -> list[Any]:
+    """Posts a model can train on (labelled, non-empty), as train() keeps them."""
+    return prepare_training_posts(posts)[0]

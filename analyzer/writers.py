@@ -1,0 +1,174 @@
+"""Write scored rows as CSV, JSON Lines or Parquet, atomically.
+
+Rows go to a temporary file beside the destination, renamed into place only
+when the whole job succeeded: an interrupted or failed run never leaves a
+partial file where the user expects a result.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import IO, Any, Iterable, Mapping, Sequence
+
+from .persistence import share_mode
+
+__all__ = ["OUTPUT_FORMATS", "OutputExistsError", "RowWriter", "output_format", "open_writer"]
+
+OUTPUT_FORMATS = ("csv", "jsonl", "parquet")
+_BY_SUFFIX = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl",
+              ".parquet": "parquet", ".pq": "parquet"}
+
+
+class OutputExistsError(FileExistsError):
+    """The destination exists and overwriting was not asked for."""
+
+
+def output_format(dest: str, fmt: str | None = None) -> str:
+    if fmt:
+        if fmt not in OUTPUT_FORMATS:
+            raise ValueError(f"unknown output format {fmt!r} (known: {', '.join(OUTPUT_FORMATS)})")
+        return fmt
+    if dest == "-":
+        return "jsonl"
+    suffix = Path(dest).suffix.lower()
+    if suffix not in _BY_SUFFIX:
+        raise ValueError(
+            f"cannot tell the output format from {dest!r}: use a .csv, .jsonl or .parquet name")
+    return _BY_SUFFIX[suffix]
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, (list, dict, tuple)):
+        return json.dumps(value, ensure_ascii=False)
+    return value
+
+
+class RowWriter:
+    """Accepts batches of dict rows with a fixed column order; commit() publishes the file."""
+
+    def __init__(self, dest: str, fmt: str, columns: Sequence[str], *, force: bool = False,
+                 stdout: IO[str] | None = None):
+        self.dest, self.fmt, self.columns = dest, fmt, list(columns)
+        self.rows = 0
+        self._tmp: Path | None = None
+        self._parquet = None
+        if dest == "-":
+            if fmt != "jsonl":
+                raise ValueError("only JSON Lines can be written to stdout")
+            self._fh: IO[str] = stdout or sys.stdout
+            return
+        path = Path(dest)
+        if path.is_dir():
+            raise IsADirectoryError(f"{dest}: is a directory")
+        if path.exists() and not force:
+            raise OutputExistsError(
+                f"{dest}: already exists; to overwrite the output file, set the --force or -F flag")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        self._tmp = Path(tmp)
+        if fmt == "parquet":
+            os.close(fd)
+            self._fh = None  # type: ignore[assignment]
+        else:
+            self._fh = io.open(fd, "w", encoding="utf-8", newline="")
+            if fmt == "csv":
+                self._csv = csv.writer(self._fh)
+                self._csv.writerow(self.columns)
+
+    def write(self, rows: Iterable[Mapping[str, Any]]) -> None:
+        rows = list(rows)
+        if not rows:
+            return
+        if self.fmt == "jsonl":
+            self._fh.write("".join(json.dumps({c: r.get(c) for c in self.columns}, ensure_ascii=False,
+                                              default=str) + "\n" for r in rows))
+            if self.dest == "-":
+                self._fh.flush()
+        elif self.fmt == "csv":
+            self._csv.writerows([[_cell(r.get(c)) for c in self.columns] for r in rows])
+        else:
+            self._write_parquet(rows)
+        self.rows += len(rows)
+
+    def _write_parquet(self, rows: list[Mapping[str, Any]]) -> None:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        table = pa.Table.from_pylist([{c: r.get(c) for c in self.columns} for r in rows],
+                                     schema=self._schema(rows))
+        if self._parquet is None:
+            self._parquet = pq.ParquetWriter(str(self._tmp), table.schema)
+        self._parquet.write_table(table)
+
+    def _schema(self, rows: list[Mapping[str, Any]]):
+        import pyarrow as pa
+
+        if self._parquet is not None:
+            return self._parquet.schema
+        contribution = pa.struct([("name", pa.string()), ("dimension", pa.string()),
+                                  ("value", pa.float64()), ("contribution", pa.float64()),
+                                  ("text", pa.string())])
+        types = {"signals": pa.list_(contribution), "is_reply": pa.bool_()}
+        out = []
+        for c in self.columns:
+            if c in types:
+                out.append((c, types[c]))
+                continue
+            sample = next((r.get(c) for r in rows if r.get(c) is not None), None)
+            if isinstance(sample, bool):
+                out.append((c, pa.bool_()))
+            elif isinstance(sample, (int, float)):
+                out.append((c, pa.float64()))
+            else:
+                out.append((c, pa.string()))
+        return pa.schema(out)
+
+    def commit(self) -> None:
+        if self.dest == "-":
+            self._fh.flush()
+            return
+        if self.fmt == "parquet":
+            if self._parquet is None:
+                import pyarrow as pa
+                import pyarrow.parquet as pq
+
+                pq.write_table(pa.Table.from_pylist([], schema=self._schema([])), str(self._tmp))
+            else:
+                self._parquet.close()
+        else:
+            self._fh.close()
+        share_mode(self._tmp)  # type: ignore[arg-type]
+        os.replace(self._tmp, self.dest)  # type: ignore[arg-type]
+        self._tmp = None
+
+    def abort(self) -> None:
+        if self._tmp is None:
+            return
+        try:
+            if self._parquet is not None:
+                self._parquet.close()
+            elif self._fh is not None:
+                self._fh.close()
+        finally:
+            self._tmp.unlink(missing_ok=True)
+            self._tmp = None
+
+    def __enter__(self) -> "RowWriter":
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is None:
+            self.commit()
+        else:
+            self.abort()
+
+
+def open_writer(dest: str, columns: Sequence[str], *, fmt: str | None = None,
+                force: bool = False, stdout: IO[str] | None = None) -> RowWriter:
+    return RowWriter(dest, output_format(dest, fmt), columns, force=force, stdout=stdout)

@@ -1,0 +1,191 @@
+import csv
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from analyzer.cli import app
+
+runner = CliRunner()
+
+
+def invoke(*args, input=None):
+    return runner.invoke(app, [str(a) for a in args], input=input)
+
+
+@pytest.mark.parametrize("command", ["check", "score", "train", "evaluate", "info"])
+def test_help_for_every_command(command):
+    result = invoke(command, "--help")
+    assert result.exit_code == 0
+    assert "Example:" in result.stdout
+
+
+def test_no_arguments_shows_help_and_exits_2():
+    result = invoke()
+    assert result.exit_code == 2
+
+
+def test_version():
+    result = invoke("--version")
+    assert result.exit_code == 0 and "content-type-analyzer" in result.stderr
+
+
+def test_check_json_is_one_object_on_stdout(model_dir):
+    result = invoke("check", "Anyone tried the new trail shoes? Thoughts?", "--model", model_dir, "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert len(lines) == 1
+    obj = json.loads(lines[0])
+    assert obj["label"] == "networking"
+    assert set(obj["dimensions"]) == {"style", "goals", "content", "effort", "roi"}
+    assert len(obj["signals"]) == 5
+    assert result.stderr == ""
+
+
+def test_check_table_goes_to_stderr(model_dir):
+    result = invoke("check", "Huge SALE today, 50% off! Link in bio", "--model", model_dir, "--top-k", "3")
+    assert result.exit_code == 0
+    assert result.stdout == ""
+    assert "MEDIA" in result.stderr and "top signals" in result.stderr and "│" in result.stderr
+
+
+def test_check_stdin_one_post_per_line(model_dir):
+    result = invoke("check", "-", "--model", model_dir, "-f", "json",
+                    input="Shop now, 20% off!\n\n¿Alguien sabe algo?\n")
+    assert result.exit_code == 0
+    objs = [json.loads(x) for x in result.stdout.splitlines()]
+    assert [o["status"] for o in objs] == ["ok", "empty", "ok"]
+    assert objs[1]["label"] is None
+
+
+def test_missing_model_exits_1_with_one_line(tmp_path):
+    result = invoke("check", "hello", "--model", tmp_path / "nope")
+    assert result.exit_code == 1
+    assert result.stderr.strip().count("\n") == 0
+    assert result.stderr.startswith("error: ") and "model directory not found" in result.stderr
+
+
+def test_model_from_environment(model_dir, monkeypatch, tmp_path):
+    monkeypatch.setenv("CONTENT_ANALYZER_MODEL", str(tmp_path / "nope"))
+    assert invoke("check", "hello").exit_code == 1
+    monkeypatch.setenv("CONTENT_ANALYZER_MODEL", str(model_dir))
+    assert invoke("check", "hello", "-f", "json").exit_code == 0
+
+
+def test_unknown_option_exits_2():
+    result = invoke("check", "hello", "--no-such-option")
+    assert result.exit_code == 2
+    result = invoke("check", "hello", "--format", "yaml")
+    assert result.exit_code == 2
+
+
+def test_score_keeps_empty_whitespace_and_huge_rows(model_dir, tmp_path):
+    src = tmp_path / "in.csv"
+    with open(src, "w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(["id", "text"])
+        w.writerows([["1", ""], ["2", "   "], ["3", "word " * 40_000], ["4", "Any tips?"]])
+    out = tmp_path / "out.csv"
+    result = invoke("score", src, "-o", out, "--model", model_dir)
+    assert result.exit_code == 0, result.stderr
+    rows = list(csv.DictReader(open(out, encoding="utf-8")))
+    assert [r["id"] for r in rows] == ["1", "2", "3", "4"]
+    assert [r["status"] for r in rows] == ["empty", "empty", "ok", "ok"]
+    assert rows[2]["flags"] == "truncated"
+    assert "scored 4 posts (2 ok, 2 empty, 0 error)" in result.stderr
+
+
+def test_score_to_stdout_and_formats(model_dir, tmp_path):
+    src = tmp_path / "in.txt"
+    src.write_text("Sale now on!\nWhat do you think?\n")
+    result = invoke("score", src, "-o", "-", "--model", model_dir, "--features")
+    assert result.exit_code == 0
+    rows = [json.loads(x) for x in result.stdout.splitlines()]
+    assert [r["id"] for r in rows] == ["1", "2"]
+    assert "style__n_questions" in rows[1] and rows[1]["style__n_questions"] == 1.0
+    pq_out = tmp_path / "out.parquet"
+    assert invoke("score", src, "-o", pq_out, "--model", model_dir).exit_code == 0
+    import pyarrow.parquet as pq
+
+    assert pq.read_table(pq_out).num_rows == 2
+
+
+def test_score_refuses_to_overwrite_without_force(model_dir, tmp_path):
+    src = tmp_path / "in.txt"
+    src.write_text("hello\n")
+    out = tmp_path / "out.jsonl"
+    out.write_text("precious")
+    result = invoke("score", src, "-o", out, "--model", model_dir)
+    assert result.exit_code == 1 and "--force or -F" in result.stderr
+    assert out.read_text() == "precious"
+    assert invoke("score", src, "-o", out, "--model", model_dir, "-F").exit_code == 0
+
+
+def test_score_unreadable_input_leaves_no_output(model_dir, tmp_path):
+    src = tmp_path / "in.jsonl"
+    src.write_text('{"text": "fine"}\n{"text": oops}\n')
+    out = tmp_path / "out.csv"
+    result = invoke("score", src, "-o", out, "--model", model_dir)
+    assert result.exit_code == 1
+    assert result.stderr.strip() == f"error: {src}:2: invalid JSON (Expecting value, column 10)"
+    assert not out.exists()
+    assert [p.name for p in tmp_path.iterdir()] == ["in.jsonl"]
+
+
+def test_train_evaluate_info(labelled_file, tmp_path):
+    out = tmp_path / "m"
+    result = invoke("train", labelled_file, "-o", out, "--cv-folds", "3")
+    assert result.exit_code == 0, result.stderr
+    assert "cross-validated (grouped by author)" in result.stderr
+    assert {p.name for p in out.iterdir()} == {"model.skops", "meta.json", "README.md"}
+    meta = json.loads((out / "meta.json").read_text())
+    assert meta["training"]["files"][0]["rows"] == 50
+    assert meta["cv_scheme"]["grouped_by"] == "author"
+    assert meta["command"].startswith("content-analyzer train")
+
+    again = invoke("train", labelled_file, "-o", out)
+    assert again.exit_code == 1 and "--force" in again.stderr
+
+    result = invoke("evaluate", labelled_file, "--model", out, "--format", "json", "--errors", "2")
+    assert result.exit_code == 0
+    report = json.loads(result.stdout)
+    assert report["overall"]["n"] == 50 and set(report["by_group"]) == {"en", "es", "it"}
+
+    result = invoke("evaluate", labelled_file, "--model", out, "--errors", "2")
+    assert result.exit_code == 0 and "macro-F1" in result.stderr
+
+    result = invoke("info", out, "--format", "json")
+    assert json.loads(result.stdout)["training"]["n_posts"] == 50
+    result = invoke("info", out)
+    assert result.exit_code == 0 and "trained on 50 posts" in result.stderr
+
+
+def test_train_rejects_bad_labels_listing_rows(tmp_path):
+    src = tmp_path / "bad.csv"
+    src.write_text("id,text,label\n1,hello,media\n2,hi,spam\n3,hey,ham\n")
+    result = invoke("train", src, "-o", tmp_path / "m")
+    assert result.exit_code == 1
+    assert "without a valid label" in result.stderr and "Rows: 2, 3" in result.stderr
+
+
+def test_info_signals():
+    result = invoke("info", "--signals", "--format", "json")
+    signals = json.loads(result.stdout)["signals"]
+    assert len(signals) >= 40 and {"name", "dimension", "description"} <= set(signals[0])
+    result = invoke("info", "--signals")
+    assert "style__n_questions" in result.stderr
+
+
+def test_lexicon_option_adds_cue_words(model_dir, tmp_path):
+    lex = tmp_path / "mine.toml"
+    lex.write_text('[en]\nsponsor = ["#gifted_by_brand"]\n')
+    text = "Loving this serum #gifted_by_brand"
+    base = json.loads(invoke("check", text, "--model", model_dir, "-f", "json", "-k", "50").stdout)
+    extra = json.loads(invoke("check", text, "--model", model_dir, "-f", "json", "-k", "50",
+                              "--lexicon", lex).stdout)
+    assert "goals__has_sponsor_tag" not in {s["name"] for s in base["signals"]}
+    assert "goals__has_sponsor_tag" in {s["name"] for s in extra["signals"]}
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[xx]\nthanks = ['a']\n")
+    result = invoke("check", text, "--model", model_dir, "--lexicon", bad)
+    assert result.exit_code == 1 and "not a supported language" in result.stderr

@@ -1,0 +1,73 @@
+import numpy as np
+import pytest
+
+from analyzer.explain import dimension_matrix, global_weights, predict_posts
+from analyzer.posts import Post
+from analyzer.signals import DIMENSIONS
+
+POSTS = [
+    Post(id="1", text="SALE 50% off everything today only! Shop now https://x.example/s #sale", lang="en"),
+    Post(id="2", text="¿Alguien me recomienda un buen dentista en Valencia? Gracias!", lang="es"),
+    Post(id="3", text="Cosa ne pensate del nuovo orario? Fatemi sapere", lang="it"),
+    Post(id="4", text="", lang="en"),
+    Post(id="5", text="broken row", error="text is a list"),
+]
+
+
+def test_contributions_plus_intercept_equal_decision_function(trained):
+    model = trained.model
+    preds = predict_posts(model, POSTS, top_k=10_000)
+    ok = [p for p in preds if p.label is not None]
+    decision = model.decision_function(np.array([p.post.text for p in ok], dtype=object))
+    for pred, d in zip(ok, decision):
+        total = sum(c.contribution for c in pred.top) + pred.intercept
+        assert total == pytest.approx(d, abs=1e-9)
+        parts = sum(pred.dimensions.values()) + pred.words + pred.intercept
+        assert parts == pytest.approx(d, abs=1e-9)
+        assert pred.decision == pytest.approx(d, abs=1e-9)
+        assert pred.p_networking == pytest.approx(1 / (1 + np.exp(-d)))
+
+
+def test_predictions_keep_order_and_status(trained):
+    preds = predict_posts(trained.model, POSTS)
+    assert [p.post.id for p in preds] == ["1", "2", "3", "4", "5"]
+    assert [p.status for p in preds] == ["ok", "ok", "ok", "empty", "error"]
+    assert preds[3].label is None and preds[3].p_networking is None and preds[3].top == ()
+    assert preds[0].label == "media" and preds[1].label == "networking"
+
+
+def test_top_signals_sorted_by_absolute_contribution(trained):
+    pred = predict_posts(trained.model, POSTS[:1], top_k=4)[0]
+    assert len(pred.top) == 4
+    sizes = [abs(c.contribution) for c in pred.top]
+    assert sizes == sorted(sizes, reverse=True)
+    for c in pred.top:
+        assert c.text
+        assert c.dimension in (*DIMENSIONS, "words")
+        assert (c.kind == "ngram") == c.name.startswith("ngram__")
+
+
+def test_dimension_scores_equal_sum_of_signal_contributions(trained):
+    pred = predict_posts(trained.model, POSTS[:1], top_k=10_000)[0]
+    for dim in DIMENSIONS:
+        total = sum(c.contribution for c in pred.top if c.dimension == dim)
+        assert pred.dimensions[dim] == pytest.approx(total, abs=1e-9)
+    assert pred.words == pytest.approx(sum(c.contribution for c in pred.top if c.kind == "ngram"), abs=1e-9)
+
+
+def test_with_signals_returns_raw_values(trained):
+    pred = predict_posts(trained.model, POSTS[:1], with_signals=True)[0]
+    assert pred.signals["goals__has_percent"] == 1.0
+    assert pred.signals["content__n_urls"] == 1.0
+
+
+def test_dimension_matrix():
+    m = dimension_matrix(["style__a", "roi__b", "style__c"])
+    assert m.tolist() == [[1, 0, 0, 0, 0], [0, 0, 0, 0, 1], [1, 0, 0, 0, 0]]
+
+
+def test_global_weights(trained):
+    w = global_weights(trained.model)
+    assert len(w["names"]) == len(w["coef"])
+    assert w["names"][0] == "style__n_questions"
+    assert w["coef"][0] > 0  # questions push toward networking

@@ -1,0 +1,232 @@
+import csv
+import gzip
+import io
+import json
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from analyzer.posts import Label
+from analyzer.readers import Columns, ReaderError, detect_format, read_many, read_posts
+
+ROWS = [
+    {"id": "a1", "full_text": "Hello, world", "user": "ana", "date": "2026-01-02T03:04:05Z", "language": "en-GB"},
+    {"id": "a2", "full_text": "¿Qué tal?\nBien", "user": "luis", "date": "bad date", "language": "es"},
+    {"id": "a3", "full_text": "", "user": None, "date": None, "language": None},
+]
+
+
+def write_csv(path, rows, delimiter=","):
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        w = csv.DictWriter(fh, fieldnames=list(rows[0]), delimiter=delimiter)
+        w.writeheader()
+        w.writerows(rows)
+
+
+def check_rows(posts):
+    assert [p.id for p in posts] == ["a1", "a2", "a3"]
+    assert [p.text for p in posts] == ["Hello, world", "¿Qué tal?\nBien", ""]
+    assert [p.author for p in posts] == ["ana", "luis", None]
+    assert [p.lang for p in posts] == ["en", "es", None]
+    assert posts[0].created_at.isoformat() == "2026-01-02T03:04:05+00:00"
+    assert "bad_date" in posts[1].flags and posts[1].created_at is None
+    assert [p.status for p in posts] == ["ok", "ok", "empty"]
+
+
+@pytest.mark.parametrize("fmt", ["csv", "tsv", "csv-semicolon", "jsonl", "json", "parquet", "csv.gz", "jsonl.gz"])
+def test_formats_and_aliases(tmp_path, fmt):
+    if fmt.startswith("csv") and fmt != "csv.gz":
+        path = tmp_path / "in.csv"
+        write_csv(path, ROWS, ";" if fmt == "csv-semicolon" else ",")
+    elif fmt == "tsv":
+        path = tmp_path / "in.tsv"
+        write_csv(path, ROWS, "\t")
+    elif fmt.startswith("jsonl"):
+        path = tmp_path / "in.jsonl"
+        path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in ROWS), "utf-8")
+    elif fmt == "json":
+        path = tmp_path / "in.json"
+        path.write_text(json.dumps({"data": ROWS}), "utf-8")
+    elif fmt == "parquet":
+        path = tmp_path / "in.parquet"
+        pq.write_table(pa.Table.from_pylist(ROWS), path)
+    if fmt == "csv.gz":
+        plain = tmp_path / "plain.csv"
+        write_csv(plain, ROWS)
+        path = tmp_path / "in.csv.gz"
+        path.write_bytes(gzip.compress(plain.read_bytes()))
+    if fmt == "jsonl.gz":
+        gz = tmp_path / "in.jsonl.gz"
+        gz.write_bytes(gzip.compress(path.read_bytes()))
+        path = gz
+    posts = list(read_posts(path))
+    if fmt in ("csv", "tsv", "csv-semicolon", "csv.gz"):
+        # CSV has no null: the empty author stays empty
+        assert posts[2].author is None
+    check_rows(posts)
+
+
+def test_plain_text_one_post_per_line(tmp_path):
+    path = tmp_path / "posts.txt"
+    path.write_text("first post\n\n  third  \n", "utf-8")
+    posts = list(read_posts(path))
+    assert [(p.id, p.text, p.status) for p in posts] == [("1", "first post", "ok"), ("2", "", "empty"), ("3", "third", "ok")]
+
+
+@pytest.mark.parametrize("payload,expected", [
+    (b'{"text": "a"}\n{"text": "b"}\n', "jsonl"),
+    (b'[{"text": "a"}, {"text": "b"}]', "json"),
+    (b"id,text\n1,a\n2,b\n", "csv"),
+    (b"a\nb\n", "txt"),
+])
+def test_stdin_is_sniffed(payload, expected):
+    posts = list(read_posts("-", stdin=io.BytesIO(payload)))
+    assert [p.text for p in posts] == ["a", "b"], expected
+
+
+def test_column_overrides_and_nested_fields(tmp_path):
+    path = tmp_path / "x.jsonl"
+    path.write_text(json.dumps({"body2": "hi", "user": {"screen_name": "zed"}, "uid": 7}) + "\n")
+    posts = list(read_posts(path, columns=Columns(text="body2", author="user.screen_name", id="uid")))
+    assert (posts[0].id, posts[0].text, posts[0].author) == ("7", "hi", "zed")
+
+
+def test_missing_text_column_lists_columns(tmp_path):
+    path = tmp_path / "x.csv"
+    path.write_text("id,headline,views\n1,hello,3\n")
+    with pytest.raises(ReaderError, match=r"x.csv: no text column .*columns: id, headline, views; choose one with --text-col"):
+        list(read_posts(path))
+    with pytest.raises(ReaderError, match="column 'nope' not found; columns: id, headline, views"):
+        list(read_posts(path, columns=Columns(text="nope")))
+
+
+def test_invalid_json_line_names_file_and_line(tmp_path):
+    path = tmp_path / "x.jsonl"
+    path.write_text('{"text": "ok"}\n\n{"text": broken}\n')
+    with pytest.raises(ReaderError, match=r"x.jsonl:3: invalid JSON"):
+        list(read_posts(path))
+
+
+def test_non_object_rows_become_error_rows(tmp_path):
+    path = tmp_path / "x.jsonl"
+    path.write_text('{"text": "ok"}\n["a", "list"]\n{"text": {"nested": 1}}\n{"text": 12.5}\n')
+    posts = list(read_posts(path))
+    assert [p.status for p in posts] == ["ok", "error", "error", "ok"]
+    assert posts[1].error == "line is a JSON list, expected an object"
+    assert posts[2].error == "text is a dict, expected a string"
+    assert posts[3].text == "12.5" and "non_string_text" in posts[3].flags
+
+
+def test_invalid_utf8_is_replaced_and_flagged(tmp_path):
+    path = tmp_path / "x.csv"
+    path.write_bytes(b"text\ncaf\xe9 ok\nfine\n")
+    posts = list(read_posts(path))
+    assert posts[0].text == "caf\ufffd ok" and posts[0].flags == ("invalid_utf8",)
+    assert posts[1].flags == ()
+
+
+def test_utf16_spreadsheet_export(tmp_path):
+    path = tmp_path / "x.txt"
+    path.write_bytes("text\tauthor\nhola\tana\n".encode("utf-16"))
+    posts = list(read_posts(path, fmt="tsv"))
+    assert [(p.text, p.author) for p in posts] == [("hola", "ana")]
+
+
+def test_csv_ragged_rows_and_embedded_newlines(tmp_path):
+    path = tmp_path / "x.csv"
+    path.write_text('id,text,author\n1,"line one\nline two, with comma",ana\n2,short\n3,x,y,z\n')
+    posts = list(read_posts(path))
+    assert posts[0].text == "line one\nline two, with comma"
+    assert posts[1].author is None and posts[1].flags == ("missing_fields",)
+    assert posts[2].flags == ("extra_fields",)
+
+
+@pytest.mark.parametrize("setup,message", [
+    ("missing", "file not found"),
+    ("directory", "is a directory"),
+    ("binary", "looks like a binary file"),
+    ("truncated_gzip", "truncated or corrupt compressed data"),
+    ("bad_json_array", "invalid JSON"),
+    ("bad_parquet", "invalid Parquet"),
+])
+def test_unreadable_inputs_raise_one_line_errors(tmp_path, setup, message):
+    path = tmp_path / "in.csv"
+    if setup == "directory":
+        path.mkdir()
+    elif setup == "binary":
+        path.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
+    elif setup == "truncated_gzip":
+        path = tmp_path / "in.csv.gz"
+        body = "".join(f"post number {i} about {i * 7919 % 104729}\n" for i in range(5000))
+        data = gzip.compress(("text\n" + body).encode())
+        path.write_bytes(data[: len(data) // 2])
+    elif setup == "bad_json_array":
+        path = tmp_path / "in.json"
+        path.write_text('[{"text": "a"},')
+    elif setup == "bad_parquet":
+        path = tmp_path / "in.parquet"
+        path.write_bytes(b"PAR1 not really")
+    with pytest.raises(ReaderError, match=message) as exc:
+        list(read_posts(path))
+    assert "\n" not in str(exc.value)
+    assert str(path) in str(exc.value)
+
+
+def test_labels_are_parsed_and_bad_ones_kept_for_the_report(tmp_path):
+    path = tmp_path / "x.csv"
+    path.write_text("text,label\na,Promotional\nb,conversational\nc,spam\n")
+    posts = list(read_posts(path, labels=True))
+    assert [p.label for p in posts] == [Label.MEDIA, Label.NETWORKING, None]
+    assert posts[2].meta["label_raw"] == "spam"
+    nolabel = tmp_path / "nolabel.csv"
+    nolabel.write_text("text\na\n")
+    with pytest.raises(ReaderError, match="no label column"):
+        list(read_posts(nolabel, labels=True))
+
+
+def test_read_many_prefixes_default_ids(tmp_path):
+    a, b = tmp_path / "a.txt", tmp_path / "b.txt"
+    a.write_text("one\n")
+    b.write_text("two\n")
+    assert [p.id for p in read_many([a, b])] == ["a.txt:1", "b.txt:1"]
+    assert [p.id for p in read_many([a])] == ["1"]
+
+
+def test_detect_format():
+    assert detect_format("x.CSV") == "csv"
+    assert detect_format("x.jsonl.gz") == "jsonl"
+    assert detect_format("x.ndjson") == "jsonl"
+    assert detect_format("README") is None
+
+
+texts = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=200)
+
+
+@settings(max_examples=150, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(texts, max_size=20))
+def test_csv_round_trip_keeps_every_row_in_order(tmp_path, values):
+    path = tmp_path / "prop.csv"
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(["id", "text"])
+        for i, v in enumerate(values):
+            w.writerow([f"r{i}", v])
+    posts = list(read_posts(path))
+    assert [p.id for p in posts] == [f"r{i}" for i in range(len(values))]
+
+
+@settings(max_examples=150, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.one_of(texts, st.none(), st.integers(), st.floats(), st.booleans(),
+                          st.lists(st.integers(), max_size=2)), max_size=20))
+def test_jsonl_any_value_types_keep_every_row(tmp_path, values):
+    path = tmp_path / "prop.jsonl"
+    with open(path, "w", encoding="utf-8") as fh:
+        for v in values:
+            fh.write(json.dumps({"text": v}) + "\n")
+    posts = list(read_posts(path))
+    assert len(posts) == len(values)
+    for p, v in zip(posts, values):
+        assert p.status == ("error" if isinstance(v, list) else p.status)

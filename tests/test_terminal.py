@@ -1,0 +1,51 @@
+import io
+
+from rich.console import Console
+
+from analyzer.explain import Contribution, Prediction
+from analyzer.posts import Post
+from analyzer.terminal import check_json, render_check, render_signals, signed_bar
+
+PRED = Prediction(
+    post=Post(id="1", text="Sale now!"), lang="en", label="media", p_networking=0.1,
+    decision=-2.197, intercept=-0.5,
+    dimensions={"style": -0.5, "goals": -1.0, "content": 0.25, "effort": 0.0, "roi": -0.447},
+    words=-0.0, top=(Contribution("goals__n_offer_words", "signal", "goals", 1.0, -1.0, 'uses offer words ("Sale")'),),
+)
+
+
+def console():
+    return Console(file=io.StringIO(), width=100, color_system=None)
+
+
+def test_signed_bar():
+    assert signed_bar(-1.0, 1.0, width=4).plain == "████│    "
+    assert signed_bar(0.5, 1.0, width=4).plain == "    │██  "
+    assert signed_bar(0.0, 1.0, width=4).plain == "    │    "
+
+
+def test_render_check():
+    c = console()
+    render_check(c, PRED)
+    out = c.file.getvalue()
+    assert "MEDIA  P(networking) = 0.100  confidence 90%  lang en" in out
+    assert "goals    -1.00" in out and 'uses offer words ("Sale")' in out
+
+
+def test_render_check_without_label():
+    c = console()
+    render_check(c, Prediction(post=Post(id="9", text=""), lang="und", label=None, p_networking=None))
+    assert "9: no label (empty: empty text)" in c.file.getvalue()
+
+
+def test_check_json_shape():
+    obj = check_json(PRED)
+    assert obj["label"] == "media" and obj["confidence"] == 0.9
+    assert obj["signals"][0] == {"name": "goals__n_offer_words", "dimension": "goals", "value": 1.0,
+                                 "contribution": -1.0, "text": 'uses offer words ("Sale")'}
+
+
+def test_render_signals_lists_catalogue():
+    c = console()
+    render_signals(c)
+    assert "roi__has_reply_ask" in c.file.getvalue()

@@ -1,0 +1,39 @@
+import json
+
+import pytest
+
+from analyzer.readers import Columns
+from analyzer.training import bundled_corpus_files, train_files
+from analyzer.writers import OutputExistsError
+
+
+def test_train_files_writes_meta_with_file_hashes(labelled_file, tmp_path):
+    out = tmp_path / "m"
+    result = train_files([str(labelled_file)], out, n_splits=3, command="content-analyzer train x")
+    meta = json.loads((out / "meta.json").read_text())
+    assert meta["training"]["files"][0]["rows"] == 50
+    assert len(meta["training"]["files"][0]["sha256"]) == 64
+    assert meta["n_signals"] == 60 and meta["n_ngrams"] > 0
+    assert meta["params"]["ngram_range"] == [1, 2]
+    assert meta["cv"] == result.cv
+    with pytest.raises(OutputExistsError):
+        train_files([str(labelled_file)], out)
+
+
+def test_train_without_cross_validation(labelled_file, tmp_path):
+    result = train_files([str(labelled_file)], tmp_path / "m", n_splits=0)
+    assert result.cv is None
+
+
+def test_custom_columns(tmp_path):
+    src = tmp_path / "d.csv"
+    rows = ["msg,verdict"] + [f"Buy item {i} now,promotional" for i in range(12)] + \
+           [f"What do you think of {i}?,conversational" for i in range(12)]
+    src.write_text("\n".join(rows) + "\n")
+    result = train_files([str(src)], tmp_path / "m", n_splits=2,
+                         columns=Columns(text="msg", label="verdict"))
+    assert result.label_counts == {"media": 12, "networking": 12}
+
+
+def test_bundled_corpus_is_shipped():
+    assert bundled_corpus_files(), "data/corpus must be reachable as analyzer/bundled_corpus"

@@ -1,0 +1,93 @@
+import csv
+import io
+import json
+
+import pyarrow.parquet as pq
+import pytest
+
+from analyzer.writers import OutputExistsError, open_writer, output_format
+
+COLUMNS = ["id", "p_networking", "signals", "is_reply", "error"]
+ROWS = [
+    {"id": "1", "p_networking": 0.25, "signals": [{"name": "a", "dimension": "style", "value": 1.0,
+                                                   "contribution": -0.5, "text": "x"}],
+     "is_reply": True, "error": None},
+    {"id": "2", "p_networking": None, "signals": [], "is_reply": None, "error": "bad, row"},
+]
+
+
+@pytest.mark.parametrize("name,fmt", [("a.csv", "csv"), ("a.jsonl", "jsonl"), ("a.parquet", "parquet"),
+                                      ("-", "jsonl"), ("a.ndjson", "jsonl")])
+def test_output_format_from_name(name, fmt):
+    assert output_format(name) == fmt
+
+
+def test_unknown_output_format():
+    with pytest.raises(ValueError, match="use a .csv, .jsonl or .parquet name"):
+        output_format("out.xlsx")
+
+
+def test_csv(tmp_path):
+    path = tmp_path / "out.csv"
+    with open_writer(str(path), COLUMNS) as w:
+        w.write(ROWS)
+    rows = list(csv.DictReader(open(path, encoding="utf-8")))
+    assert [r["id"] for r in rows] == ["1", "2"]
+    assert json.loads(rows[0]["signals"])[0]["contribution"] == -0.5
+    assert rows[1]["error"] == "bad, row" and rows[1]["p_networking"] == ""
+
+
+def test_jsonl_and_stdout(tmp_path):
+    out = io.StringIO()
+    with open_writer("-", COLUMNS, stdout=out) as w:
+        w.write(ROWS)
+    lines = [json.loads(x) for x in out.getvalue().splitlines()]
+    assert lines[0]["signals"][0]["name"] == "a" and lines[1]["p_networking"] is None
+
+
+def test_parquet_keeps_types(tmp_path):
+    path = tmp_path / "out.parquet"
+    with open_writer(str(path), COLUMNS) as w:
+        w.write(ROWS[:1])
+        w.write(ROWS[1:])
+    table = pq.read_table(path)
+    assert table.num_rows == 2
+    assert table.column("signals").to_pylist()[0][0]["contribution"] == -0.5
+    assert table.column("is_reply").to_pylist() == [True, None]
+
+
+def test_empty_parquet_still_has_columns(tmp_path):
+    path = tmp_path / "out.parquet"
+    with open_writer(str(path), COLUMNS):
+        pass
+    assert pq.read_table(path).column_names == COLUMNS
+
+
+def test_existing_output_needs_force(tmp_path):
+    path = tmp_path / "out.csv"
+    path.write_text("keep me")
+    with pytest.raises(OutputExistsError, match="--force or -F"):
+        open_writer(str(path), COLUMNS)
+    with open_writer(str(path), COLUMNS, force=True) as w:
+        w.write(ROWS)
+    assert path.read_text().startswith("id,")
+
+
+def test_failure_leaves_no_partial_file(tmp_path):
+    path = tmp_path / "out.jsonl"
+    with pytest.raises(RuntimeError):
+        with open_writer(str(path), COLUMNS) as w:
+            w.write(ROWS)
+            raise RuntimeError("boom")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_existing_file_survives_a_failed_overwrite(tmp_path):
+    path = tmp_path / "out.csv"
+    path.write_text("old")
+    with pytest.raises(RuntimeError):
+        with open_writer(str(path), COLUMNS, force=True) as w:
+            w.write(ROWS)
+            raise RuntimeError("boom")
+    assert path.read_text() == "old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.csv"]
