@@ -171,6 +171,7 @@ def score_cli(
     out_format: Annotated[Optional[str], typer.Option("--output-format", help="Force the output format: csv, jsonl, parquet.")] = None,
     input_format: InputFormat = None,
     features: Annotated[bool, typer.Option("--features", help="Add one column per signal with its raw value.")] = False,
+    no_text: Annotated[bool, typer.Option("--no-text", help="Leave the post text out of the output.")] = False,
     top_k: TopKOpt = 5,
     chunk_size: Annotated[int, typer.Option("--chunk-size", "-b", min=1, help="Posts scored per chunk (memory use grows with it).")] = 2000,
     lang: LangOpt = None,
@@ -183,7 +184,7 @@ def score_cli(
 ) -> None:
     """Score every post of one or more files: one output row per input row, in order.
 
-    Columns: id, author, platform, created_at, is_reply, lang, label,
+    Columns: id, text, author, platform, created_at, is_reply, lang, label,
     p_networking, confidence, style, goals, content, effort, roi, words,
     signals, status (ok / empty / error), error, flags.
 
@@ -196,7 +197,7 @@ def score_cli(
     try:
         model = _load(model_dir, lang, lexicon)
         featurizer = model.pipeline.named_steps["features"]
-        writer = open_writer(output, output_columns(features, featurizer.signal_names_),
+        writer = open_writer(output, output_columns(features, featurizer.signal_names_, text=not no_text),
                              fmt=out_format, force=force)
     except _USER_ERRORS as exc:
         raise fail(str(exc)) from None
@@ -256,6 +257,8 @@ def train_cli(
     seed: Annotated[int, typer.Option("--seed", help="Random seed for the folds and the classifier.")] = 0,
     c: Annotated[Optional[float], typer.Option("--C", help="Inverse regularisation strength of the logistic regression.")] = None,
     lexicon: LexiconOpt = None,
+    heldout: Annotated[Optional[Path], typer.Option("--heldout-authors", help="File of authors (one per line) to hold out: metrics of a model trained without them, next to a baseline; the saved model still trains on everything.")] = None,
+    eval_files: Annotated[Optional[list[str]], typer.Option("--eval", help="Labelled file never trained on (e.g. external data), scored by the saved model and by a baseline; repeatable.")] = None,
     input_format: InputFormat = None,
     text_col: TextCol = None,
     label_col: LabelCol = None,
@@ -270,16 +273,19 @@ def train_cli(
 
     Example: content-analyzer train my_labels.csv --add-default -o models/mine
     """
+    from .evaluation import read_author_list
     from .training import train_files
 
     try:
         extra = read_user_lexicon(lexicon) if lexicon else None
+        held = read_author_list(heldout) if heldout else None
         result = train_files(
             data, output, add_default=add_default, force=force, n_splits=folds, random_state=seed,
             C=c, extra_cues=extra, fmt=input_format,
             columns=Columns(text=text_col, label=label_col, author=author_col, lang=lang_col),
             command=" ".join(["content-analyzer", "train", *map(shlex.quote, sys.argv[2:])]),
             progress=lambda msg: err.print(msg, markup=False),
+            heldout_authors=held, eval_files=eval_files or (),
         )
     except _USER_ERRORS as exc:
         raise fail(str(exc)) from None
@@ -290,6 +296,11 @@ def train_cli(
 
         render_metrics(err, result.cv, title="cross-validated (grouped by author)"
                        if (result.cv_scheme or {}).get("grouped_by") else "cross-validated")
+    from .persistence import read_meta
+
+    for name, ev in (read_meta(output).get("evaluations") or {}).items():
+        render_metrics(err, ev["report"], title=f"{name}: model")
+        render_metrics(err, ev["baseline"], title=f"{name}: baseline ({ev['baseline_name']})")
     err.print(f"model written to {output}")
 
 
@@ -332,6 +343,75 @@ def evaluate_cli(
         render_errors(err, result.get("errors", []))
 
 
+# -- report -----------------------------------------------------------------------
+
+@app.command("report")
+def report_cli(
+    inputs: Annotated[list[str], typer.Argument(help="Raw posts (any input score reads) or files written by score; - for stdin.")],
+    output: Annotated[str, typer.Option("--output", "-o", help="Report file: .html (one self-contained page), .json or .md; - writes JSON to stdout.")],
+    model_dir: ModelOpt = None,
+    fmt: Annotated[Optional[str], typer.Option("--format", "-f", help="html, json or md (default: from the output name).")] = None,
+    rule: Annotated[Literal["80/20", "4-1-1"], typer.Option("--rule", help="Content-mix target to rank accounts against.")] = "80/20",
+    examples: Annotated[int, typer.Option("--examples", min=0, max=50, help="Example posts per group (most confident media, networking, borderline).")] = 5,
+    force: Annotated[bool, typer.Option("--force", "-F", help="Overwrite the report file if it exists.")] = False,
+    input_format: InputFormat = None,
+    lang: LangOpt = None,
+    lexicon: LexiconOpt = None,
+    text_col: TextCol = None,
+    id_col: IdCol = None,
+    author_col: AuthorCol = None,
+    date_col: DateCol = None,
+    lang_col: LangCol = None,
+) -> None:
+    """Audit a content mix: share of media vs networking overall and per account, month, platform, language.
+
+    Also: dimension profile, signal prevalence, posting behaviour, example
+    posts, suggestions and the model card. Sections that need a column the
+    input lacks (author, date, platform) are left out with the reason.
+
+    Example: content-analyzer report data/sample/posts.csv -o report.html
+    """
+    from .audit import audit_sources
+    from .report import assemble_report, report_format, write_report
+
+    columns = _columns(text_col, id_col, author_col, date_col, lang_col)
+    tmp = None
+    try:
+        report_format(output, fmt)
+        if output != "-" and Path(output).exists() and not force:
+            raise OutputExistsError(f"{output}: already exists; to overwrite the output file, set the --force or -F flag")
+        model = _load(model_dir, lang, lexicon)
+        sources = list(inputs)
+        if "-" in sources:
+            tmp = _spool_stdin()
+            sources = [tmp if s == "-" else s for s in sources]
+        with _progress("auditing") as advance:
+            audit = audit_sources(sources, model, read_posts_kwargs={"fmt": input_format, "columns": columns},
+                                  target_rule=rule, examples=examples, on_chunk=advance)
+        report = assemble_report(audit, meta=model.meta, pipeline=model.pipeline, model_path=model.path,
+                                 inputs=list(inputs))
+        used = write_report(report, output, fmt, force=force)
+    except _USER_ERRORS as exc:
+        raise fail(str(exc)) from None
+    finally:
+        if tmp:
+            Path(tmp).unlink(missing_ok=True)
+    o = report["overall"]
+    if output != "-":
+        err.print(f"audited {report['rows']} rows: {o['media']} media ({o['media_share']:.0%}), "
+                  f"{o['networking']} networking, {o['uncertain']} uncertain -> {output} ({used})")
+
+
+def _spool_stdin() -> str:
+    import shutil
+    import tempfile
+
+    fd, name = tempfile.mkstemp(prefix="content-analyzer-stdin-")
+    with open(fd, "wb") as fh:
+        shutil.copyfileobj(sys.stdin.buffer, fh)
+    return name
+
+
 # -- info -------------------------------------------------------------------------
 
 @app.command("info")
@@ -353,14 +433,23 @@ def info_cli(
         else:
             render_signals(err)
         return
+    path = model_dir or default_model_dir()
     try:
-        meta = read_meta(model_dir or default_model_dir())
+        meta = read_meta(path)
     except _USER_ERRORS as exc:
         raise fail(str(exc)) from None
+    insights = None
+    try:
+        from .persistence import load_model
+        from .report import model_insights
+
+        insights = model_insights(load_model(path).pipeline)
+    except ModelError as exc:
+        err.print(f"warning: weights not shown: {exc}", markup=False)
     if fmt == "json":
-        sys.stdout.write(json.dumps(info_json(meta), ensure_ascii=False) + "\n")
+        sys.stdout.write(json.dumps({**info_json(meta), "insights": insights}, ensure_ascii=False) + "\n")
     else:
-        render_info(err, meta, model_dir or default_model_dir())
+        render_info(err, meta, path, insights)
 
 
 def main() -> None:

@@ -367,6 +367,8 @@ class PostFeaturizer(TransformerMixin, BaseEstimator):
         vocab_keys = np.zeros(0, dtype=np.uint64)
         names: list[str] = []
         idf = np.zeros(0)
+        languages = sorted(set(parsed.langs))
+        lang_mask = np.zeros(0, dtype=np.uint64)
         if self.use_ngrams and n:
             doc, keys, starts, sizes = _ngram_keys(parsed, self.ngram_range)
             pairs = np.unique(np.stack([keys, doc.astype(np.uint64)], axis=1), axis=0)
@@ -386,10 +388,18 @@ class PostFeaturizer(TransformerMixin, BaseEstimator):
             ]
             vocab_keys = uniq
             idf = np.log((1 + n) / (1 + df)) + 1.0
+            # which training languages each kept n-gram occurs in (bit i = languages_[i])
+            lang_bits = np.array([1 << languages.index(lang) for lang in parsed.langs], dtype=np.uint64)
+            where_pair = np.searchsorted(uniq, pairs[:, 0])
+            where_pair[where_pair == len(uniq)] = 0
+            found = uniq[where_pair] == pairs[:, 0] if len(uniq) else np.zeros(len(pairs), bool)
+            lang_mask = np.zeros(len(uniq), dtype=np.uint64)
+            np.bitwise_or.at(lang_mask, where_pair[found], lang_bits[pairs[found, 1].astype(np.int64)])
         self.vocabulary_keys_ = vocab_keys
         self.ngram_names_ = names
         self.idf_ = idf
-        self.languages_ = sorted(set(parsed.langs))
+        self.ngram_lang_mask_ = lang_mask
+        self.languages_ = languages
         self.n_features_out_ = len(self.signal_names_) + len(names)
 
     # -- transforming ----------------------------------------------------

@@ -35,7 +35,7 @@ __all__ = [
 ]
 
 DEFAULT_PARAMS: dict[str, Any] = {
-    "C": 4.0,
+    "C": 8.0,
     "ngram_range": (1, 2),
     "min_df": 2,
     "max_features": 50_000,

@@ -29,6 +29,7 @@ __all__ = [
     "detect_format",
     "read_many",
     "read_posts",
+    "read_records",
 ]
 
 FORMATS = ("csv", "tsv", "jsonl", "json", "parquet", "txt")
@@ -395,6 +396,48 @@ def _to_post(n: int, record: Any, flags: tuple[str, ...], error: str | None,
     )
 
 
+def _records(source: str | Path, fmt: str | None, stdin: IO[bytes] | None):
+    """(name, format, record iterator, raw stream) for one input."""
+    if fmt is not None and fmt not in FORMATS:
+        raise ReaderError(str(source), f"unknown format {fmt!r} (known: {', '.join(FORMATS)})")
+    name, raw = _open(source, stdin)
+    try:
+        stream = _maybe_gunzip(name, _buffered(raw))
+        fmt = fmt or (detect_format(name) if name != "<stdin>" else None)
+        if fmt is None:
+            fmt = _sniff(stream.peek(65536)[:65536])  # type: ignore[attr-defined]
+    except BaseException:
+        _close(raw, stdin)
+        raise
+    if fmt in ("csv", "tsv"):
+        records = _csv_records(name, stream, "\t" if fmt == "tsv" else None)
+    elif fmt == "jsonl":
+        records = _jsonl_records(name, stream)
+    elif fmt == "json":
+        records = _json_records(name, stream)
+    elif fmt == "parquet":
+        records = _parquet_records(name, stream)
+    else:
+        records = _txt_records(name, stream)
+    return name, fmt, _guard(name, records), raw
+
+
+def _close(raw: IO[bytes], stdin: IO[bytes] | None) -> None:
+    if raw is not stdin and raw is not getattr(sys.stdin, "buffer", None):
+        raw.close()
+
+
+def read_records(source: str | Path, *, fmt: str | None = None,
+                 stdin: IO[bytes] | None = None) -> Iterator[dict[str, Any]]:
+    """Raw rows of a table as dicts, in order (rows that are not objects become ``{}``)."""
+    name, fmt, records, raw = _records(source, fmt, stdin)
+    try:
+        for _, record, _, _ in records:
+            yield dict(record) if isinstance(record, Mapping) else {}
+    finally:
+        _close(raw, stdin)
+
+
 def read_posts(
     source: str | Path,
     *,
@@ -410,27 +453,11 @@ def read_posts(
     comes from the file name, then from the content. ``labels`` requires and
     parses a label column (training and evaluation data).
     """
-    if fmt is not None and fmt not in FORMATS:
-        raise ReaderError(str(source), f"unknown format {fmt!r} (known: {', '.join(FORMATS)})")
-    name, raw = _open(source, stdin)
+    name, fmt, records, raw = _records(source, fmt, stdin)
     try:
-        stream = _maybe_gunzip(name, _buffered(raw))
-        fmt = fmt or (detect_format(name) if name != "<stdin>" else None)
-        if fmt is None:
-            fmt = _sniff(stream.peek(65536)[:65536])  # type: ignore[attr-defined]
-        if fmt in ("csv", "tsv"):
-            records = _csv_records(name, stream, "\t" if fmt == "tsv" else None)
-        elif fmt == "jsonl":
-            records = _jsonl_records(name, stream)
-        elif fmt == "json":
-            records = _json_records(name, stream)
-        elif fmt == "parquet":
-            records = _parquet_records(name, stream)
-        else:
-            records = _txt_records(name, stream)
         chosen = columns or Columns()
         cols: dict[str, str | None] | None = None
-        for n, record, flags, error in _guard(name, records):
+        for n, record, flags, error in records:
             if cols is None:
                 if fmt == "txt":
                     cols = {f.name: None for f in fields(Columns)} | {"text": "text"}
@@ -443,8 +470,7 @@ def read_posts(
                         continue
             yield _to_post(n, record, flags, error, cols, _default_id(id_prefix, n), labels)
     finally:
-        if raw is not stdin and raw is not getattr(sys.stdin, "buffer", None):
-            raw.close()
+        _close(raw, stdin)
 
 
 def _default_id(prefix: str | None, n: int) -> str:

@@ -17,14 +17,16 @@ from .signals import DIMENSIONS, SIGNAL_NAMES
 __all__ = ["OUTPUT_COLUMNS", "chunks", "output_columns", "prediction_record", "score_posts"]
 
 OUTPUT_COLUMNS: tuple[str, ...] = (
-    "id", "author", "platform", "created_at", "is_reply", "lang", "label", "p_networking",
+    "id", "text", "author", "platform", "created_at", "is_reply", "lang", "label", "p_networking",
     "confidence", *DIMENSIONS, "words", "signals", "status", "error", "flags",
 )
 
 
-def output_columns(features: bool = False, signal_names: Iterable[str] = SIGNAL_NAMES) -> list[str]:
+def output_columns(features: bool = False, signal_names: Iterable[str] = SIGNAL_NAMES,
+                   text: bool = True) -> list[str]:
     """Output columns; ``features`` adds one column per signal (raw value)."""
-    return [*OUTPUT_COLUMNS, *(signal_names if features else ())]
+    base = [c for c in OUTPUT_COLUMNS if text or c != "text"]
+    return [*base, *(signal_names if features else ())]
 
 
 def chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
@@ -43,6 +45,7 @@ def prediction_record(pred: Prediction, *, features: bool = False) -> dict[str, 
     error = post.error
     rec: dict[str, Any] = {
         "id": post.id,
+        "text": post.text,
         "author": post.author,
         "platform": post.platform,
         "created_at": post.created_at.isoformat() if post.created_at else None,

@@ -154,6 +154,8 @@ SIGNALS: tuple[Signal, ...] = (
       "agrees with someone (\"{evidence}\")", _cue("agreement"), "agreement"),
     S("style__has_rhetorical", "Rhetorical hook (did you know, ¿sabías que, lo sapevi).",
       "uses a rhetorical hook (\"{evidence}\")", _cue("rhetorical"), "rhetorical"),
+    S("style__rate_informal", "Share of chat spellings and abbreviations (u, lol, q, xq, cmq, nn).",
+      "writes like a chat message (\"{evidence}\")", lambda b: _rate(b["cue:informal"], b), "informal"),
     S("style__rate_hashtags", "Hashtags per token (hashtag density).",
       "is dense with hashtags ({value:.0%} of tokens)",
       lambda b: b["n_hashtags"] / np.maximum(b["n_tokens"], 1)),

@@ -165,7 +165,8 @@ def info_json(meta: Mapping[str, Any] | None, *, signals: bool = False) -> dict[
     return dict(meta or {})
 
 
-def render_info(console: Console, meta: Mapping[str, Any], path: Path | str) -> None:
+def render_info(console: Console, meta: Mapping[str, Any], path: Path | str,
+                insights: Mapping[str, Any] | None = None) -> None:
     training = meta.get("training", {})
     console.print(f"[bold]model[/] {path}")
     console.print(f"created {meta.get('created_at')}  versions "
@@ -183,3 +184,29 @@ def render_info(console: Console, meta: Mapping[str, Any], path: Path | str) -> 
     for name, ev in (meta.get("evaluations") or {}).items():
         render_metrics(console, ev["report"], title=f"evaluation: {name}",
                        group_title=ev.get("group_title", "language"))
+        if ev.get("baseline"):
+            render_metrics(console, ev["baseline"], title=f"  same posts, baseline ({ev.get('baseline_name')})",
+                           group_title=ev.get("group_title", "language"))
+    if insights:
+        render_insights(console, insights)
+
+
+def render_insights(console: Console, insights: Mapping[str, Any]) -> None:
+    """The model's strongest weights: signals per dimension, n-grams per language."""
+    table = Table(title="strongest signals per dimension (weight; + = toward networking)",
+                  title_justify="left", box=box.SIMPLE_HEAD)
+    table.add_column("dimension")
+    table.add_column("toward media")
+    table.add_column("toward networking")
+    for dim, v in insights["signals_by_dimension"].items():
+        fmt = lambda xs: "\n".join(f"{x['weight']:+.2f} {x['name'].split('__', 1)[1]}" for x in xs)  # noqa: E731
+        table.add_row(dim, fmt(v["toward_media"]), fmt(v["toward_networking"]))
+    console.print(table)
+    words = Table(title="strongest n-grams per training language", title_justify="left", box=box.SIMPLE_HEAD)
+    words.add_column("language")
+    words.add_column("toward media")
+    words.add_column("toward networking")
+    for lang, v in insights["ngrams_by_language"].items():
+        words.add_row(lang, ", ".join(x["ngram"] for x in v["toward_media"]),
+                      ", ".join(x["ngram"] for x in v["toward_networking"]))
+    console.print(words)

@@ -3,6 +3,7 @@ import json
 import pytest
 
 from analyzer.readers import Columns
+from analyzer.signals import SIGNAL_NAMES
 from analyzer.training import bundled_corpus_files, train_files
 from analyzer.writers import OutputExistsError
 
@@ -13,7 +14,7 @@ def test_train_files_writes_meta_with_file_hashes(labelled_file, tmp_path):
     meta = json.loads((out / "meta.json").read_text())
     assert meta["training"]["files"][0]["rows"] == 50
     assert len(meta["training"]["files"][0]["sha256"]) == 64
-    assert meta["n_signals"] == 60 and meta["n_ngrams"] > 0
+    assert meta["n_signals"] == len(SIGNAL_NAMES) and meta["n_ngrams"] > 0
     assert meta["params"]["ngram_range"] == [1, 2]
     assert meta["cv"] == result.cv
     with pytest.raises(OutputExistsError):

@@ -52,6 +52,7 @@ CUE_KEYS: tuple[str, ...] = (
     "read_more",
     "poll",
     "personal_ref",
+    "informal",
     "engagement_bait",
     "click_ask",
     "reply_ask",

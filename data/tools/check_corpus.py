@@ -1,7 +1,7 @@
 """Validate the labelled corpus and print its statistics.
 
 Run from the repository root:  python data/tools/check_corpus.py [FILES...]
-(default: every data/corpus/*.jsonl and data/corpus/parts/*.jsonl).
+(default: every data/corpus/*.jsonl).
 
 Checks the schema of every row, counts posts per language / label / platform /
 case kind / author, and finds near-duplicate pairs: cosine similarity >= 0.8
@@ -119,9 +119,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("files", nargs="*", type=Path)
     parser.add_argument("--quiet-authors", action="store_true", help="omit per-author lines")
     args = parser.parse_args(argv)
-    files = args.files or sorted(Path("data/corpus").glob("*.jsonl")) + sorted(
-        Path("data/corpus/parts").glob("*.jsonl")
-    )
+    files = args.files or sorted(Path("data/corpus").glob("*.jsonl"))
     rows, errors = load(files)
     for e in errors:
         print("ERROR", e)

@@ -1,0 +1,445 @@
+"""The content-mix audit: corpus-level numbers computed from scored rows.
+
+Rows are the records ``score`` writes (one per post). The builder consumes
+them chunk by chunk and keeps only counters, sums, per-account timestamps and
+a few example heaps, so auditing a million posts needs no million-row table.
+Every figure of the HTML/JSON/Markdown report comes from ``AuditBuilder.finish``.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+import statistics
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any, Iterable, Mapping, Sequence
+
+from .posts import parse_date
+from .signals import DIMENSIONS, SIGNAL_NAMES, signal_by_name
+
+__all__ = ["AuditBuilder", "RULES", "UNCERTAIN", "build_audit", "month_of"]
+
+# Content-mix targets social teams audit against: the largest acceptable share
+# of promotional (media) posts.
+RULES: dict[str, dict[str, Any]] = {
+    "80/20": {"max_media_share": 0.20,
+              "description": "at most 20 % of posts promotional, 80 % value and conversation"},
+    "4-1-1": {"max_media_share": 1 / 6,
+              "description": "one self-promotional post for every five others (4 shared, 1 reshared)"},
+}
+UNCERTAIN = (0.4, 0.6)
+GROUPINGS = (("author", "account"), ("month", "month"), ("platform", "platform"), ("lang", "language"))
+_MIN_POSTS_FOR_SUGGESTION = 5
+
+
+def month_of(value: Any) -> str | None:
+    """``YYYY-MM`` of a timestamp (UTC for zone-aware times), None when unknown."""
+    dt = value if isinstance(value, datetime) else parse_date(value)
+    if dt is None:
+        return None
+    if dt.tzinfo is not None:
+        dt = dt.astimezone(timezone.utc)
+    return f"{dt.year:04d}-{dt.month:02d}"
+
+
+@dataclass
+class _Mix:
+    n: int = 0
+    media: int = 0
+    networking: int = 0
+    uncertain: int = 0
+    dims: list[float] = field(default_factory=lambda: [0.0] * len(DIMENSIONS))
+
+    def add(self, label: str, p: float, dims: Sequence[float]) -> None:
+        self.n += 1
+        if label == "media":
+            self.media += 1
+        else:
+            self.networking += 1
+        if UNCERTAIN[0] <= p <= UNCERTAIN[1]:
+            self.uncertain += 1
+        for i, v in enumerate(dims):
+            self.dims[i] += v
+
+    def as_dict(self, target: float) -> dict[str, Any]:
+        media_share = self.media / self.n if self.n else 0.0
+        return {
+            "posts": self.n,
+            "media": self.media,
+            "networking": self.networking,
+            "uncertain": self.uncertain,
+            "media_share": media_share,
+            "networking_share": self.networking / self.n if self.n else 0.0,
+            "over_target": media_share - target,
+            "dimensions": {d: (self.dims[i] / self.n if self.n else 0.0) for i, d in enumerate(DIMENSIONS)},
+        }
+
+
+def _float(value: Any) -> float | None:
+    if value is None or value == "":
+        return None
+    try:
+        x = float(value)
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(x) else x
+
+
+def _truthy(value: Any) -> bool | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        return value
+    return str(value).strip().lower() in ("true", "1", "yes")
+
+
+class AuditBuilder:
+    """Accumulates scored rows; ``finish`` returns the audit as a plain dict."""
+
+    def __init__(self, *, target_rule: str = "80/20", examples: int = 5,
+                 weights: Mapping[str, float] | None = None):
+        self.target_rule = target_rule
+        self.target = RULES[target_rule]["max_media_share"]
+        self.k = examples
+        self.weights = dict(weights or {})
+        self.status: Counter[str] = Counter()
+        self.total = _Mix()
+        self.groups: dict[str, dict[str, _Mix]] = {g: defaultdict(_Mix) for g, _ in GROUPINGS}
+        self.present: Counter[str] = Counter()  # rows that have author / month / platform / lang
+        self.signal_rows = 0
+        self.signal_hits: dict[str, Counter[str]] = {"media": Counter(), "networking": Counter()}
+        self.label_rows: Counter[str] = Counter()
+        self.behaviour: dict[str, Counter[str]] = defaultdict(Counter)
+        self.times: dict[str, list[float]] = defaultdict(list)
+        self.top_drivers: dict[str, dict[str, Counter[str]]] = defaultdict(
+            lambda: {"media": Counter(), "networking": Counter()})
+        self.question: Counter[str] = Counter()
+        self._heaps: dict[str, list] = {"media": [], "networking": [], "borderline": []}
+        self._seq = 0
+
+    # -- consuming rows -------------------------------------------------------
+    def add(self, rows: Iterable[Mapping[str, Any]]) -> None:
+        for row in rows:
+            self._add(row)
+
+    def _add(self, row: Mapping[str, Any]) -> None:
+        status = str(row.get("status") or "ok")
+        self.status[status] += 1
+        p = _float(row.get("p_networking"))
+        label = row.get("label")
+        if status != "ok" or p is None or label not in ("media", "networking"):
+            return
+        dims = [_float(row.get(d)) or 0.0 for d in DIMENSIONS]
+        self.total.add(label, p, dims)
+        self.label_rows[label] += 1
+        keys = {
+            "author": row.get("author") or None,
+            "month": month_of(row.get("created_at")),
+            "platform": row.get("platform") or None,
+            "lang": row.get("lang") or None,
+        }
+        for g, key in keys.items():
+            if key:
+                self.present[g] += 1
+                self.groups[g][str(key)].add(label, p, dims)
+        account = str(keys["author"]) if keys["author"] else None
+        has_values = any(name in row for name in SIGNAL_NAMES)
+        if has_values:
+            self.signal_rows += 1
+            for name in SIGNAL_NAMES:
+                if (_float(row.get(name)) or 0.0) > 0:
+                    self.signal_hits[label][name] += 1
+        self._behaviour("__all__", row, has_values)
+        if account:
+            self._behaviour(account, row, has_values)
+            ts = parse_date(row.get("created_at")) if not isinstance(row.get("created_at"), datetime) else row["created_at"]
+            if ts is not None:
+                if ts.tzinfo is None:
+                    ts = ts.replace(tzinfo=timezone.utc)
+                self.times[account].append(ts.timestamp())
+        signals = row.get("signals") or []
+        for s in signals:
+            c = _float(s.get("contribution")) or 0.0
+            if label == "networking" and c > 0:
+                self.top_drivers[account or "__all__"]["networking"][s["name"]] += 1
+            elif label == "media" and c < 0:
+                self.top_drivers[account or "__all__"]["media"][s["name"]] += 1
+        self._example(row, label, p)
+
+    def _behaviour(self, key: str, row: Mapping[str, Any], has_values: bool) -> None:
+        b = self.behaviour[key]
+        b["posts"] += 1
+        reply = _truthy(row.get("is_reply"))
+        if reply is None and has_values:
+            reply = (_float(row.get("effort__is_reply")) or 0) > 0
+        if reply is not None:
+            b["reply_known"] += 1
+            b["replies"] += bool(reply)
+        if has_values:
+            b["values_known"] += 1
+            b["links"] += (_float(row.get("content__n_urls")) or 0) > 0
+            b["scheduler"] += (_float(row.get("effort__has_scheduler")) or 0) > 0
+            b["questions"] += (_float(row.get("style__n_questions")) or 0) > 0
+
+    def _example(self, row: Mapping[str, Any], label: str, p: float) -> None:
+        self._seq += 1
+        lite = {k: row.get(k) for k in ("id", "text", "author", "platform", "created_at", "lang",
+                                        "label", "p_networking", "signals", *DIMENSIONS)}
+        confidence = p if label == "networking" else 1 - p
+        self._push(label, (confidence, -self._seq, lite))
+        self._push("borderline", (-abs(p - 0.5), -self._seq, lite))
+
+    def _push(self, key: str, item: tuple) -> None:
+        heap = self._heaps[key]
+        if len(heap) < self.k:
+            heapq.heappush(heap, item)
+        elif item > heap[0]:
+            heapq.heapreplace(heap, item)
+
+    # -- results ----------------------------------------------------------------
+    def finish(self) -> dict[str, Any]:
+        n_ok = self.total.n
+        overall = self.total.as_dict(self.target)
+        overall["rules"] = {
+            name: {**rule, "met": n_ok > 0 and overall["media_share"] <= rule["max_media_share"]}
+            for name, rule in RULES.items()
+        }
+        out: dict[str, Any] = {
+            "target_rule": self.target_rule,
+            "target_media_share": self.target,
+            "uncertain_range": list(UNCERTAIN),
+            "status": {k: self.status.get(k, 0) for k in ("ok", "empty", "error")},
+            "rows": sum(self.status.values()),
+            "overall": overall,
+            "mix": {},
+            "omitted": {},
+        }
+        for g, title in GROUPINGS:
+            if self.present[g] == 0:
+                out["omitted"][f"mix_by_{title}"] = f"the input has no {title if g != 'month' else 'date'} column"
+                continue
+            rows = [{"key": k, **m.as_dict(self.target)} for k, m in self.groups[g].items()]
+            if g == "month":
+                rows.sort(key=lambda r: r["key"])
+            else:
+                rows.sort(key=lambda r: (-r["over_target"], -r["posts"], r["key"]))
+            out["mix"][title] = {"rows": rows, "posts_with_value": self.present[g],
+                                 "posts_without_value": n_ok - self.present[g]}
+        out["dimensions"] = {
+            "overall": overall["dimensions"],
+            "by_account": ({r["key"]: r["dimensions"] for r in out["mix"]["account"]["rows"]}
+                           if "account" in out["mix"] else {}),
+        }
+        out["signals"] = self._prevalence()
+        if out["signals"] is None:
+            out["omitted"]["signal_prevalence"] = (
+                "the scored rows carry no per-signal values (score with --features, or give raw posts)")
+        out["behaviour"] = self._behaviour_summary()
+        out["examples"] = {
+            key: [item[2] for item in sorted(heap, reverse=True)] for key, heap in self._heaps.items()
+        }
+        out["suggestions"] = self._suggestions(out)
+        return out
+
+    def _prevalence(self) -> list[dict[str, Any]] | None:
+        if not self.signal_rows:
+            return None
+        rows = []
+        nm, nn = self.label_rows["media"], self.label_rows["networking"]
+        for name in SIGNAL_NAMES:
+            hm, hn = self.signal_hits["media"][name], self.signal_hits["networking"][name]
+            if not (hm or hn or name in self.weights):
+                continue
+            s = signal_by_name(name)
+            rows.append({
+                "name": name,
+                "dimension": s.dimension,
+                "description": s.description,
+                "media_share": hm / nm if nm else 0.0,
+                "networking_share": hn / nn if nn else 0.0,
+                "weight": self.weights.get(name),
+            })
+        rows.sort(key=lambda r: -abs(r["networking_share"] - r["media_share"]))
+        return rows
+
+    def _behaviour_summary(self) -> dict[str, Any]:
+        def summary(key: str) -> dict[str, Any]:
+            b = self.behaviour.get(key, Counter())
+            out: dict[str, Any] = {"posts": b["posts"]}
+            if b["reply_known"]:
+                out["reply_share"] = b["replies"] / b["reply_known"]
+            if b["values_known"]:
+                out["link_share"] = b["links"] / b["values_known"]
+                out["scheduler_share"] = b["scheduler"] / b["values_known"]
+                out["question_share"] = b["questions"] / b["values_known"]
+            times = sorted(self.times.get(key, []))
+            if len(times) >= 3:
+                gaps = [(b2 - a) / 3600 for a, b2 in zip(times, times[1:])]
+                mean = statistics.fmean(gaps)
+                out["median_interval_hours"] = statistics.median(gaps)
+                out["interval_cv"] = statistics.pstdev(gaps) / mean if mean > 0 else 0.0
+            return out
+
+        accounts = {a: summary(a) for a in sorted(self.behaviour) if a != "__all__"}
+        return {"overall": summary("__all__"), "by_account": accounts}
+
+    def _suggestions(self, report: Mapping[str, Any]) -> list[str]:
+        out: list[str] = []
+        target = self.target
+        rule = self.target_rule
+        overall = report["overall"]
+        if overall["posts"]:
+            share = overall["media_share"]
+            verdict = "within" if share <= target else "above"
+            out.append(
+                f"Overall, {share:.0%} of the {overall['posts']} scored posts are media "
+                f"(broadcast/promotional): {verdict} the {rule} target of {target:.0%}.")
+        if overall["uncertain"]:
+            out.append(
+                f"{overall['uncertain']} post(s) are borderline (P(networking) between "
+                f"{UNCERTAIN[0]} and {UNCERTAIN[1]}); review them by hand before quoting the mix.")
+        behaviour = report["behaviour"]["by_account"]
+        overall_q = report["behaviour"]["overall"].get("question_share")
+        for row in report["mix"].get("account", {}).get("rows", []):
+            if row["posts"] < _MIN_POSTS_FOR_SUGGESTION or row["over_target"] <= 0:
+                continue
+            acct = row["key"]
+            parts = [f"{acct}: {row['media_share']:.0%} media over {row['posts']} posts, "
+                     f"{row['over_target']:.0%} above the {rule} target."]
+            drivers = self.top_drivers[acct]["media"].most_common(2)
+            if drivers:
+                parts.append("Their media posts get that label mainly from "
+                             + " and ".join(_plain(name) for name, _ in drivers) + ".")
+            q = behaviour.get(acct, {}).get("question_share")
+            if q is not None and overall_q is not None and q < overall_q:
+                parts.append(f"Only {q:.0%} of their posts ask a question (all accounts: {overall_q:.0%}).")
+            r = behaviour.get(acct, {}).get("reply_share")
+            if r is not None and r < 0.1:
+                parts.append(f"Only {r:.0%} are replies to other people.")
+            net = self.top_drivers[acct]["networking"].most_common(2)
+            if net:
+                parts.append("Their networking posts get their label mainly from "
+                             + " and ".join(_plain(name) for name, _ in net) + ": do more of that.")
+            out.append(" ".join(parts))
+        for acct, b in behaviour.items():
+            cv = b.get("interval_cv")
+            if cv is not None and cv < 0.25 and b["posts"] >= _MIN_POSTS_FOR_SUGGESTION:
+                out.append(f"{acct} posts at very regular intervals (every {b['median_interval_hours']:.0f} h, "
+                           f"variation {cv:.2f}): a sign of scheduled, one-way publishing.")
+        return out
+
+
+def _plain(name: str) -> str:
+    if name.startswith("ngram__"):
+        return f'the words "{name[7:]}"'
+    return signal_by_name(name).description.rstrip(".").lower()
+
+
+def build_audit(rows: Iterable[Mapping[str, Any]], **kwargs: Any) -> dict[str, Any]:
+    builder = AuditBuilder(**kwargs)
+    builder.add(rows)
+    return builder.finish()
+
+
+# -- from files to an audit ------------------------------------------------------------
+
+_SCORED_KEYS = {"label", "p_networking", "status"}
+
+
+def scored_row(record: Mapping[str, Any]) -> dict[str, Any]:
+    """A row read back from a file ``score`` wrote (CSV strings, JSON or Parquet values)."""
+    import json
+
+    row = dict(record)
+    signals = row.get("signals")
+    if isinstance(signals, str):
+        try:
+            row["signals"] = json.loads(signals) if signals else []
+        except json.JSONDecodeError:
+            row["signals"] = []
+    row["is_reply"] = _truthy(row.get("is_reply"))
+    for key in ("p_networking", "confidence", *DIMENSIONS, "words", *SIGNAL_NAMES):
+        if key in row:
+            row[key] = _float(row[key])
+    row["label"] = row.get("label") or None
+    return row
+
+
+def is_scored(record: Mapping[str, Any]) -> bool:
+    return _SCORED_KEYS <= set(record)
+
+
+def audit_sources(
+    sources: Sequence[str],
+    model: Any,
+    *,
+    read_posts_kwargs: Mapping[str, Any] | None = None,
+    chunk_size: int = 2000,
+    target_rule: str = "80/20",
+    examples: int = 5,
+    on_chunk: Any = None,
+) -> dict[str, Any]:
+    """Audit raw inputs (scored here with ``model``) or files that ``score`` wrote.
+
+    A scored file keeps its own labels, scores and signals; when it lacks the
+    per-signal columns but has the text, the signal values are recomputed from
+    the text (they do not depend on the model's weights).
+    """
+    from itertools import chain
+
+    from .readers import read_many, read_records
+    from .report import signal_weights
+    from .scoring import chunks, score_posts
+
+    pipeline = model.pipeline
+    builder = AuditBuilder(target_rule=target_rule, examples=examples, weights=signal_weights(pipeline))
+    featurizer = pipeline.named_steps["features"]
+    kwargs = dict(read_posts_kwargs or {})
+    for source in sources:
+        records = read_records(source, fmt=kwargs.get("fmt")) if _is_table(source) else iter(())
+        first = next(records, None)
+        if first is not None and is_scored(first):
+            for chunk in chunks(chain([first], records), chunk_size):
+                rows = [scored_row(r) for r in chunk]
+                _fill_signal_values(rows, featurizer)
+                builder.add(rows)
+                if on_chunk:
+                    on_chunk(len(rows))
+            continue
+        posts = read_many([source], **kwargs)
+        for rows in score_posts(pipeline, posts, chunk_size=chunk_size, features=True):
+            builder.add(rows)
+            if on_chunk:
+                on_chunk(len(rows))
+    return builder.finish()
+
+
+def _is_table(source: str) -> bool:
+    """A regular file in a table format (not stdin, not a folder or a platform archive)."""
+    from pathlib import Path
+
+    from .readers import detect_format
+
+    path = Path(source)
+    if source == "-" or not path.is_file():
+        return False
+    with open(path, "rb") as fh:
+        head = fh.read(4)
+    if head.startswith((b"PK\x03\x04", b"\x1f\x8b")) and detect_format(source) is None:
+        return False
+    return detect_format(source) in (None, "csv", "tsv", "jsonl", "json", "parquet")
+
+
+def _fill_signal_values(rows: list[dict[str, Any]], featurizer: Any) -> None:
+    missing = [r for r in rows if not any(k in r for k in SIGNAL_NAMES) and r.get("text")]
+    if not missing:
+        return
+    from .posts import Post
+
+    parsed = featurizer.parse([Post(id=str(r.get("id")), text=str(r["text"]), lang=r.get("lang"))
+                               for r in missing])
+    values = featurizer.signal_values(parsed)
+    for r, v in zip(missing, values):
+        r.update(zip(featurizer.signal_names_, map(float, v)))

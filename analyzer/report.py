@@ -1,0 +1,445 @@
+"""The audit report: assemble it, then render it as JSON, Markdown or one self-contained HTML page.
+
+Rendering only formats numbers already computed by :mod:`analyzer.audit`
+(the content mix) and by the model (its card and weights): the JSON output
+carries every number the HTML and Markdown show.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+import tempfile
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+import numpy as np
+
+from .explain import global_weights
+from .persistence import share_mode
+from .signals import DIMENSIONS, SIGNAL_NAMES, signal_by_name
+
+__all__ = [
+    "REPORT_FORMATS",
+    "assemble_report",
+    "model_insights",
+    "model_summary",
+    "render_html",
+    "render_markdown",
+    "report_format",
+    "write_report",
+]
+
+REPORT_FORMATS = ("html", "json", "md")
+_BY_SUFFIX = {".html": "html", ".htm": "html", ".json": "json", ".md": "md", ".markdown": "md"}
+
+
+def report_format(dest: str, fmt: str | None = None) -> str:
+    if fmt:
+        if fmt not in REPORT_FORMATS:
+            raise ValueError(f"unknown report format {fmt!r} (known: {', '.join(REPORT_FORMATS)})")
+        return fmt
+    if dest == "-":
+        return "json"
+    suffix = Path(dest).suffix.lower()
+    if suffix not in _BY_SUFFIX:
+        raise ValueError(f"cannot tell the report format from {dest!r}: use .html, .json or .md, or --format")
+    return _BY_SUFFIX[suffix]
+
+
+# -- model sections --------------------------------------------------------------
+
+def model_summary(meta: Mapping[str, Any], path: str | Path | None = None) -> dict[str, Any]:
+    """What the report says about the model: provenance and per-language quality."""
+    def per_lang(report: Mapping[str, Any] | None) -> dict[str, Any]:
+        if not report:
+            return {}
+        out = {g: {"posts": m.get("n"), "macro_f1": m.get("macro_f1")}
+               for g, m in report.get("by_group", {}).items()}
+        if report.get("overall"):
+            out["all"] = {"posts": report["overall"].get("n"), "macro_f1": report["overall"].get("macro_f1")}
+        return out
+
+    evaluations = {}
+    for name, ev in (meta.get("evaluations") or {}).items():
+        evaluations[name] = {"model": per_lang(ev.get("report")), "baseline": per_lang(ev.get("baseline"))}
+    training = meta.get("training", {})
+    return {
+        "path": str(path) if path else None,
+        "created_at": meta.get("created_at"),
+        "versions": meta.get("versions", {}),
+        "n_signals": meta.get("n_signals"),
+        "n_ngrams": meta.get("n_ngrams"),
+        "training_posts": training.get("n_posts"),
+        "training_languages": training.get("lang_counts"),
+        "cv_scheme": meta.get("cv_scheme"),
+        "cv_macro_f1": per_lang(meta.get("cv")),
+        "evaluations": evaluations,
+    }
+
+
+def model_insights(pipeline: Any, *, k: int = 5) -> dict[str, Any]:
+    """The model's global feature report: strongest weights toward each class.
+
+    Signals per dimension (they apply to every language, with each language's
+    own cue words); n-grams per training language they occur in.
+    """
+    weights = global_weights(pipeline)
+    featurizer = pipeline.named_steps["features"]
+    names, coef = weights["names"], np.asarray(weights["coef"])
+    n_sig = len(featurizer.signal_names_)
+    by_dim: dict[str, Any] = {}
+    for dim in DIMENSIONS:
+        idx = [i for i in range(n_sig) if names[i].startswith(dim + "__")]
+        idx.sort(key=lambda i: coef[i])
+        entry = lambda i: {"name": names[i], "weight": float(coef[i]),  # noqa: E731
+                           "description": signal_by_name(names[i]).description}
+        by_dim[dim] = {
+            "toward_media": [entry(i) for i in idx[:k] if coef[i] < 0],
+            "toward_networking": [entry(i) for i in idx[::-1][:k] if coef[i] > 0],
+        }
+    ngrams: dict[str, Any] = {}
+    mask = np.asarray(getattr(featurizer, "ngram_lang_mask_", np.zeros(0, dtype=np.uint64)))
+    gram_coef = coef[n_sig:]
+    for bit, lang in enumerate(getattr(featurizer, "languages_", [])):
+        if not len(mask):
+            break
+        idx = np.flatnonzero(mask & np.uint64(1 << bit))
+        if not len(idx):
+            continue
+        order = idx[np.argsort(gram_coef[idx], kind="stable")]
+        ngrams[lang] = {
+            "toward_media": [{"ngram": featurizer.ngram_names_[i], "weight": float(gram_coef[i])}
+                             for i in order[:k] if gram_coef[i] < 0],
+            "toward_networking": [{"ngram": featurizer.ngram_names_[i], "weight": float(gram_coef[i])}
+                                  for i in order[::-1][:k] if gram_coef[i] > 0],
+        }
+    return {"signals_by_dimension": by_dim, "ngrams_by_language": ngrams,
+            "intercept": float(pipeline.named_steps["clf"].intercept_[0])}
+
+
+def assemble_report(audit: Mapping[str, Any], *, meta: Mapping[str, Any] | None = None,
+                    pipeline: Any = None, model_path: str | Path | None = None,
+                    inputs: Iterable[str] = ()) -> dict[str, Any]:
+    report = {
+        "title": "Content-mix audit",
+        "generated_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "inputs": list(inputs),
+        **audit,
+    }
+    if meta is not None:
+        report["model"] = model_summary(meta, model_path)
+        if pipeline is not None:
+            report["model"]["insights"] = model_insights(pipeline)
+    return report
+
+
+# -- writing -------------------------------------------------------------------------
+
+def write_report(report: Mapping[str, Any], dest: str, fmt: str | None = None, *, force: bool = False,
+                 stdout=None) -> str:
+    """Render and write atomically; ``-`` writes to stdout. Returns the format used."""
+    fmt = report_format(dest, fmt)
+    text = {"json": render_json, "md": render_markdown, "html": render_html}[fmt](report)
+    if dest == "-":
+        import sys
+
+        (stdout or sys.stdout).write(text)
+        return fmt
+    path = Path(dest)
+    if path.exists() and not force:
+        from .writers import OutputExistsError
+
+        raise OutputExistsError(f"{dest}: already exists; to overwrite the output file, set the --force or -F flag")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        share_mode(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return fmt
+
+
+def render_json(report: Mapping[str, Any]) -> str:
+    return json.dumps(report, ensure_ascii=False, indent=2, default=str) + "\n"
+
+
+# -- shared formatting ---------------------------------------------------------------
+
+def _pct(x: float | None) -> str:
+    return "–" if x is None else f"{x:.0%}"
+
+
+def _num(x: float | None, digits: int = 2) -> str:
+    return "–" if x is None else f"{x:+.{digits}f}"
+
+
+def _top_signals(example: Mapping[str, Any], k: int = 3) -> list[str]:
+    out = []
+    for s in (example.get("signals") or [])[:k]:
+        out.append(f"{s['contribution']:+.2f} {s['text']}")
+    return out
+
+
+def _mix_rows(section: Mapping[str, Any]) -> list[list[str]]:
+    return [[str(r["key"]), str(r["posts"]), _pct(r["media_share"]), _pct(r["networking_share"]),
+             str(r["uncertain"]), f"{r['over_target']:+.0%}"] for r in section["rows"]]
+
+
+_MIX_HEADER = ["", "posts", "media", "networking", "uncertain", "vs target"]
+
+
+def _behaviour_rows(report: Mapping[str, Any]) -> list[list[str]]:
+    rows = []
+    b = report["behaviour"]
+    for name, v in [("all accounts", b["overall"]), *b["by_account"].items()]:
+        rows.append([name, str(v.get("posts", 0)), _pct(v.get("reply_share")), _pct(v.get("link_share")),
+                     _pct(v.get("question_share")), _pct(v.get("scheduler_share")),
+                     "–" if v.get("median_interval_hours") is None else f"{v['median_interval_hours']:.1f} h",
+                     "–" if v.get("interval_cv") is None else f"{v['interval_cv']:.2f}"])
+    return rows
+
+
+_BEHAVIOUR_HEADER = ["account", "posts", "replies", "with links", "questions", "scheduler",
+                     "median gap", "gap variation"]
+
+
+def _signal_rows(report: Mapping[str, Any], limit: int = 25) -> list[list[str]]:
+    return [[r["name"], _pct(r["media_share"]), _pct(r["networking_share"]),
+             "–" if r["weight"] is None else f"{r['weight']:+.2f}", r["description"]]
+            for r in (report.get("signals") or [])[:limit]]
+
+
+_SIGNAL_HEADER = ["signal", "in media posts", "in networking posts", "weight", "what it is"]
+
+
+def _model_rows(model: Mapping[str, Any]) -> list[list[str]]:
+    langs = sorted(set(model.get("cv_macro_f1", {})) | {
+        g for ev in model.get("evaluations", {}).values() for g in ev["model"]})
+    rows = []
+    for lang in langs:
+        row = [lang, _f1(model.get("cv_macro_f1", {}).get(lang))]
+        for ev in model.get("evaluations", {}).values():
+            row += [_f1(ev["model"].get(lang)), _f1(ev["baseline"].get(lang))]
+        rows.append(row)
+    return rows
+
+
+def _f1(m: Mapping[str, Any] | None) -> str:
+    return "–" if not m or m.get("macro_f1") is None else f"{m['macro_f1']:.3f}"
+
+
+def _model_header(model: Mapping[str, Any]) -> list[str]:
+    head = ["language", "cross-validated macro-F1"]
+    for name in model.get("evaluations", {}):
+        head += [f"{name}: model", "baseline"]
+    return head
+
+
+# -- Markdown ----------------------------------------------------------------------------
+
+def _md_table(header: list[str], rows: list[list[str]]) -> str:
+    esc = lambda c: str(c).replace("|", "\\|").replace("\n", " ")  # noqa: E731
+    lines = ["| " + " | ".join(map(esc, header)) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(map(esc, r)) + " |" for r in rows]
+    return "\n".join(lines)
+
+
+def render_markdown(report: Mapping[str, Any]) -> str:
+    o = report["overall"]
+    st = report["status"]
+    out = [f"# {report['title']}", "",
+           f"Generated {report['generated_at']} from {report['rows']} rows "
+           f"({st['ok']} scored, {st['empty']} empty, {st['error']} unreadable).", ""]
+    out += ["## Overall mix", "",
+            f"- media (broadcast/promotional): **{o['media']}** ({_pct(o['media_share'])})",
+            f"- networking (conversational): **{o['networking']}** ({_pct(o['networking_share'])})",
+            f"- uncertain (P(networking) {report['uncertain_range'][0]}–{report['uncertain_range'][1]}): {o['uncertain']}"]
+    for name, rule in o["rules"].items():
+        out.append(f"- {name} rule ({rule['description']}): {'met' if rule['met'] else 'not met'}")
+    out.append("")
+    for title, section in report["mix"].items():
+        out += [f"## Mix per {title}", "", _md_table([title, *_MIX_HEADER[1:]], _mix_rows(section)), ""]
+    for key, reason in report["omitted"].items():
+        out += [f"> {key.replace('_', ' ')}: left out because {reason}.", ""]
+    out += ["## Dimension profile", "", "Average contribution per dimension (positive = toward networking).", "",
+            _md_table(["", *DIMENSIONS], [["all posts", *(_num(report["dimensions"]["overall"][d]) for d in DIMENSIONS)]]
+                      + [[a, *(_num(v[d]) for d in DIMENSIONS)] for a, v in report["dimensions"]["by_account"].items()]), ""]
+    if report.get("signals"):
+        out += ["## Signal prevalence", "", _md_table(_SIGNAL_HEADER, _signal_rows(report)), ""]
+    out += ["## Posting behaviour", "", _md_table(_BEHAVIOUR_HEADER, _behaviour_rows(report)), ""]
+    out += ["## Examples", ""]
+    for key, title in (("media", "Most confidently media"), ("networking", "Most confidently networking"),
+                       ("borderline", "Borderline")):
+        out += [f"### {title}", ""]
+        for e in report["examples"][key]:
+            out.append(f"- **{e['id']}** ({e.get('author') or '?'}, P(networking) {float(e['p_networking']):.2f}): "
+                       + (e.get("text") or "").replace("\n", " ")[:280])
+            out += [f"  - {s}" for s in _top_signals(e)]
+        out.append("")
+    out += ["## Suggestions", ""] + [f"- {s}" for s in report["suggestions"]] + [""]
+    if report.get("model"):
+        m = report["model"]
+        out += ["## Model", "", f"{m.get('path') or 'model'}, created {m.get('created_at')}, "
+                f"{m.get('n_signals')} signals + {m.get('n_ngrams')} n-grams, trained on {m.get('training_posts')} posts.", "",
+                _md_table(_model_header(m), _model_rows(m)), ""]
+    return "\n".join(out) + "\n"
+
+
+# -- HTML ------------------------------------------------------------------------------
+
+_CSS = """
+:root{--media:#c8553d;--net:#2f8f6f;--ink:#222;--muted:#666;--line:#e3e3e3}
+*{box-sizing:border-box}
+body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;color:var(--ink);
+ margin:0 auto;max-width:980px;padding:1rem;line-height:1.45}
+h1{font-size:1.6rem;margin:.2rem 0}h2{font-size:1.25rem;margin-top:2rem;border-bottom:2px solid var(--line);padding-bottom:.2rem}
+h3{font-size:1.05rem}
+.muted{color:var(--muted)}
+.kpis{display:flex;flex-wrap:wrap;gap:.6rem;margin:1rem 0}
+.kpi{border:1px solid var(--line);border-radius:8px;padding:.6rem .8rem;min-width:9rem;flex:1}
+.kpi b{display:block;font-size:1.4rem}
+.media{color:var(--media)}.net{color:var(--net)}
+.ok{color:var(--net)}.bad{color:var(--media)}
+.scroll{overflow-x:auto}
+table{border-collapse:collapse;width:100%;font-size:.9rem;margin:.5rem 0}
+th,td{border-bottom:1px solid var(--line);padding:.3rem .45rem;text-align:left;vertical-align:top}
+td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}
+svg.chart{width:100%;height:auto;max-width:100%;display:block;margin:.6rem 0}
+.example{border-left:4px solid var(--line);padding:.3rem .7rem;margin:.6rem 0}
+.example.media{border-color:var(--media)}.example.networking{border-color:var(--net)}
+.example p{margin:.2rem 0;color:var(--ink);white-space:pre-wrap}
+.example ul{margin:.2rem 0 .2rem 1rem;padding:0;color:var(--muted);font-size:.88rem}
+.omitted{background:#f7f7f7;border-radius:6px;padding:.5rem .8rem;color:var(--muted)}
+@media (max-width:600px){body{padding:.6rem}.kpi{min-width:45%}table{font-size:.8rem}}
+@media print{body{max-width:none}h2{break-after:avoid}section,svg.chart,.example{break-inside:avoid}}
+"""
+
+
+def _h(x: Any) -> str:
+    return html.escape("" if x is None else str(x))
+
+
+def _html_table(header: list[str], rows: list[list[str]], numeric_from: int = 1) -> str:
+    th = "".join(f'<th class="{"n" if i >= numeric_from else ""}">{_h(c)}</th>' for i, c in enumerate(header))
+    body = "".join(
+        "<tr>" + "".join(f'<td class="{"n" if i >= numeric_from else ""}">{_h(c)}</td>' for i, c in enumerate(r)) + "</tr>"
+        for r in rows)
+    return f'<div class="scroll"><table><thead><tr>{th}</tr></thead><tbody>{body}</tbody></table></div>'
+
+
+def render_html(report: Mapping[str, Any]) -> str:
+    from . import charts
+
+    o = report["overall"]
+    st = report["status"]
+    target = report["target_media_share"]
+    parts = [f"<header><h1>{_h(report['title'])}</h1><p class=\"muted\">Generated {_h(report['generated_at'])} "
+             f"from {report['rows']} rows: {st['ok']} scored, {st['empty']} empty, {st['error']} unreadable."
+             + (f" Input: {_h(', '.join(report['inputs']))}." if report.get("inputs") else "") + "</p></header>"]
+
+    rules = "".join(
+        f"<li>{_h(name)} rule ({_h(r['description'])}): "
+        f"<b class=\"{'ok' if r['met'] else 'bad'}\">{'met' if r['met'] else 'not met'}</b></li>"
+        for name, r in o["rules"].items())
+    overview = (
+        '<div class="kpis">'
+        f'<div class="kpi"><span>media</span><b class="media">{_pct(o["media_share"])}</b>{o["media"]} posts</div>'
+        f'<div class="kpi"><span>networking</span><b class="net">{_pct(o["networking_share"])}</b>{o["networking"]} posts</div>'
+        f'<div class="kpi"><span>uncertain</span><b>{o["uncertain"]}</b>P(networking) {report["uncertain_range"][0]}–{report["uncertain_range"][1]}</div>'
+        f'<div class="kpi"><span>target</span><b>≤ {_pct(target)}</b>media ({_h(report["target_rule"])})</div>'
+        "</div>" f"<ul>{rules}</ul>")
+    if o["posts"]:
+        overview += charts.mix_bars([{"key": "all posts", **o}], target, "Overall mix")
+    parts.append(f'<section id="overview"><h2>Overall mix</h2>{overview}</section>')
+
+    mix_html = []
+    for title, section in report["mix"].items():
+        chart = ""
+        if title == "month":
+            chart = charts.month_chart(section["rows"], target, "Posts per month")
+        elif section["rows"]:
+            chart = charts.mix_bars(section["rows"], target, f"Mix per {title}"
+                                    + (" (furthest from the target first)" if title == "account" else ""))
+        note = (f'<p class="muted">{section["posts_without_value"]} scored posts have no {title}.</p>'
+                if section["posts_without_value"] else "")
+        mix_html.append(f'<section id="mix-{_h(title)}"><h2>Mix per {_h(title)}</h2>{chart}'
+                        f"{_html_table([title, *_MIX_HEADER[1:]], _mix_rows(section))}{note}</section>")
+    parts += mix_html
+    for key, reason in report["omitted"].items():
+        parts.append(f'<p class="omitted" data-omitted="{_h(key)}">{_h(key.replace("_", " ").capitalize())}: '
+                     f"left out because {_h(reason)}.</p>")
+
+    dims = report["dimensions"]
+    dim_rows = [["all posts", *(_num(dims["overall"][d]) for d in DIMENSIONS)]] + [
+        [a, *(_num(v[d]) for d in DIMENSIONS)] for a, v in dims["by_account"].items()]
+    dim_chart = charts.dimension_chart(dims["overall"], "Dimension profile (all posts)") if o["posts"] else ""
+    parts.append('<section id="dimensions"><h2>Dimension profile</h2>'
+                 '<p class="muted">Average signed contribution of each dimension; positive = toward networking.</p>'
+                 f"{dim_chart}{_html_table(['', *DIMENSIONS], dim_rows)}</section>")
+
+    if report.get("signals"):
+        parts.append('<section id="signals"><h2>Signal prevalence</h2>'
+                     '<p class="muted">Share of media and of networking posts showing each signal, and its model weight '
+                     "(positive = toward networking).</p>"
+                     + charts.prevalence_chart(report["signals"], "Signals that tell the classes apart")
+                     + _html_table(_SIGNAL_HEADER, _signal_rows(report)) + "</section>")
+
+    parts.append('<section id="behaviour"><h2>Posting behaviour</h2>'
+                 '<p class="muted">Gap variation is the coefficient of variation of the time between posts: '
+                 "near 0 means clockwork (scheduled) publishing.</p>"
+                 + _html_table(_BEHAVIOUR_HEADER, _behaviour_rows(report)) + "</section>")
+
+    ex_html = []
+    for key, title in (("media", "Most confidently media"), ("networking", "Most confidently networking"),
+                       ("borderline", "Borderline")):
+        items = []
+        for e in report["examples"][key]:
+            sig = "".join(f"<li>{_h(s)}</li>" for s in _top_signals(e))
+            items.append(f'<div class="example {_h(e.get("label"))}"><b>{_h(e["id"])}</b> '
+                         f'<span class="muted">{_h(e.get("author") or "")} · {_h(e.get("platform") or "")} · '
+                         f'P(networking) {float(e["p_networking"]):.2f}</span>'
+                         f"<p>{_h((e.get('text') or '')[:600])}</p><ul>{sig}</ul></div>")
+        ex_html.append(f"<h3>{title}</h3>" + ("".join(items) or '<p class="muted">none</p>'))
+    parts.append('<section id="examples"><h2>Examples</h2>' + "".join(ex_html) + "</section>")
+
+    parts.append('<section id="suggestions"><h2>Suggestions</h2><ul>'
+                 + "".join(f"<li>{_h(s)}</li>" for s in report["suggestions"]) + "</ul></section>")
+
+    if report.get("model"):
+        m = report["model"]
+        ins = m.get("insights", {})
+        sig_rows = []
+        for dim, v in ins.get("signals_by_dimension", {}).items():
+            sig_rows.append([dim, ", ".join(x["name"].split("__", 1)[1] for x in v["toward_media"][:3]),
+                             ", ".join(x["name"].split("__", 1)[1] for x in v["toward_networking"][:3])])
+        gram_rows = [[lang, ", ".join(x["ngram"] for x in v["toward_media"]),
+                      ", ".join(x["ngram"] for x in v["toward_networking"])]
+                     for lang, v in ins.get("ngrams_by_language", {}).items()]
+        parts.append(
+            '<section id="model"><h2>Model</h2>'
+            f"<p>{_h(m.get('path') or 'model')}, created {_h(m.get('created_at'))}; {_h(m.get('n_signals'))} signals "
+            f"+ {_h(m.get('n_ngrams'))} word n-grams, logistic regression, trained on {_h(m.get('training_posts'))} posts.</p>"
+            + _html_table(_model_header(m), _model_rows(m))
+            + (("<h3>Strongest signals per dimension</h3>" + _html_table(["dimension", "toward media", "toward networking"], sig_rows, 9))
+               if sig_rows else "")
+            + (("<h3>Strongest words per language</h3>" + _html_table(["language", "toward media", "toward networking"], gram_rows, 9))
+               if gram_rows else "")
+            + "</section>")
+
+    body = "\n".join(parts)
+    return ("<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+            f"<title>{_h(report['title'])}</title><style>{_CSS}</style></head>\n<body>\n{body}\n</body></html>\n")
+
+
+def signal_weights(pipeline: Any) -> dict[str, float]:
+    """Model weight of every signal (positive = toward networking)."""
+    w = global_weights(pipeline)
+    return {n: float(c) for n, c in zip(w["names"], w["coef"]) if n in SIGNAL_NAMES}
