@@ -7,6 +7,7 @@ self-contained file that renders the same offline, on a phone or on paper.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import re
 from typing import Any, Mapping, Sequence
@@ -47,8 +48,14 @@ def _svg(fig, title: str) -> str:
     plt.close(fig)
     svg = buf.getvalue()
     svg = svg[svg.index("<svg"):]
+    svg = re.sub(r"<metadata>.*?</metadata>\s*", "", svg, flags=re.S)  # RDF boilerplate
     # scale with the page: drop fixed width/height, keep the viewBox
     svg = re.sub(r'<svg([^>]*?) width="[^"]*" height="[^"]*"', r"<svg\1", svg, count=1)
+    # several charts share one HTML page: give each its own id namespace
+    prefix = "c" + hashlib.sha1(svg.encode()).hexdigest()[:8]
+    svg = re.sub(r'\bid="([^"]+)"', rf'id="{prefix}-\1"', svg)
+    svg = re.sub(r'(xlink:href|href)="#([^"]+)"', rf'\1="#{prefix}-\2"', svg)
+    svg = re.sub(r"url\(#([^)]+)\)", rf"url(#{prefix}-\1)", svg)
     label = title.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;")
     return svg.replace("<svg", f'<svg role="img" aria-label="{label}" class="chart"', 1)
 
@@ -64,13 +71,13 @@ def mix_bars(rows: Sequence[Mapping[str, Any]], target: float, title: str, *, li
     y = range(len(rows))
     ax.barh(y, media, color=MEDIA, label="media")
     ax.barh(y, net, left=media, color=NETWORKING, label="networking")
-    ax.axvline(target, color=INK, linestyle="--", linewidth=1)
-    ax.text(target, len(rows) - 0.4, f" target ≤ {target:.0%} media", va="bottom", fontsize=8)
+    ax.axvline(target, color=INK, linestyle="--", linewidth=1, label=f"target ≤ {target:.0%} media")
     ax.set_yticks(list(y), labels)
     ax.set_xlim(0, 1)
+    ax.set_ylim(-0.6, len(rows) - 0.4)
     ax.xaxis.set_major_formatter(lambda v, _: f"{v:.0%}")
     ax.set_title(title, loc="left", fontsize=10)
-    ax.legend(loc="lower right", fontsize=8, frameon=False, ncols=2, bbox_to_anchor=(1, 1.0))
+    ax.legend(loc="upper left", fontsize=8, frameon=False, ncols=3, bbox_to_anchor=(0, -0.18 - 0.6 / (len(rows) + 2)))
     return _svg(fig, title)
 
 
@@ -93,7 +100,10 @@ def month_chart(rows: Sequence[Mapping[str, Any]], target: float, title: str) ->
     ax2.yaxis.set_major_formatter(lambda v, _: f"{v:.0%}")
     ax2.spines["right"].set_visible(True)
     ax.set_title(title, loc="left", fontsize=10)
-    ax.legend(loc="upper left", fontsize=8, frameon=False, ncols=2)
+    handles = ax.get_legend_handles_labels()
+    extra = ax2.get_legend_handles_labels()
+    ax.legend(handles[0] + extra[0], handles[1] + extra[1], loc="upper left", fontsize=8, frameon=False,
+              ncols=3, bbox_to_anchor=(0, -0.18 if len(months) <= 8 else -0.3))
     return _svg(fig, title)
 
 
@@ -127,5 +137,5 @@ def prevalence_chart(rows: Sequence[Mapping[str, Any]], title: str, *, limit: in
     ax.set_xlim(0, 1)
     ax.xaxis.set_major_formatter(lambda v, _: f"{v:.0%}")
     ax.set_title(title, loc="left", fontsize=10)
-    ax.legend(loc="lower right", fontsize=8, frameon=False, bbox_to_anchor=(1, 1.0), ncols=2)
+    ax.legend(loc="upper left", fontsize=8, frameon=False, ncols=2, bbox_to_anchor=(0, -0.08 - 0.5 / (len(rows) + 2)))
     return _svg(fig, title)

@@ -326,11 +326,13 @@ def _h(x: Any) -> str:
     return html.escape("" if x is None else str(x))
 
 
-def _html_table(header: list[str], rows: list[list[str]], numeric_from: int = 1) -> str:
-    th = "".join(f'<th class="{"n" if i >= numeric_from else ""}">{_h(c)}</th>' for i, c in enumerate(header))
-    body = "".join(
-        "<tr>" + "".join(f'<td class="{"n" if i >= numeric_from else ""}">{_h(c)}</td>' for i, c in enumerate(r)) + "</tr>"
-        for r in rows)
+def _html_table(header: list[str], rows: list[list[str]], numeric: Iterable[int] | None = None) -> str:
+    """A table; columns in ``numeric`` (default: all but the first) are right-aligned."""
+    num = set(range(1, len(header)) if numeric is None else numeric)
+    cls = lambda i: ' class="n"' if i in num else ""  # noqa: E731
+    th = "".join(f"<th{cls(i)}>{_h(c)}</th>" for i, c in enumerate(header))
+    body = "".join("<tr>" + "".join(f"<td{cls(i)}>{_h(c)}</td>" for i, c in enumerate(r)) + "</tr>"
+                   for r in rows)
     return f'<div class="scroll"><table><thead><tr>{th}</tr></thead><tbody>{body}</tbody></table></div>'
 
 
@@ -389,7 +391,7 @@ def render_html(report: Mapping[str, Any]) -> str:
                      '<p class="muted">Share of media and of networking posts showing each signal, and its model weight '
                      "(positive = toward networking).</p>"
                      + charts.prevalence_chart(report["signals"], "Signals that tell the classes apart")
-                     + _html_table(_SIGNAL_HEADER, _signal_rows(report)) + "</section>")
+                     + _html_table(_SIGNAL_HEADER, _signal_rows(report), numeric=(1, 2, 3)) + "</section>")
 
     parts.append('<section id="behaviour"><h2>Posting behaviour</h2>'
                  '<p class="muted">Gap variation is the coefficient of variation of the time between posts: '
@@ -427,9 +429,9 @@ def render_html(report: Mapping[str, Any]) -> str:
             f"<p>{_h(m.get('path') or 'model')}, created {_h(m.get('created_at'))}; {_h(m.get('n_signals'))} signals "
             f"+ {_h(m.get('n_ngrams'))} word n-grams, logistic regression, trained on {_h(m.get('training_posts'))} posts.</p>"
             + _html_table(_model_header(m), _model_rows(m))
-            + (("<h3>Strongest signals per dimension</h3>" + _html_table(["dimension", "toward media", "toward networking"], sig_rows, 9))
+            + (("<h3>Strongest signals per dimension</h3>" + _html_table(["dimension", "toward media", "toward networking"], sig_rows, numeric=()))
                if sig_rows else "")
-            + (("<h3>Strongest words per language</h3>" + _html_table(["language", "toward media", "toward networking"], gram_rows, 9))
+            + (("<h3>Strongest words per language</h3>" + _html_table(["language", "toward media", "toward networking"], gram_rows, numeric=()))
                if gram_rows else "")
             + "</section>")
 

@@ -1,5 +1,6 @@
 import csv
 import json
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -189,3 +190,65 @@ def test_lexicon_option_adds_cue_words(model_dir, tmp_path):
     bad.write_text("[xx]\nthanks = ['a']\n")
     result = invoke("check", text, "--model", model_dir, "--lexicon", bad)
     assert result.exit_code == 1 and "not a supported language" in result.stderr
+
+
+SAMPLE = str(Path(__file__).resolve().parents[1] / "data" / "sample" / "posts.csv")
+
+
+def test_report_html_from_raw_posts(model_dir, tmp_path):
+    out = tmp_path / "r.html"
+    result = invoke("report", SAMPLE, "-o", out, "--model", model_dir)
+    assert result.exit_code == 0, result.stderr
+    assert "audited 42 rows" in result.stderr
+    page = out.read_text()
+    assert page.startswith("<!doctype html>") and 'id="mix-account"' in page
+
+
+def test_report_numbers_equal_score_output(model_dir, tmp_path):
+    scored = tmp_path / "scored.jsonl"
+    assert invoke("score", SAMPLE, "-o", scored, "--model", model_dir).exit_code == 0
+    rows = [json.loads(x) for x in scored.read_text().splitlines()]
+    by_id = {r["id"]: r for r in rows}
+    for source in (SAMPLE, scored):  # raw posts, and the file score wrote
+        result = invoke("report", source, "-o", "-", "--model", model_dir, "--examples", "3")
+        assert result.exit_code == 0, result.stderr
+        report = json.loads(result.stdout)
+        ok = [r for r in rows if r["status"] == "ok"]
+        assert report["overall"]["media"] == sum(r["label"] == "media" for r in ok)
+        assert report["overall"]["dimensions"]["style"] == pytest.approx(sum(r["style"] for r in ok) / len(ok))
+        for group in ("media", "networking", "borderline"):
+            for ex in report["examples"][group]:
+                assert ex["signals"] == by_id[ex["id"]]["signals"]
+                assert ex["style"] == by_id[ex["id"]]["style"] and ex["roi"] == by_id[ex["id"]]["roi"]
+        assert report["signals"] is not None  # values recomputed from the text of the scored file
+
+
+def test_report_without_author_or_date_leaves_sections_out(model_dir, tmp_path):
+    src = tmp_path / "plain.txt"
+    src.write_text("Big sale now, 20% off!\nAnyone tried the new trail?\n")
+    result = invoke("report", src, "-o", tmp_path / "r.md", "--model", model_dir)
+    assert result.exit_code == 0, result.stderr
+    md = (tmp_path / "r.md").read_text()
+    assert "mix by account: left out because the input has no account column" in md
+    assert "mix by month: left out because the input has no date column" in md
+    assert "## Mix per language" in md
+
+
+def test_report_from_stdin_pipeline(model_dir, tmp_path):
+    scored = invoke("score", SAMPLE, "-o", "-", "--model", model_dir).stdout
+    result = invoke("report", "-", "-o", tmp_path / "r.json", "--model", model_dir, input=scored)
+    assert result.exit_code == 0, result.stderr
+    assert json.loads((tmp_path / "r.json").read_text())["rows"] == 42
+
+
+def test_report_bad_output_name_is_an_error(model_dir, tmp_path):
+    result = invoke("report", SAMPLE, "-o", tmp_path / "r.pdf", "--model", model_dir)
+    assert result.exit_code == 1 and "use .html, .json or .md" in result.stderr
+
+
+def test_info_shows_the_global_feature_report(model_dir):
+    result = invoke("info", model_dir, "--format", "json")
+    ins = json.loads(result.stdout)["insights"]
+    assert set(ins["signals_by_dimension"]) == {"style", "goals", "content", "effort", "roi"}
+    result = invoke("info", model_dir)
+    assert "strongest signals per dimension" in result.stderr and "strongest n-grams" in result.stderr

@@ -1,0 +1,111 @@
+import json
+import re
+
+import pytest
+
+from analyzer.audit import build_audit
+from analyzer.report import (
+    assemble_report,
+    model_insights,
+    model_summary,
+    render_html,
+    render_markdown,
+    report_format,
+    write_report,
+)
+from analyzer.writers import OutputExistsError
+from test_audit import ROWS
+
+
+@pytest.fixture(scope="module")
+def report(trained):
+    meta = {"created_at": "2026-11-21T00:00:00+00:00", "n_signals": 61, "n_ngrams": 10,
+            "training": {"n_posts": 50}, "cv": {"overall": {"n": 50, "macro_f1": 0.9},
+                                                 "by_group": {"en": {"n": 20, "macro_f1": 0.8}}},
+            "evaluations": {"held-out authors": {"report": {"overall": {"n": 5, "macro_f1": 0.7}, "by_group": {}},
+                                                 "baseline": {"overall": {"n": 5, "macro_f1": 0.6}, "by_group": {}}}}}
+    return assemble_report(build_audit(ROWS, examples=2), meta=meta, pipeline=trained.model,
+                           model_path="models/x", inputs=["in.csv"])
+
+
+@pytest.mark.parametrize("dest,fmt,expected", [("a.html", None, "html"), ("a.JSON", None, "json"),
+                                               ("a.md", None, "md"), ("-", None, "json"), ("a.txt", "md", "md")])
+def test_report_format(dest, fmt, expected):
+    assert report_format(dest, fmt) == expected
+
+
+def test_report_format_errors():
+    with pytest.raises(ValueError, match="use .html, .json or .md"):
+        report_format("a.txt")
+    with pytest.raises(ValueError, match="unknown report format"):
+        report_format("a.html", "pdf")
+
+
+def test_model_summary_and_insights(report, trained):
+    m = report["model"]
+    assert m["cv_macro_f1"] == {"en": {"posts": 20, "macro_f1": 0.8}, "all": {"posts": 50, "macro_f1": 0.9}}
+    assert m["evaluations"]["held-out authors"]["baseline"]["all"]["macro_f1"] == 0.6
+    ins = model_insights(trained.model, k=3)
+    assert set(ins["signals_by_dimension"]) == {"style", "goals", "content", "effort", "roi"}
+    for v in ins["signals_by_dimension"].values():
+        assert all(x["weight"] < 0 for x in v["toward_media"])
+        assert all(x["weight"] > 0 for x in v["toward_networking"])
+    assert set(ins["ngrams_by_language"]) <= {"en", "es", "it", "und"}
+    assert "en" in ins["ngrams_by_language"]
+
+
+def test_json_carries_every_number(report, tmp_path):
+    path = tmp_path / "r.json"
+    write_report(report, str(path))
+    data = json.loads(path.read_text())
+    assert data["overall"]["media"] == 4 and data["overall"]["uncertain"] == 2
+    assert data["mix"]["account"]["rows"][0]["key"] == "acme"
+    assert data["behaviour"]["by_account"]["acme"]["reply_share"] == pytest.approx(0.2)
+
+
+def test_markdown_sections(report):
+    md = render_markdown(report)
+    for heading in ("# Content-mix audit", "## Overall mix", "## Mix per account", "## Mix per month",
+                    "## Mix per platform", "## Mix per language", "## Dimension profile", "## Signal prevalence",
+                    "## Posting behaviour", "## Examples", "## Suggestions", "## Model"):
+        assert heading in md, heading
+    assert "| acme | 5 | 80% | 20% | 1 | +60% |" in md
+    assert "- media (broadcast/promotional): **4** (57%)" in md
+
+
+def test_html_is_self_contained_and_complete(report):
+    page = render_html(report)
+    assert page.startswith("<!doctype html>")
+    for section in ("overview", "mix-account", "mix-month", "mix-platform", "mix-language", "dimensions",
+                    "signals", "behaviour", "examples", "suggestions", "model"):
+        assert f'id="{section}"' in page, section
+    assert page.count("<svg") >= 6
+    assert "<script" not in page and "<link" not in page and "@import" not in page
+    assert not re.search(r'\s(src|href)="', page)
+    assert 'name="viewport"' in page and "@media print" in page
+    assert "<td class=\"n\">80%</td>" in page
+
+
+def test_html_escapes_post_text(trained):
+    rows = [dict(ROWS[0], text="<script>alert(1)</script> & co")]
+    page = render_html(assemble_report(build_audit(rows)))
+    assert "<script>alert" not in page and "&lt;script&gt;alert(1)&lt;/script&gt; &amp; co" in page
+
+
+def test_omitted_sections_say_why():
+    rows = [{"id": "1", "text": "x", "label": "media", "p_networking": 0.2, "status": "ok", "style": 0.0}]
+    report = assemble_report(build_audit(rows))
+    page = render_html(report)
+    assert 'data-omitted="mix_by_account"' in page and "the input has no account column" in page
+    assert "mix_by_month" in render_markdown(report).replace(" ", "_")
+
+
+def test_write_report_is_atomic_and_needs_force(report, tmp_path):
+    path = tmp_path / "r.html"
+    path.write_text("old")
+    with pytest.raises(OutputExistsError):
+        write_report(report, str(path))
+    assert path.read_text() == "old"
+    write_report(report, str(path), force=True)
+    assert path.read_text().startswith("<!doctype html>")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r.html"]
