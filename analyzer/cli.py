@@ -85,8 +85,18 @@ DateCol = Annotated[Optional[str], typer.Option("--date-col", help="Column holdi
 LangCol = Annotated[Optional[str], typer.Option("--lang-col", help="Column holding the language code (default: lang, language).")]
 LabelCol = Annotated[Optional[str], typer.Option("--label-col", help="Column holding the label (default: label, class, category).")]
 InputFormat = Annotated[Optional[str], typer.Option(
-    "--input-format", help="Force the input format: csv, tsv, jsonl, json, parquet, txt "
-    "(default: from the file name, then the content).")]
+    "--input-format", help="Force the input format: csv, tsv, jsonl, json, parquet, txt, or a platform "
+    "export: x, mastodon, linkedin, facebook, instagram, threads, bluesky (default: detected from "
+    "the name and content).")]
+ScoreInputFormat = Annotated[Optional[str], typer.Option(
+    "--input-format", "--format", help="Force the input format: csv, tsv, jsonl, json, parquet, txt, or a "
+    "platform export: x, mastodon, linkedin, facebook, instagram, threads, bluesky (default: detected "
+    "from the name and content).")]
+RepostsOpt = Annotated[bool, typer.Option(
+    "--include-reposts", help="Keep reposts (retweets, boosts, bare reshares) from platform exports; "
+    "they are not the account's own words, so they are skipped and counted by default.")]
+DirectOpt = Annotated[bool, typer.Option(
+    "--include-direct", help="Keep Mastodon direct messages (left out by default, for privacy).")]
 
 
 def _columns(text: str | None, id_: str | None, author: str | None, date: str | None,
@@ -169,7 +179,9 @@ def score_cli(
     model_dir: ModelOpt = None,
     force: Annotated[bool, typer.Option("--force", "-F", help="Overwrite the output file if it exists.")] = False,
     out_format: Annotated[Optional[str], typer.Option("--output-format", help="Force the output format: csv, jsonl, parquet.")] = None,
-    input_format: InputFormat = None,
+    input_format: ScoreInputFormat = None,
+    include_reposts: RepostsOpt = False,
+    include_direct: DirectOpt = False,
     features: Annotated[bool, typer.Option("--features", help="Add one column per signal with its raw value.")] = False,
     no_text: Annotated[bool, typer.Option("--no-text", help="Leave the post text out of the output.")] = False,
     top_k: TopKOpt = 5,
@@ -201,7 +213,9 @@ def score_cli(
                              fmt=out_format, force=force)
     except _USER_ERRORS as exc:
         raise fail(str(exc)) from None
-    posts = read_many(inputs, fmt=input_format, columns=columns)
+    export_stats: list = []
+    posts = read_many(inputs, fmt=input_format, columns=columns, include_reposts=include_reposts,
+                      include_direct=include_direct, export_stats=export_stats)
     counts = {"ok": 0, "empty": 0, "error": 0}
     try:
         with writer, _progress("scoring") as advance:
@@ -217,8 +231,20 @@ def score_cli(
         raise fail("interrupted; no output written", 130) from None
     total = sum(counts.values())
     where = "stdout" if output == "-" else output
+    _export_summary(export_stats)
     err.print(f"scored {total} posts ({counts['ok']} ok, {counts['empty']} empty, "
               f"{counts['error']} error) -> {where}")
+
+
+def _export_summary(stats: list) -> None:
+    for st in stats:
+        skipped = []
+        if st.reposts_skipped:
+            skipped.append(f"{st.reposts_skipped} reposts (--include-reposts keeps them)")
+        if st.direct_skipped:
+            skipped.append(f"{st.direct_skipped} direct messages (--include-direct keeps them)")
+        err.print(f"{st.platform} export: {st.posts} posts read from {', '.join(st.files) or 'the export'}"
+                  + (f"; skipped {', '.join(skipped)}" if skipped else ""), markup=False)
 
 
 class _progress:
@@ -355,6 +381,8 @@ def report_cli(
     examples: Annotated[int, typer.Option("--examples", min=0, max=50, help="Example posts per group (most confident media, networking, borderline).")] = 5,
     force: Annotated[bool, typer.Option("--force", "-F", help="Overwrite the report file if it exists.")] = False,
     input_format: InputFormat = None,
+    include_reposts: RepostsOpt = False,
+    include_direct: DirectOpt = False,
     lang: LangOpt = None,
     lexicon: LexiconOpt = None,
     text_col: TextCol = None,
@@ -386,8 +414,12 @@ def report_cli(
             tmp = _spool_stdin()
             sources = [tmp if s == "-" else s for s in sources]
         with _progress("auditing") as advance:
-            audit = audit_sources(sources, model, read_posts_kwargs={"fmt": input_format, "columns": columns},
-                                  target_rule=rule, examples=examples, on_chunk=advance)
+            export_stats: list = []
+            audit = audit_sources(sources, model, read_posts_kwargs={
+                "fmt": input_format, "columns": columns, "include_reposts": include_reposts,
+                "include_direct": include_direct, "export_stats": export_stats},
+                target_rule=rule, examples=examples, on_chunk=advance)
+        _export_summary(export_stats)
         report = assemble_report(audit, meta=model.meta, pipeline=model.pipeline, model_path=model.path,
                                  inputs=list(inputs))
         used = write_report(report, output, fmt, force=force)

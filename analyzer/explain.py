@@ -17,7 +17,7 @@ from sklearn.pipeline import Pipeline
 
 from .features import PostFeaturizer
 from .posts import Label, Post
-from .signals import DIMENSIONS, describe
+from .signals import DIMENSIONS, describe, signal_by_name
 
 __all__ = [
     "Contribution",
@@ -92,6 +92,125 @@ def dimension_matrix(signal_names: Sequence[str]) -> np.ndarray:
     return m
 
 
+@dataclass
+class Batch:
+    """Everything the model computed for a batch of posts, as arrays (no per-post objects).
+
+    Rows of the arrays are the posts whose status is ``ok`` (``ok`` holds their
+    positions in ``posts``). ``top_*`` hold the k largest contributions per row,
+    sorted by row then by decreasing size.
+    """
+
+    posts: list[Post]
+    ok: np.ndarray
+    langs: list[str]
+    featurizer: PostFeaturizer
+    parsed: Any
+    raw: np.ndarray
+    decision: np.ndarray
+    p_networking: np.ndarray
+    dims: np.ndarray
+    words: np.ndarray
+    intercept: float
+    labels: np.ndarray
+    top_row: np.ndarray
+    top_col: np.ndarray
+    top_value: np.ndarray
+    top_contribution: np.ndarray
+    _items: list | None = field(default=None, repr=False)
+
+    def top_items(self, row: int) -> list[tuple[str, str, float, float, str]]:
+        """(name, dimension, value, contribution, text) of one row's top contributions."""
+        lo, hi = np.searchsorted(self.top_row, [row, row + 1])
+        return self.all_top_items()[lo:hi]
+
+    def all_top_items(self) -> list[tuple[str, str, float, float, str]]:
+        """Every row's top items, in the order of ``top_row`` (computed once, then cached)."""
+        if self._items is None:
+            self._items = self._describe_all()
+        return self._items
+
+    def _describe_all(self) -> list[tuple[str, str, float, float, str]]:
+        f = self.featurizer
+        n_sig = len(f.signal_names_)
+        sig_names = f.signal_names_
+        meta = [signal_by_name(n) for n in sig_names]
+        evidence = self.parsed.evidence_for(self.top_row, [meta[c].evidence if c < n_sig else None
+                                                           for c in self.top_col.tolist()])
+        out = []
+        for col, value, c, ev in zip(self.top_col.tolist(), self.top_value.tolist(),
+                                     self.top_contribution.tolist(), evidence):
+            if col < n_sig:
+                name = sig_names[col]
+                out.append((name, meta[col].dimension, value, c, describe(name, value, ev)))
+            else:
+                gram = f.ngram_names_[col - n_sig]
+                out.append((f"ngram__{gram}", "words", value, c, f'uses the words "{gram}"'))
+        return out
+
+
+def explain_batch(model: Pipeline, posts: Iterable[Post], *, top_k: int = 5) -> Batch:
+    """Score and explain a batch: one tokenisation pass, then matrix algebra."""
+    featurizer, clf = _parts(model)
+    posts = list(posts)
+    ok = np.array([i for i, p in enumerate(posts) if p.status == "ok"], dtype=np.int64)
+    parsed = featurizer.parse([posts[i] for i in ok])
+    raw = featurizer.signal_values(parsed)
+    X = featurizer.transform_parsed(parsed, raw)
+    coef = clf.coef_[0]
+    intercept = float(clf.intercept_[0])
+    decision = np.asarray(X @ coef).ravel() + intercept
+    n_sig = len(featurizer.signal_names_)
+    sig_contrib = X[:, :n_sig].toarray() * coef[:n_sig]
+    dims = sig_contrib @ dimension_matrix(featurizer.signal_names_)
+    # exact per-feature contributions share X's sparsity structure
+    contrib = X.data * coef[X.indices]
+    pick = _top_k_positions(X.indptr, contrib, top_k)
+    cols = X.indices[pick]
+    top_row = np.repeat(np.arange(X.shape[0]), np.diff(X.indptr))[pick]
+    is_sig = cols < n_sig
+    values = X.data[pick].copy()
+    values[is_sig] = raw[top_row[is_sig], cols[is_sig]]
+    labels = np.where(decision > 0, str(clf.classes_[1]), str(clf.classes_[0]))
+    langs = [""] * len(posts)
+    for row, i in enumerate(ok.tolist()):
+        langs[i] = parsed.langs[row]
+    rest = [i for i in range(len(posts)) if not langs[i]]
+    if rest:
+        from .features import resolve_langs
+
+        for i, lang in zip(rest, resolve_langs([posts[i].text for i in rest], [posts[i].lang for i in rest])):
+            langs[i] = lang
+    return Batch(
+        posts=posts, ok=ok, langs=langs, featurizer=featurizer, parsed=parsed, raw=raw,
+        decision=decision, p_networking=1.0 / (1.0 + np.exp(-decision)), dims=dims,
+        words=decision - intercept - sig_contrib.sum(axis=1), intercept=intercept, labels=labels,
+        top_row=top_row, top_col=cols, top_value=values, top_contribution=contrib[pick],
+    )
+
+
+def _top_k_positions(indptr: np.ndarray, values: np.ndarray, k: int) -> np.ndarray:
+    """Positions (into a CSR data array) of each row's k largest non-zero |values|,
+    ordered by row, then by decreasing size; vectorised over a padded matrix."""
+    n_rows = len(indptr) - 1
+    counts = np.diff(indptr)
+    if k <= 0 or n_rows == 0 or not counts.any():
+        return np.zeros(0, np.int64)
+    width = int(counts.max())
+    pad = np.full((n_rows, width), -1, np.int64)
+    row_of = np.repeat(np.arange(n_rows), counts)
+    pad[row_of, np.arange(len(values)) - indptr[row_of]] = np.arange(len(values))
+    size = np.where(pad >= 0, np.abs(values[np.maximum(pad, 0)]), -1.0)
+    kk = min(k, width)
+    part = np.argpartition(-size, kk - 1, axis=1)[:, :kk] if kk < width else np.tile(np.arange(width), (n_rows, 1))
+    part_size = np.take_along_axis(size, part, axis=1)
+    order = np.argsort(-part_size, axis=1, kind="stable")
+    part = np.take_along_axis(part, order, axis=1)
+    chosen = np.take_along_axis(pad, part, axis=1)
+    keep = np.take_along_axis(size, part, axis=1) > 0
+    return chosen[keep]
+
+
 def predict_posts(
     model: Pipeline,
     posts: Iterable[Post],
@@ -104,72 +223,24 @@ def predict_posts(
     Posts with ``status`` empty or error get a Prediction without a label,
     so callers keep one output row per input row.
     """
-    featurizer, clf = _parts(model)
-    posts = list(posts)
-    ok = [i for i, p in enumerate(posts) if p.status == "ok"]
-    out: list[Prediction | None] = [None] * len(posts)
-    if ok:
-        parsed = featurizer.parse([posts[i] for i in ok])
-        raw = featurizer.signal_values(parsed)
-        X = featurizer.transform_parsed(parsed, raw)
-        coef = clf.coef_[0]
-        intercept = float(clf.intercept_[0])
-        decision = np.asarray(X @ coef).ravel() + intercept
-        p_net = 1.0 / (1.0 + np.exp(-decision))
-        n_sig = len(featurizer.signal_names_)
-        sig_contrib = X[:, :n_sig].toarray() * coef[:n_sig]
-        dims = sig_contrib @ dimension_matrix(featurizer.signal_names_)
-        words = decision - intercept - sig_contrib.sum(axis=1)
-        contrib = X.multiply(coef).tocsr()
-        positive = clf.classes_[1]
-        negative = clf.classes_[0]
-        for row, i in enumerate(ok):
-            out[i] = Prediction(
-                post=posts[i],
-                lang=parsed.langs[row],
-                label=str(positive if decision[row] > 0 else negative),
-                p_networking=float(p_net[row]),
-                decision=float(decision[row]),
-                intercept=intercept,
-                dimensions={d: float(dims[row, k]) for k, d in enumerate(DIMENSIONS)},
-                words=float(words[row]),
-                top=_top(featurizer, contrib, X, raw, parsed.evidence[row], row, top_k),
-                signals=(dict(zip(featurizer.signal_names_, map(float, raw[row])))
-                         if with_signals else None),
-            )
-    if len(ok) < len(posts):
-        from .features import resolve_langs
-
-        rest = [i for i, p in enumerate(posts) if out[i] is None]
-        langs = resolve_langs([posts[i].text for i in rest], [posts[i].lang for i in rest])
-        for i, lang in zip(rest, langs):
-            out[i] = Prediction(post=posts[i], lang=lang, label=None, p_networking=None)
-    return out  # type: ignore[return-value]
-
-
-def _top(featurizer, contrib, X, raw, evidence, row, k) -> tuple[Contribution, ...]:
-    if k <= 0:
-        return ()
-    start, end = contrib.indptr[row], contrib.indptr[row + 1]
-    cols = contrib.indices[start:end]
-    vals = contrib.data[start:end]
-    nz = vals != 0
-    cols, vals = cols[nz], vals[nz]
-    order = np.argsort(-np.abs(vals), kind="stable")[:k]
-    n_sig = len(featurizer.signal_names_)
-    items = []
-    for j in order:
-        col, c = int(cols[j]), float(vals[j])
-        if col < n_sig:
-            name = featurizer.signal_names_[col]
-            value = float(raw[row, col])
-            items.append(Contribution(name, "signal", name.split("__", 1)[0], value, c,
-                                      describe(name, value, evidence)))
-        else:
-            gram = featurizer.ngram_names_[col - n_sig]
-            items.append(Contribution(f"ngram__{gram}", "ngram", "words", float(X[row, col]), c,
-                                      f'uses the words "{gram}"'))
-    return tuple(items)
+    b = explain_batch(model, posts, top_k=top_k)
+    out = [Prediction(post=p, lang=lang, label=None, p_networking=None) for p, lang in zip(b.posts, b.langs)]
+    names = b.featurizer.signal_names_
+    for row, i in enumerate(b.ok.tolist()):
+        out[i] = Prediction(
+            post=b.posts[i],
+            lang=b.langs[i],
+            label=str(b.labels[row]),
+            p_networking=float(b.p_networking[row]),
+            decision=float(b.decision[row]),
+            intercept=b.intercept,
+            dimensions={d: float(b.dims[row, k]) for k, d in enumerate(DIMENSIONS)},
+            words=float(b.words[row]),
+            top=tuple(Contribution(name, "ngram" if dim == "words" else "signal", dim, v, c, text)
+                      for name, dim, v, c, text in b.top_items(row)),
+            signals=dict(zip(names, map(float, b.raw[row]))) if with_signals else None,
+        )
+    return out
 
 
 def global_weights(model: Pipeline) -> dict[str, np.ndarray | list[str]]:

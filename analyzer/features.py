@@ -9,7 +9,6 @@ Python loop walks the tokens.
 
 from __future__ import annotations
 
-import contextlib
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping, Sequence
 
@@ -17,31 +16,16 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
-from spacy import attrs as A
+from spacy.attrs import IDX, ORTH
 from spacy.strings import hash_string
 
+from . import nlp as N
 from . import signals as sig
 from .lexicons import CUE_KEYS
-from .nlp import (
-    IS_EMOJI,
-    IS_HASHTAG,
-    IS_LINK,
-    IS_MENTION,
-    UNDETERMINED,
-    cue_matcher,
-    freeze_cues,
-    get_nlp,
-    identify_language,
-    supported_languages,
-)
 from .posts import Post
 
 __all__ = ["Parsed", "PostFeaturizer", "normalize_lang", "parse_posts", "resolve_langs"]
 
-_ATTRS = [A.LOWER, A.IS_ALPHA, A.IS_UPPER, IS_LINK, A.LIKE_NUM, A.IS_PUNCT, A.IS_SPACE,
-          A.SENT_START, A.LENGTH, IS_EMOJI, IS_HASHTAG, IS_MENTION]
-(_LOWER, _ALPHA, _UPPER, _URL, _NUM, _PUNCT, _SPACE, _SENT, _LEN, _EMOJI, _TAG,
- _MENTION) = range(len(_ATTRS))
 # Cue lists that count only at the start of a sentence (imperatives, question words).
 _START_CUES = ("cta_verbs", "question_openers")
 # Placeholders that stand in n-grams for tokens whose exact form carries no meaning.
@@ -52,7 +36,12 @@ _MIX = np.uint64(0x9E3779B97F4A7C15)
 # (?utm_source=...) is not a question.
 _QUESTION_KEYS = np.array([hash_string(c) for c in ("?", "？")], dtype=np.uint64)
 _EXCLAIM_KEYS = np.array([hash_string(c) for c in ("!", "！")], dtype=np.uint64)
-
+_CUE_INDEX = {k: i for i, k in enumerate((*CUE_KEYS, *(f"start:{c}" for c in _START_CUES)))}
+_LABEL_KEYS = np.array([hash_string(k) for k in CUE_KEYS], dtype=np.uint64)
+# where each evidence key is found: a column of the cue counts (>= 0) or elsewhere (-2)
+_EVIDENCE_COL = {k: (_CUE_INDEX[f"start:{k}"] if k in _START_CUES else _CUE_INDEX[k]) for k in CUE_KEYS}
+_EVIDENCE_COL.update({k: -2 for k in (*sig.REGEXES, "leading_mention")})
+_LABEL_ORDER = np.argsort(_LABEL_KEYS)
 BASE_KEYS = (
     "n_tokens", "n_words", "caps", "n_urls", "n_emoji", "n_hashtags", "n_mentions", "n_numbers",
     "n_sents", "leading_mentions", "trailing_hashtags", "q_marks", "excl", "newlines",
@@ -71,22 +60,78 @@ def normalize_lang(code: Any) -> str | None:
 
 def resolve_langs(texts: Sequence[str], given: Sequence[str | None]) -> list[str]:
     """The language of each post: the given code when there is one, else identified."""
-    return [normalize_lang(g) or identify_language(t) for t, g in zip(texts, given)]
+    given = [normalize_lang(g) for g in given]
+    todo = [i for i, g in enumerate(given) if not g]
+    found = N.identify_languages([texts[i] for i in todo]) if todo else []
+    out = list(given)
+    for i, lang in zip(todo, found):
+        out[i] = lang
+    return out  # type: ignore[return-value]
 
 
 @dataclass
 class Parsed:
     """What one tokenisation pass learned about a batch of posts."""
 
+    texts: list[str]
     langs: list[str]
     base: dict[str, np.ndarray]
-    evidence: list[dict[str, str]]
     tokens: np.ndarray  # uint64 lowercase hashes (placeholders for URLs, handles, numbers)
     token_doc: np.ndarray  # int64 post index of each token
-    extra: dict[str, Any] = field(default_factory=dict)
+    regex_evidence: list[dict[str, str]] = field(default_factory=list)
+    cue_pairs: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    cue_spans: np.ndarray = field(default_factory=lambda: np.zeros((0, 2), np.int64))
+    mention_spans: dict[int, tuple[int, int]] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.langs)
+
+    def evidence(self, row: int, key: str | None) -> str:
+        """The first text in post ``row`` that triggered cue list or regex ``key``."""
+        if not key:
+            return ""
+        if key in sig.REGEXES:
+            return self.regex_evidence[row].get(key, "")
+        if key == "leading_mention":
+            span = self.mention_spans.get(row)
+        else:
+            col = _CUE_INDEX.get(key)
+            if col is None:
+                return ""
+            if key in _START_CUES:
+                col = _CUE_INDEX[f"start:{key}"]
+            pair = row * len(_CUE_INDEX) + col
+            i = np.searchsorted(self.cue_pairs, pair)
+            span = tuple(self.cue_spans[i]) if i < len(self.cue_pairs) and self.cue_pairs[i] == pair else None
+        return self.texts[row][span[0]:span[1]] if span else ""
+
+    def evidence_for(self, rows: np.ndarray, keys: Sequence[str | None]) -> list[str]:
+        """Evidence texts for many (row, key) pairs at once (explanations of a batch)."""
+        rows = np.asarray(rows, dtype=np.int64)
+        out = [""] * len(keys)
+        cols = np.fromiter((_EVIDENCE_COL.get(k, -1) for k in keys), dtype=np.int64, count=len(keys))
+        for j in np.flatnonzero(cols == -2).tolist():  # regexes and leading @handles
+            row, key = int(rows[j]), keys[j]
+            if key == "leading_mention":
+                span = self.mention_spans.get(row)
+                out[j] = self.texts[row][span[0]:span[1]] if span else ""
+            else:
+                out[j] = self.regex_evidence[row].get(key, "")
+        cue = np.flatnonzero(cols >= 0)
+        if len(cue) and len(self.cue_pairs):
+            pairs = rows[cue] * len(_CUE_INDEX) + cols[cue]
+            pos = np.minimum(np.searchsorted(self.cue_pairs, pairs), len(self.cue_pairs) - 1)
+            hit = self.cue_pairs[pos] == pairs
+            for j, row, ok, (a, b) in zip(cue.tolist(), rows[cue].tolist(), hit.tolist(),
+                                          self.cue_spans[pos].tolist()):
+                if ok:
+                    out[j] = self.texts[row][a:b]
+        return out
+
+    def evidence_map(self, row: int) -> dict[str, str]:
+        """Every evidence text of one post (for reports and tests)."""
+        keys = [*CUE_KEYS, *sig.REGEXES, "leading_mention"]
+        return {k: e for k in keys if (e := self.evidence(row, k))}
 
 
 def _inputs(X: Any) -> tuple[list[str], list[str | None], list[Mapping[str, Any]]]:
@@ -103,9 +148,13 @@ def _inputs(X: Any) -> tuple[list[str], list[str | None], list[Mapping[str, Any]
     return texts, langs, metas
 
 
+def _bit(bits: np.ndarray, which: int) -> np.ndarray:
+    return ((bits >> which) & 1).astype(bool)
+
+
 def parse_posts(
     texts: Sequence[str],
-    langs: Sequence[str],
+    langs: Sequence[str | None] | None = None,
     metas: Sequence[Mapping[str, Any]] | None = None,
     *,
     extra_cues: Mapping[str, Mapping[str, Sequence[str]]] | None = None,
@@ -114,63 +163,88 @@ def parse_posts(
 ) -> Parsed:
     """Tokenise each post once and collect every measurement signals and n-grams need.
 
-    ``transient`` frees spaCy's per-batch strings afterwards (memory stays flat
-    over millions of posts); fitting turns it off to name the n-grams it keeps.
+    ``langs`` gives known languages (None entries are identified from the
+    tokens). With ``transient``, the shared pipeline is rebuilt once its
+    vocabulary grows past a bound, so memory stays flat over millions of posts;
+    fitting turns it off so that it can name the n-grams it keeps.
     """
+    if transient:
+        N.maybe_reset()
+    texts = list(texts)
     n = len(texts)
-    arrays: list[np.ndarray | None] = [None] * n
-    cues = np.zeros((n, len(CUE_KEYS) + len(_START_CUES)), dtype=np.float64)
-    cue_col = {k: i for i, k in enumerate(CUE_KEYS)}
-    start_col = {k: len(CUE_KEYS) + i for i, k in enumerate(_START_CUES)}
-    evidence: list[dict[str, str]] = [{} for _ in range(n)]
-
-    groups: dict[str, list[int]] = {}
-    for i, lang in enumerate(langs):
-        groups.setdefault(lang if lang in supported_languages() else UNDETERMINED, []).append(i)
-    for lang, idx in groups.items():
-        nlp = get_nlp(lang)
-        matcher = cue_matcher(lang, freeze_cues(extra_cues, lang))
-        strings = nlp.vocab.strings
-        labels = {strings.add(k): k for k in CUE_KEYS}
-        zone = nlp.memory_zone() if transient else contextlib.nullcontext()
-        with zone:
-            for i, doc in zip(idx, nlp.pipe((texts[i] for i in idx), batch_size=batch_size)):
-                arr = doc.to_array(_ATTRS)
-                arrays[i] = arr
-                ev = evidence[i]
-                row = cues[i]
-                for match_id, start, end in matcher(doc):
-                    key = labels[match_id]
-                    row[cue_col[key]] += 1
-                    if key in start_col:
-                        prev = arr[start - 1] if start else None
-                        if (
-                            prev is None
-                            or arr[start, _SENT] == 1
-                            or prev[_PUNCT] or prev[_SPACE] or prev[_EMOJI] or prev[_MENTION]
-                        ):
-                            row[start_col[key]] += 1
-                            ev.setdefault(key, doc[start:end].text)
-                    else:
-                        ev.setdefault(key, doc[start:end].text)
-                if arr.shape[0] and arr[0, _MENTION]:
-                    ev["leading_mention"] = doc[0].text
-    return _assemble(texts, langs, metas, arrays, cues, evidence)
-
-
-def _assemble(texts, langs, metas, arrays, cues, evidence) -> Parsed:
-    n = len(texts)
-    lengths = np.fromiter((a.shape[0] for a in arrays), dtype=np.int64, count=n)
-    total = int(lengths.sum())
-    big = np.concatenate(arrays) if total else np.zeros((0, len(_ATTRS)), dtype=np.uint64)
+    nlp = N.get_nlp()
+    strings = nlp.vocab.strings
+    docs = list(nlp.tokenizer.pipe(texts, batch_size=batch_size))
+    lengths = np.fromiter((len(d) for d in docs), dtype=np.int64, count=n)
+    arrays = [d.to_array([ORTH, IDX]) for d in docs]
+    big = np.concatenate(arrays) if lengths.sum() else np.zeros((0, 2), dtype=np.uint64)
+    orth = big[:, 0].astype(np.uint64)
+    char = big[:, 1].astype(np.int64)
+    total = len(orth)
     doc = np.repeat(np.arange(n), lengths)
     starts = np.concatenate(([0], np.cumsum(lengths)[:-1])) if n else np.zeros(0, np.int64)
     pos = np.arange(total) - starts[doc] if total else np.zeros(0, np.int64)
+    lower, tok_len, bits = N.lex_table().lookup(orth, strings)
 
-    col = {name: big[:, j] == 1 for name, j in (
-        ("alpha", _ALPHA), ("upper", _UPPER), ("url", _URL), ("num", _NUM), ("punct", _PUNCT),
-        ("space", _SPACE), ("sent", _SENT), ("emoji", _EMOJI), ("tag", _TAG),
-        ("mention", _MENTION))}
+    given = [normalize_lang(g) for g in (langs if langs is not None else [None] * n)]
+    detected = N.pick_languages(N.language_scores(lower, bits, doc, n)) if not all(given) else given
+    resolved = [g or d for g, d in zip(given, detected)]
+
+    col = {name: _bit(bits, b) for name, b in (
+        ("alpha", N.ALPHA), ("upper", N.UPPER), ("num", N.NUM), ("punct", N.PUNCT),
+        ("space", N.SPACE), ("emoji", N.EMOJI), ("tag", N.HASHTAG), ("mention", N.MENTION),
+        ("url", N.LINK), ("final", N.FINAL))}
+    # sentence starts, as spaCy's sentencizer sets them: the first token, and the
+    # first word after a run of punctuation that contains a sentence-final mark
+    content = ~col["punct"] & ~col["space"]
+    gi = np.arange(total)
+    prev_content = np.maximum.accumulate(np.where(content, gi, -1)) if total else gi
+    prev_content = np.concatenate(([-1], prev_content[:-1])) if total else gi
+    prev_content = np.maximum(prev_content, starts[doc] - 1) if total else gi
+    finals = np.concatenate(([0], np.cumsum(col["final"]))) if total else np.zeros(1, np.int64)
+    finals_between = finals[gi] - finals[prev_content + 1] if total else gi
+    sent_start = (pos == 0) | (content & (finals_between > 0))
+    boundary = col["punct"] | col["space"] | col["emoji"] | col["mention"]
+    prev_boundary = np.concatenate(([True], boundary[:-1])) if total else boundary
+    start_ok = sent_start | (pos == 0) | prev_boundary
+
+    # cue-list hits: one PhraseMatcher call per post, then vectorised bookkeeping
+    m_doc: list[int] = []
+    m_rows: list[tuple[int, int, int]] = []
+    matchers = {}
+    for i, d in enumerate(docs):
+        lang = resolved[i] if resolved[i] in N.supported_languages() else N.UNDETERMINED
+        matcher = matchers.get(lang)
+        if matcher is None:
+            matcher = matchers[lang] = N.cue_matcher(lang, N.freeze_cues(extra_cues, lang))
+        found = matcher(d)
+        if found:
+            m_rows.extend(found)
+            m_doc.extend([i] * len(found))
+    k_total = len(_CUE_INDEX)
+    cues = np.zeros((n, k_total))
+    cue_pairs = np.zeros(0, np.int64)
+    cue_spans = np.zeros((0, 2), np.int64)
+    if m_rows:
+        m = np.array(m_rows, dtype=np.uint64)
+        md = np.array(m_doc, dtype=np.int64)
+        label_pos = np.searchsorted(_LABEL_KEYS[_LABEL_ORDER], m[:, 0])
+        key = _LABEL_ORDER[label_pos].astype(np.int64)
+        g_start = starts[md] + m[:, 1].astype(np.int64)
+        g_end = starts[md] + m[:, 2].astype(np.int64) - 1
+        np.add.at(cues, (md, key), 1)
+        start_cols = np.array([_CUE_INDEX.get(f"start:{CUE_KEYS[k]}", -1) for k in range(len(CUE_KEYS))])
+        is_start_cue = start_cols[key] >= 0
+        ok = is_start_cue & start_ok[g_start]
+        np.add.at(cues, (md[ok], start_cols[key][ok]), 1)
+        # evidence: the first match of each (post, list); for start cues, the first valid one
+        pair = np.concatenate([md * k_total + key, md[ok] * k_total + start_cols[key][ok]])
+        span = np.stack([np.concatenate([char[g_start], char[g_start[ok]]]),
+                         np.concatenate([char[g_end] + tok_len[g_end], char[g_end[ok]] + tok_len[g_end[ok]]])], axis=1)
+        order = np.lexsort((span[:, 0], pair))
+        pair, span = pair[order], span[order]
+        first = np.concatenate(([True], pair[1:] != pair[:-1]))
+        cue_pairs, cue_spans = pair[first], span[first]
 
     def count(mask: np.ndarray) -> np.ndarray:
         return np.bincount(doc, weights=mask, minlength=n)
@@ -178,52 +252,70 @@ def _assemble(texts, langs, metas, arrays, cues, evidence) -> Parsed:
     base: dict[str, np.ndarray] = {
         "n_tokens": count(~col["space"]),
         "n_words": count(col["alpha"] | (col["num"] & ~col["url"])),
-        "caps": count(col["alpha"] & col["upper"] & (big[:, _LEN] >= 3)),
+        "caps": count(col["alpha"] & col["upper"] & (tok_len >= 3)),
         "n_urls": count(col["url"]),
         "n_emoji": count(col["emoji"]),
         "n_hashtags": count(col["tag"]),
         "n_mentions": count(col["mention"]),
         "n_numbers": count(col["num"] & ~col["url"]),
-        "q_marks": count(np.isin(big[:, _LOWER], _QUESTION_KEYS)),
-        "excl": count(np.isin(big[:, _LOWER], _EXCLAIM_KEYS)),
+        "q_marks": count(np.isin(orth, _QUESTION_KEYS)),
+        "excl": count(np.isin(orth, _EXCLAIM_KEYS)),
+        "n_sents": count(sent_start & ~col["space"]),
     }
-    base["n_sents"] = np.where(base["n_tokens"] > 0, count(col["sent"]), 0.0)
     # Leading @handles: mentions before the first token that is not a mention,
     # punctuation, space or emoji. Trailing hashtags: after the last such token.
     lead_stop = ~(col["mention"] | col["punct"] | col["space"] | col["emoji"])
-    first = np.full(n, np.iinfo(np.int64).max)
-    np.minimum.at(first, doc[lead_stop], pos[lead_stop])
-    base["leading_mentions"] = count(col["mention"] & (pos < first[doc]))
+    first_stop = np.full(n, np.iinfo(np.int64).max)
+    np.minimum.at(first_stop, doc[lead_stop], pos[lead_stop])
+    leading = col["mention"] & (pos < first_stop[doc])
+    base["leading_mentions"] = count(leading)
+    mention_spans = {int(d): (int(char[g]), int(char[g] + tok_len[g]))
+                     for d, g in zip(doc[leading & (pos == 0)], np.flatnonzero(leading & (pos == 0)))}
     tail_stop = ~(col["tag"] | col["punct"] | col["space"] | col["emoji"])
     last = np.full(n, -1)
     np.maximum.at(last, doc[tail_stop], pos[tail_stop])
     base["trailing_hashtags"] = count(col["tag"] & (pos > last[doc]))
-
     base["newlines"] = np.fromiter((t.count("\n") for t in texts), np.float64, n)
     metas = metas or [{}] * n
     base["meta_reply"] = np.fromiter((bool(m.get("is_reply")) for m in metas), np.float64, n)
     base["meta_scheduler"] = np.fromiter(
         (bool(m.get("client") and sig.SCHEDULER_CLIENTS.search(str(m["client"])))
          for m in metas), np.float64, n)
+    # the language-independent regexes only run on posts whose tokens make a hit possible
+    has_token = lambda b: count(_bit(bits, b)) > 0  # noqa: E731
+    gates = {
+        "price": has_token(N.CURRENCY),
+        "percent": np.fromiter(("%" in t for t in texts), bool, n),
+        "short_url": base["n_urls"] > 0,
+        "utm": base["n_urls"] > 0,
+        "scheduler": has_token(N.SCHEDULER),
+        "placeholder": has_token(N.BRACKET),
+    }
+    regex_evidence: list[dict[str, str]] = [{} for _ in range(n)]
     for key, regex in sig.REGEXES.items():
         hits = np.zeros(n)
-        for i, text in enumerate(texts):
-            match = regex.search(text)
+        for i in np.flatnonzero(gates[key]):
+            match = regex.search(texts[i])
             if match:
                 hits[i] = 1
-                evidence[i][key] = match.group(0)
+                regex_evidence[i][key] = match.group(0)
         base[key] = hits
     for j, key in enumerate(CUE_KEYS):
         base[f"cue:{key}"] = cues[:, j]
     for j, key in enumerate(_START_CUES):
-        base[f"start:{key}"] = cues[:, len(CUE_KEYS) + j]
+        base[f"start:{key}"] = cues[:, _CUE_INDEX[f"start:{key}"]]
+    base["n_sents"] = np.where(base["n_tokens"] > 0, np.maximum(base["n_sents"], 1), 0.0)
 
-    tokens = big[:, _LOWER].copy()
+    tokens = lower.copy()
     tokens[col["url"]] = _PH_KEYS["url"]
     tokens[col["mention"]] = _PH_KEYS["user"]
     tokens[col["num"] & ~col["alpha"] & ~col["url"]] = _PH_KEYS["num"]
+    if not transient:  # name every lowercase form (n-gram names at fit time)
+        for h, t in zip(*np.unique(lower, return_index=True)):
+            strings.add(docs[doc[t]][int(pos[t])].lower_)
     keep = ~col["space"]
-    return Parsed(list(langs), base, evidence, tokens[keep], doc[keep])
+    return Parsed(texts, resolved, base, tokens[keep], doc[keep], regex_evidence,
+                  cue_pairs, cue_spans, mention_spans)
 
 
 def _ngram_keys(parsed: Parsed, ngram_range: tuple[int, int]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -253,10 +345,9 @@ def _ngram_keys(parsed: Parsed, ngram_range: tuple[int, int]) -> tuple[np.ndarra
 
 
 def _lookup_string(key: int) -> str:
-    for lang in (*supported_languages(), UNDETERMINED):
-        strings = get_nlp(lang).vocab.strings
-        if key in strings:
-            return strings[key]
+    strings = N.get_nlp().vocab.strings
+    if key in strings:
+        return strings[key]
     for name, value in _PLACEHOLDERS.items():
         if _PH_KEYS[name] == key:
             return value
@@ -332,8 +423,7 @@ class PostFeaturizer(TransformerMixin, BaseEstimator):
         texts, given, metas = _inputs(X)
         if self.lang:
             given = [self.lang] * len(texts)
-        langs = resolve_langs(texts, given)
-        return parse_posts(texts, langs, metas, extra_cues=self.extra_cues,
+        return parse_posts(texts, given, metas, extra_cues=self.extra_cues,
                            batch_size=self.batch_size, transient=transient)
 
     # -- fitting ---------------------------------------------------------

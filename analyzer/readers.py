@@ -399,7 +399,9 @@ def _to_post(n: int, record: Any, flags: tuple[str, ...], error: str | None,
 def _records(source: str | Path, fmt: str | None, stdin: IO[bytes] | None):
     """(name, format, record iterator, raw stream) for one input."""
     if fmt is not None and fmt not in FORMATS:
-        raise ReaderError(str(source), f"unknown format {fmt!r} (known: {', '.join(FORMATS)})")
+        from .exports import PLATFORMS
+
+        raise ReaderError(str(source), f"unknown format {fmt!r} (known: {', '.join((*FORMATS, *PLATFORMS))})")
     name, raw = _open(source, stdin)
     try:
         stream = _maybe_gunzip(name, _buffered(raw))
@@ -491,9 +493,39 @@ def _guard(name: str, records: Iterator[Record]) -> Iterator[Record]:
         raise ReaderError(name, f"cannot decode text ({exc})") from None
 
 
-def read_many(sources: Iterable[str | Path], **kwargs: Any) -> Iterator[Post]:
-    """Posts of several inputs in turn; default ids are prefixed by file name when there are several."""
+def read_many(
+    sources: Iterable[str | Path],
+    *,
+    fmt: str | None = None,
+    include_reposts: bool = False,
+    include_direct: bool = False,
+    export_stats: list | None = None,
+    **kwargs: Any,
+) -> Iterator[Post]:
+    """Posts of several inputs in turn, each a table, text file or platform export.
+
+    Platform exports (zip / tar.gz / folder / posts file of X, Mastodon, LinkedIn,
+    Facebook, Instagram, Threads, Bluesky) are detected by name and content, or
+    forced with ``fmt`` set to the platform; their posts keep the platform's ids.
+    Default ids of table rows are prefixed by the file name when there are several
+    inputs. ``export_stats`` (a list) receives one ExportStats per export read.
+    """
+    from .exports import PLATFORMS, ExportStats, detect_export, read_export
+
     sources = list(sources)
+    labels = kwargs.get("labels", False)
     for source in sources:
+        forced = fmt if fmt in PLATFORMS else None
+        detected = None
+        if forced is None and fmt is None and not labels and str(source) != "-":
+            detected = detect_export(source)
+        if forced or detected:
+            stats = ExportStats()
+            # a detected Meta download may hold several platforms (Instagram and Threads): read all
+            yield from read_export(source, platform=forced, include_reposts=include_reposts,
+                                   include_direct=include_direct, stats=stats)
+            if export_stats is not None:
+                export_stats.append(stats)
+            continue
         prefix = Path(str(source)).name if len(sources) > 1 else None
-        yield from read_posts(source, id_prefix=prefix, **kwargs)
+        yield from read_posts(source, fmt=fmt, id_prefix=prefix, **kwargs)

@@ -11,7 +11,9 @@ from typing import Any, Callable, Iterable, Iterator
 
 from sklearn.pipeline import Pipeline
 
-from .explain import Prediction, predict_posts
+import numpy as np
+
+from .explain import Batch, Prediction, explain_batch
 from .signals import DIMENSIONS, SIGNAL_NAMES
 
 __all__ = ["OUTPUT_COLUMNS", "chunks", "output_columns", "prediction_record", "score_posts"]
@@ -66,6 +68,53 @@ def prediction_record(pred: Prediction, *, features: bool = False) -> dict[str, 
     return rec
 
 
+def batch_records(batch: Batch, *, features: bool = False, text: bool = True) -> list[dict[str, Any]]:
+    """Output rows straight from a scored batch: no intermediate per-post objects."""
+    n_ok = len(batch.ok)
+    cols = {
+        "label": batch.labels.tolist(),
+        "p_networking": np.round(batch.p_networking, 4).tolist(),
+        "confidence": np.round(np.maximum(batch.p_networking, 1 - batch.p_networking), 4).tolist(),
+        **{d: np.round(batch.dims[:, k], 4).tolist() for k, d in enumerate(DIMENSIONS)},
+        "words": np.round(batch.words, 4).tolist(),
+    }
+    row_of = {int(i): r for r, i in enumerate(batch.ok.tolist())} if n_ok else {}
+    names = batch.featurizer.signal_names_
+    raw = batch.raw.tolist() if features else None
+    signals: list[list[dict[str, Any]]] = [[] for _ in range(n_ok)]
+    for row, (name, dim, v, c, t) in zip(batch.top_row.tolist(), batch.all_top_items()):
+        signals[row].append({"name": name, "dimension": dim, "value": round(v, 6),
+                             "contribution": round(c, 6), "text": t})
+    empty = {"label": None, "p_networking": None, "confidence": None, **{d: None for d in DIMENSIONS},
+             "words": None}
+    out = []
+    for i, post in enumerate(batch.posts):
+        rec: dict[str, Any] = {
+            "id": post.id,
+            **({"text": post.text} if text else {}),
+            "author": post.author,
+            "platform": post.platform,
+            "created_at": post.created_at.isoformat() if post.created_at else None,
+            "is_reply": post.meta.get("is_reply"),
+            "lang": batch.langs[i],
+        }
+        row = row_of.get(i)
+        if row is None:
+            rec.update(empty)
+            rec["signals"] = []
+        else:
+            for k, v in cols.items():
+                rec[k] = v[row]
+            rec["signals"] = signals[row]
+        rec["status"] = post.status
+        rec["error"] = post.error
+        rec["flags"] = ",".join(post.flags) or None
+        if features:
+            rec.update(zip(names, raw[row]) if row is not None else ((n, None) for n in names))
+        out.append(rec)
+    return out
+
+
 def score_posts(
     model: Pipeline,
     posts: Iterable[Any],
@@ -73,12 +122,12 @@ def score_posts(
     chunk_size: int = 2000,
     top_k: int = 5,
     features: bool = False,
+    text: bool = True,
     on_chunk: Callable[[int], None] | None = None,
 ) -> Iterator[list[dict[str, Any]]]:
     """Yield output rows chunk by chunk, in input order."""
     for chunk in chunks(posts, chunk_size):
-        preds = predict_posts(model, chunk, top_k=top_k, with_signals=features)
-        rows = [prediction_record(p, features=features) for p in preds]
+        rows = batch_records(explain_batch(model, chunk, top_k=top_k), features=features, text=text)
         if on_chunk is not None:
             on_chunk(len(rows))
         yield rows

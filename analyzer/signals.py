@@ -9,6 +9,7 @@ Names are ``<dimension>__<unit>_<what>``; the dimension is the seed difference
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from typing import Callable, Mapping
@@ -273,6 +274,8 @@ del S
 
 SIGNAL_NAMES: tuple[str, ...] = tuple(s.name for s in SIGNALS)
 _BY_NAME = {s.name: s for s in SIGNALS}
+# each phrase with its evidence, and without it (evidence and its brackets dropped)
+_PHRASES = {s.name: (s.phrase, re.sub(r"\s*\(\"?\{evidence\}\"?\)", "", s.phrase)) for s in SIGNALS}
 
 
 def signal_by_name(name: str) -> Signal:
@@ -288,11 +291,11 @@ def compute_signals(base: Base, names: tuple[str, ...] = SIGNAL_NAMES) -> np.nda
     return out
 
 
-def describe(name: str, value: float, evidence: Mapping[str, str] | None = None) -> str:
-    """The marketer-facing phrase for one signal value of one post."""
-    signal = _BY_NAME[name]
-    ev = (evidence or {}).get(signal.evidence or "", "")
-    phrase = signal.phrase
-    if "{evidence}" in phrase and not ev:
-        phrase = re.sub(r"\s*\(\"?\{evidence\}\"?\)", "", phrase)
-    return phrase.format(value=value, n=int(round(value)), evidence=ev)
+@functools.lru_cache(maxsize=1 << 16)
+def describe(name: str, value: float, evidence: str = "") -> str:
+    """The marketer-facing phrase for one signal value of one post.
+
+    ``evidence`` is the text that triggered the signal (see ``Signal.evidence``).
+    """
+    with_ev, without_ev = _PHRASES[name]
+    return (with_ev if evidence else without_ev).format(value=value, n=int(round(value)), evidence=evidence)

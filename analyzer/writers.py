@@ -25,6 +25,9 @@ _BY_SUFFIX = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "js
               ".parquet": "parquet", ".pq": "parquet"}
 
 
+_FLOAT_COLUMNS = frozenset(["p_networking", "confidence", "style", "goals", "content", "effort", "roi", "words"])
+
+
 class OutputExistsError(FileExistsError):
     """The destination exists and overwriting was not asked for."""
 
@@ -107,6 +110,8 @@ class RowWriter:
         self._parquet.write_table(table)
 
     def _schema(self, rows: list[Mapping[str, Any]]):
+        """Arrow schema: fixed types for known columns, so every batch (even one with
+        no scored post) and every partition agree."""
         import pyarrow as pa
 
         if self._parquet is not None:
@@ -114,16 +119,13 @@ class RowWriter:
         contribution = pa.struct([("name", pa.string()), ("dimension", pa.string()),
                                   ("value", pa.float64()), ("contribution", pa.float64()),
                                   ("text", pa.string())])
-        types = {"signals": pa.list_(contribution), "is_reply": pa.bool_()}
         out = []
         for c in self.columns:
-            if c in types:
-                out.append((c, types[c]))
-                continue
-            sample = next((r.get(c) for r in rows if r.get(c) is not None), None)
-            if isinstance(sample, bool):
+            if c == "signals":
+                out.append((c, pa.list_(contribution)))
+            elif c == "is_reply":
                 out.append((c, pa.bool_()))
-            elif isinstance(sample, (int, float)):
+            elif c in _FLOAT_COLUMNS or "__" in c:
                 out.append((c, pa.float64()))
             else:
                 out.append((c, pa.string()))

@@ -1,5 +1,7 @@
+import numpy as np
 import pytest
 
+from analyzer import nlp as N
 from analyzer.nlp import UNDETERMINED, cue_matcher, freeze_cues, get_nlp, identify_language
 
 
@@ -11,14 +13,39 @@ def test_tokenizer_keeps_social_tokens_whole(lang):
         "@ana_b", "#SmallBiz", "👍🏽", "👨‍👩‍👧", "🇮🇹", "https://bit.ly/x?utm_source=ig", "great", "👍🏽"]
 
 
-def test_pipeline_is_cached_and_sentencised():
-    assert get_nlp("es") is get_nlp("es")
-    doc = get_nlp("en")("First one. Second one!")
-    assert len(list(doc.sents)) == 2
+@pytest.mark.parametrize("text,tokens", [
+    ("¿Qué tal? ¡Genial!", ["¿", "Qué", "tal", "?", "¡", "Genial", "!"]),
+    ("Don't miss it: 19,99€ or $5.99 (-20%)!!", ["Do", "n't", "miss", "it", ":", "19,99", "€", "or", "$", "5.99",
+                                               "(", "-", "20", "%", ")", "!", "!"]),
+    ("It's here... finally.Great", ["It", "'s", "here", "...", "finally", ".", "Great"]),
+    ("hola,que tal—bien", ["hola", ",", "que", "tal", "—", "bien"]),
+    ("l'amico di Marco. Ciao!", ["l'amico", "di", "Marco", ".", "Ciao", "!"]),
+])
+def test_tokenizer_rules_for_three_languages(text, tokens):
+    assert [t.text for t in get_nlp()(text)] == tokens
 
 
-def test_unsupported_language_uses_multilanguage_tokenizer():
-    assert get_nlp("de").lang == "xx"
+def test_one_shared_pipeline():
+    assert get_nlp("es") is get_nlp("en") is get_nlp() is get_nlp("de")
+    assert get_nlp().lang == "xx"
+
+
+def test_lexeme_table_bits():
+    nlp = get_nlp()
+    words = ["Hola", "SALE", "19,99", "?", "\n", "🔥", "#ad", "@bob", "bit.ly/x", "care.umma", "años", "perché"]
+    doc = nlp.make_doc(" ".join(words).replace(" \n ", "\n"))
+    orth = doc.to_array("ORTH").astype(np.uint64)
+    lower, length, bits = N.lex_table().lookup(orth, nlp.vocab.strings)
+    by = {t.text: int(b) for t, b in zip(doc, bits)}
+    has = lambda w, bit: bool(by[w] >> bit & 1)  # noqa: E731
+    assert has("Hola", N.ALPHA) and not has("Hola", N.UPPER) and has("SALE", N.UPPER)
+    assert has("19,99", N.NUM) and has("?", N.PUNCT) and has("?", N.FINAL)
+    assert has("🔥", N.EMOJI) and has("#ad", N.HASHTAG) and has("@bob", N.MENTION)
+    assert has("bit.ly/x", N.LINK) and not has("care.umma", N.LINK)
+    langs = N.supported_languages()
+    assert has("años", N._LANG_CHAR_BIT + langs.index("es"))
+    assert has("perché", N._LANG_CHAR_BIT + langs.index("it")) is False  # é is not Italian-only
+    assert list(length[:2]) == [4, 4]
 
 
 @pytest.mark.parametrize("text,lang", [
@@ -37,11 +64,15 @@ def test_identify_language(text, lang):
     assert identify_language(text) == lang
 
 
+def test_identify_languages_in_batch_equals_one_by_one():
+    texts = ["hello there, how are you", "¿qué tal?", "ciao a tutti", "#tbt"]
+    assert N.identify_languages(texts) == [identify_language(t) for t in texts]
+
+
 def test_matcher_labels_and_extra_words():
-    nlp = get_nlp("en")
-    base = cue_matcher("en")
+    nlp = get_nlp()
     doc = nlp("Bag yours now, link in bio")
-    labels = {nlp.vocab.strings[m] for m, _, _ in base(doc)}
+    labels = {nlp.vocab.strings[m] for m, _, _ in cue_matcher("en")(doc)}
     assert "click_ask" in labels and "cta_verbs" not in labels
     extra = freeze_cues({"en": {"cta_verbs": ["bag yours"]}}, "en")
     labels = {nlp.vocab.strings[m] for m, _, _ in cue_matcher("en", extra)(doc)}
@@ -49,7 +80,16 @@ def test_matcher_labels_and_extra_words():
 
 
 def test_undetermined_matcher_unites_all_lexicons():
-    nlp = get_nlp(UNDETERMINED)
+    nlp = get_nlp()
     doc = nlp("grazie gracias thanks")
     hits = [nlp.vocab.strings[m] for m, _, _ in cue_matcher(UNDETERMINED)(doc)]
     assert hits.count("thanks") == 3
+
+
+def test_reset_when_vocabulary_grows(monkeypatch):
+    before = get_nlp()
+    monkeypatch.setattr(N, "MAX_LEXEMES", 10)
+    N.maybe_reset()
+    after = get_nlp()
+    assert after is not before and len(after.vocab) < len(before.vocab)
+    assert identify_language("gracias a todos") == "es"  # everything rebuilt lazily

@@ -147,7 +147,7 @@ def test_every_cue_signal_has_words_in_every_language(lang):
 
 
 def test_describe_uses_value_and_evidence():
-    assert describe("goals__has_price", 1.0, {"price": "19,99 €"}) == "mentions a price (19,99 €)"
+    assert describe("goals__has_price", 1.0, "19,99 €") == "mentions a price (19,99 €)"
     assert describe("style__n_questions", 2.0) == "asks a question (2 question mark(s))"
     assert describe("style__has_thanks", 1.0) == "thanks someone"
     assert describe("style__rate_caps", 0.25) == "shouts in capitals (25% of words)"

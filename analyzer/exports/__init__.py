@@ -1,0 +1,95 @@
+"""Read users' own platform data downloads (X, Mastodon, LinkedIn, Facebook, Instagram,
+Threads, Bluesky) into Post records.
+
+Each platform has its own module because each export has its own container, wrapper
+and quirks (FORMATS.md); this module only detects which one an input is and hands
+it to the right reader. Inputs may be the downloaded archive (.zip / .tar.gz), the
+folder it was unpacked into, or the single posts file.
+"""
+
+from __future__ import annotations
+
+import tarfile
+import zipfile
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator
+
+from ..posts import Post
+from ..readers import ReaderError
+from . import bluesky, linkedin, mastodon, meta, x
+from .archive import SUPPORTED, detect, open_source, posts_files
+
+__all__ = ["PLATFORMS", "ExportStats", "detect_export", "read_export"]
+
+PLATFORMS = ("x", "mastodon", "linkedin", "facebook", "instagram", "threads", "bluesky")
+_META = ("facebook", "instagram", "threads")
+_READERS = {"x": x.read, "mastodon": mastodon.read, "linkedin": linkedin.read,
+            "facebook": meta.read, "instagram": meta.read, "threads": meta.read,
+            "bluesky": bluesky.read}
+
+
+@dataclass
+class ExportStats:
+    """Filled while reading, for the CLI summary and the audit report."""
+
+    platform: str | None = None
+    posts: int = 0  # posts yielded
+    reposts_skipped: int = 0  # retweets / boosts / bare reshares not yielded
+    direct_skipped: int = 0  # Mastodon direct messages not yielded
+    files: list[str] = field(default_factory=list)  # members read, e.g. "data/tweets-part1.js"
+
+
+def detect_export(path: str | Path) -> str | None:
+    """Platform of an archive/folder/file, or None when it is not a platform export
+    (then the caller reads it as a plain table). Never raises for ordinary files."""
+    try:
+        found = detect(path)
+    except (OSError, ValueError, zipfile.BadZipFile, tarfile.TarError, EOFError, zlib.error):
+        return None
+    return next(iter(found), None)
+
+
+def read_export(path: str | Path, *, platform: str | None = None, include_reposts: bool = False,
+                include_direct: bool = False, stats: ExportStats | None = None) -> Iterator[Post]:
+    """Posts in chronological order (oldest first) where the format allows.
+
+    ``platform`` forces a reader (one of PLATFORMS); by default it is detected. A Meta
+    download holding several platforms (Instagram with Threads, or Facebook too) yields
+    the posts of all of them unless one is asked for. Reposts (retweets, boosts, bare
+    reshares) and Mastodon direct messages are left out and counted in ``stats``
+    unless included. Raises ReaderError for inputs that are not a readable export.
+    """
+    if platform is not None and platform not in PLATFORMS:
+        raise ReaderError(str(path),
+                          f"unknown platform {platform!r} (known: {', '.join(PLATFORMS)})")
+    stats = stats if stats is not None else ExportStats()
+    source = open_source(path)
+    try:
+        names = source.members()
+        found = posts_files(source, platform)
+        if platform is None:
+            if not found:
+                raise ReaderError(source.label, f"not a platform export: found {_listing(names)}; "
+                                                f"supported: {SUPPORTED}")
+            platform = next(iter(found))
+            family = _META if platform in _META else (platform,)
+            chosen = {p: found[p] for p in family if p in found}
+        else:
+            if platform not in found:
+                raise ReaderError(source.label, f"no {platform} posts file in this export: found "
+                                                f"{_listing(names)}; supported: {SUPPORTED}")
+            chosen = {platform: found[platform]}
+        stats.platform = platform
+        yield from _READERS[platform](source, chosen, include_reposts=include_reposts,
+                                      include_direct=include_direct, stats=stats)
+    finally:
+        source.close()
+
+
+def _listing(names: list[str], limit: int = 8) -> str:
+    if not names:
+        return "no files"
+    shown = ", ".join(names[:limit])
+    return shown + (f" ... ({len(names)} files)" if len(names) > limit else "")

@@ -1,0 +1,765 @@
+"""Export containers and the machinery every platform reader shares.
+
+A platform download arrives as a .zip, a .tar.gz (Mastodon before 2023), the folder
+the user unpacked it into, or just its posts file. ``open_source`` hides the
+difference behind member names (POSIX paths relative to the container), so each
+platform module is written once. Errors name the container and the member the way
+users can find them: ``twitter.zip!data/tweets.js:12: invalid JSON (...)``.
+
+Also here, because several platforms need them: platform detection by member names
+and content (``detect``), an incremental JSON reader for one-huge-array files
+(``JsonStream``), a disk-backed spool that hands posts back oldest first
+(``PostSpool``), and the small helpers that build ``Post.meta``.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import marshal
+import mmap
+import os
+import re
+import struct
+import tarfile
+import tempfile
+import zipfile
+import zlib
+from array import array
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path, PurePosixPath
+from typing import IO, Any, Callable, Iterable, Iterator
+
+from ..features import normalize_lang
+from ..posts import Post
+from ..readers import ReaderError
+
+__all__ = [
+    "SUPPORTED",
+    "JsonStream",
+    "PostSpool",
+    "Source",
+    "clean_lang",
+    "detect",
+    "entity_meta",
+    "epoch_utc",
+    "error_post",
+    "iso_datetime",
+    "member_base",
+    "open_source",
+    "platform_members",
+    "posts_files",
+    "scan_zip",
+    "sort_posts",
+    "text_hashtags",
+    "text_mentions",
+    "text_reader",
+    "text_urls",
+]
+
+SUPPORTED = ("X/Twitter archive (data/tweets.js), Mastodon archive (outbox.json), LinkedIn export "
+             "(Shares.csv, Comments.csv), Facebook (your_posts*.json), Instagram "
+             "(content/posts_N.json), Threads (threads_and_replies.json), Bluesky (repo.car)")
+
+# Detection order when one container holds several platforms' files.
+_ORDER = ("x", "mastodon", "bluesky", "linkedin", "facebook", "instagram", "threads")
+
+# Posts files per platform, matched on the lower-cased base name: the folders around
+# them changed between export eras (data/ or not, your_facebook_activity/ or posts/ ...).
+_NAMES = {
+    "x": re.compile(r"(tweets?|community-tweet)(-part\d+)?\.js"),
+    "mastodon": re.compile(r"outbox\.json"),
+    "bluesky": re.compile(r".+\.car|com\.atproto\.sync\.getrepo"),
+    "linkedin": re.compile(r"(shares|comments)(_[^/]*)?\.csv"),
+    "facebook": re.compile(r"your_posts[^/]*\.(json|html)"),
+    "instagram": re.compile(r"posts_\d+\.(json|html)"),
+    "threads": re.compile(r"threads_and_replies\.(json|html)"),
+}
+_GRAILBIRD = re.compile(r"(^|/)data/js/tweets/\d{4}_\d{2}\.js$")
+
+
+# -- containers ------------------------------------------------------------------
+
+class Source:
+    """One export container; members are POSIX paths relative to its root."""
+
+    def __init__(self, label: str):
+        self.label = label
+
+    def members(self) -> list[str]:
+        raise NotImplementedError
+
+    def where(self, member: str) -> str:
+        return f"{self.label}!{member}"
+
+    def _open(self, member: str) -> IO[bytes]:
+        raise NotImplementedError
+
+    @contextmanager
+    def open(self, member: str) -> Iterator[IO[bytes]]:
+        """The member as a binary stream; low-level failures become ReaderError naming it."""
+        where = self.where(member)
+        try:
+            with self._open(member) as fh:
+                yield fh
+        except ReaderError:
+            raise
+        except UnicodeDecodeError as exc:
+            raise ReaderError(where, f"not valid UTF-8 text ({exc.reason})") from None
+        except (zipfile.BadZipFile, zlib.error, EOFError, tarfile.TarError) as exc:
+            raise ReaderError(where, f"corrupt or truncated archive member ({exc})") from None
+        except OSError as exc:
+            raise ReaderError(where, f"read error ({exc.strerror or exc})") from None
+
+    def read_bytes(self, member: str) -> bytes:
+        with self.open(member) as fh:
+            return fh.read()
+
+    def close(self) -> None:
+        pass
+
+
+class _ZipSource(Source):
+    def __init__(self, path: Path):
+        super().__init__(str(path))
+        self._zip = zipfile.ZipFile(path)
+        self._names = [i.filename for i in self._zip.infolist() if not i.is_dir()]
+
+    def members(self) -> list[str]:
+        return [n for n in self._names if not _junk(n)]
+
+    def _open(self, member: str) -> IO[bytes]:
+        return self._zip.open(member)
+
+    def close(self) -> None:
+        self._zip.close()
+
+
+class _TarSource(Source):
+    def __init__(self, path: Path):
+        super().__init__(str(path))
+        self._tar = tarfile.open(path, "r:*")
+        try:
+            infos = self._tar.getmembers()
+        except (tarfile.TarError, EOFError, zlib.error, OSError) as exc:
+            last = self._tar.members[-1].name if self._tar.members else None
+            self._tar.close()
+            where = self.where(_clean_tar_name(last)) if last else self.label
+            raise ReaderError(where, f"archive is truncated or corrupt ({exc})") from None
+        self._infos = {_clean_tar_name(i.name): i for i in infos if i.isfile()}
+
+    def members(self) -> list[str]:
+        return [n for n in self._infos if not _junk(n)]
+
+    def _open(self, member: str) -> IO[bytes]:
+        fh = self._tar.extractfile(self._infos[member])
+        assert fh is not None  # members() lists regular files only
+        return fh
+
+    def close(self) -> None:
+        self._tar.close()
+
+
+class _DirSource(Source):
+    def __init__(self, path: Path):
+        super().__init__(str(path))
+        self._root = path
+
+    def members(self) -> list[str]:
+        names = []
+        for folder, dirs, files in os.walk(self._root):
+            dirs[:] = sorted(d for d in dirs if d != "__MACOSX")
+            rel = Path(folder).relative_to(self._root)
+            names.extend((rel / f).as_posix() for f in sorted(files))
+        return [n for n in names if not _junk(n)]
+
+    def where(self, member: str) -> str:
+        return str(self._root / member)
+
+    def _open(self, member: str) -> IO[bytes]:
+        return open(self._root / member, "rb")
+
+
+class _FileSource(Source):
+    def __init__(self, path: Path):
+        super().__init__(str(path))
+        self.path = path
+
+    def members(self) -> list[str]:
+        return [self.path.name]
+
+    def where(self, member: str) -> str:
+        return self.label
+
+    def _open(self, member: str) -> IO[bytes]:
+        return open(self.path, "rb")
+
+
+def _junk(name: str) -> bool:
+    base = name.rsplit("/", 1)[-1]
+    return name.startswith("__MACOSX/") or base == ".DS_Store" or base.startswith("._")
+
+
+def _clean_tar_name(name: str) -> str:
+    return name[2:] if name.startswith("./") else name
+
+
+def _kind(path: Path) -> str:
+    """zip, tar, or file, from the first bytes (names lie: .json.gz is not a tar)."""
+    with open(path, "rb") as fh:
+        head = fh.read(4)
+        if head[:4] in (b"PK\x03\x04", b"PK\x05\x06"):
+            return "zip"
+        fh.seek(0)
+        if head[:2] == b"\x1f\x8b":
+            try:
+                block = zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(fh.read(4096), 512)
+            except zlib.error:
+                return "file"
+        else:
+            block = head + fh.read(508)
+    return "tar" if block[257:262] == b"ustar" else "file"
+
+
+def open_source(path: str | Path) -> Source:
+    """Open an export as a Source; a broken container raises ReaderError naming the member."""
+    path = Path(path)
+    if path.is_dir():
+        return _DirSource(path)
+    try:
+        kind = _kind(path)
+    except FileNotFoundError:
+        raise ReaderError(str(path), "file not found") from None
+    except OSError as exc:
+        raise ReaderError(str(path), f"cannot open ({exc.strerror or exc})") from None
+    if kind == "zip":
+        try:
+            return _ZipSource(path)
+        except (zipfile.BadZipFile, OSError, EOFError) as exc:
+            raise _zip_damage(path, exc) from None
+    if kind == "tar":
+        try:
+            return _TarSource(path)
+        except (tarfile.TarError, EOFError, zlib.error, OSError) as exc:
+            raise ReaderError(str(path), f"archive is truncated or corrupt ({exc})") from None
+    return _FileSource(path)
+
+
+# -- damaged zips ------------------------------------------------------------------
+
+_LOCAL = struct.Struct("<4sHHHHHIIIHH")
+
+
+def scan_zip(path: Path) -> tuple[list[str], str | None]:
+    """Member names from the local headers of a zip whose directory is unreadable.
+
+    A truncated download loses the central directory at the end, but every member
+    before the cut still starts with a local header. Returns the names found and the
+    name of the member the file ends inside (None when the cut fell between members).
+    """
+    names: list[str] = []
+    with open(path, "rb") as fh:
+        size = os.fstat(fh.fileno()).st_size
+        if size == 0:
+            return names, None
+        with mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as data:
+            pos = 0
+            while pos + _LOCAL.size <= size and data[pos:pos + 4] == b"PK\x03\x04":
+                (_, _, flags, _, _, _, _, csize, _, nlen, xlen) = _LOCAL.unpack_from(data, pos)
+                name = bytes(data[pos + 30:pos + 30 + nlen]).decode("utf-8", "replace")
+                start = pos + 30 + nlen + xlen
+                if start > size:
+                    return names + [name], name
+                names.append(name)
+                if flags & 0x08 and csize == 0:  # size only in a trailing data descriptor
+                    nxt = min((i for i in (data.find(b"PK\x03\x04", start),
+                                           data.find(b"PK\x01\x02", start)) if i >= 0),
+                              default=-1)
+                    if nxt < 0:
+                        return names, name
+                    pos = nxt
+                    continue
+                end = start + csize
+                if end > size:
+                    return names, name
+                pos = end + (16 if flags & 0x08 else 0)
+    return names, None
+
+
+def _zip_damage(path: Path, exc: Exception) -> ReaderError:
+    try:
+        names, cut = scan_zip(path)
+    except (OSError, ValueError):
+        names, cut = [], None
+    if cut:
+        return ReaderError(f"{path}!{cut}", "archive is truncated: the file ends inside this "
+                                            "member (incomplete download?)")
+    if names:
+        return ReaderError(f"{path}!{names[-1]}", "archive is truncated or corrupt after this "
+                                                  f"member: its directory is missing ({exc})")
+    return ReaderError(str(path), f"not a readable zip archive ({exc})")
+
+
+# -- detection -----------------------------------------------------------------------
+
+def platform_members(names: Iterable[str]) -> dict[str, list[str]]:
+    """Posts files per platform, in detection order (Meta HTML files too: refused later)."""
+    found: dict[str, list[str]] = {}
+    for name in names:
+        lower = name.lower()
+        base = lower.rsplit("/", 1)[-1]
+        for platform, pattern in _NAMES.items():
+            if not pattern.fullmatch(base):
+                continue
+            if platform == "instagram" and "/" in lower and lower.split("/")[-2] != "content":
+                continue
+            found.setdefault(platform, []).append(name)
+        if _GRAILBIRD.search(lower):
+            found.setdefault("x", []).append(name)
+    return {p: sorted(found[p]) for p in _ORDER if p in found}
+
+
+def posts_files(source: Source, platform: str | None = None) -> dict[str, list[str]]:
+    """Posts files per platform in an opened source.
+
+    A single file whose name says nothing is recognised by its content, or taken as
+    the posts file of ``platform`` when the caller names one.
+    """
+    names = source.members()
+    found = platform_members(names)
+    if not found and isinstance(source, _FileSource):
+        sniffed = platform or _sniff_file(source.path)
+        if sniffed:
+            found = {sniffed: names}
+    return found
+
+
+def detect(path: str | Path) -> dict[str, list[str]]:
+    """Posts files per platform in an export; empty when it is not a platform export.
+
+    Broken archives are listed from their local headers, so that a truncated zip is
+    still recognised (and read_export reports which member is cut).
+    """
+    path = Path(path)
+    if path.is_dir():
+        return platform_members(_DirSource(path).members())
+    if not path.is_file():
+        return {}
+    kind = _kind(path)
+    if kind == "zip":
+        try:
+            with zipfile.ZipFile(path) as zf:
+                return platform_members(n for n in zf.namelist() if not _junk(n))
+        except (zipfile.BadZipFile, OSError, EOFError):
+            return platform_members(scan_zip(path)[0])
+    if kind == "tar":
+        try:
+            with tarfile.open(path, "r:*") as tf:
+                try:
+                    tf.getmembers()
+                except (tarfile.TarError, EOFError, zlib.error, OSError):
+                    pass  # keep the members read before the damage
+                return platform_members(_clean_tar_name(m.name) for m in tf.members)
+        except (tarfile.TarError, EOFError, zlib.error, OSError):
+            return {}
+    found = platform_members([path.name])
+    if found:
+        return found
+    platform = _sniff_file(path)
+    return {platform: [path.name]} if platform else {}
+
+
+_YTD_TWEETS = re.compile(r"window\.YTD\.(tweets?|community_tweet)\.part\d+\s*=")
+
+
+def _sniff_file(path: Path) -> str | None:
+    """Platform of a renamed posts file, from its first bytes."""
+    with open(path, "rb") as fh:
+        head = fh.read(65536)
+    if _is_car(head):
+        return "bluesky"
+    text = head.decode("utf-8", "replace").lstrip("\ufeff \t\r\n")
+    if _YTD_TWEETS.match(text) or text.startswith("Grailbird.data.tweets_"):
+        return "x"
+    if text.startswith("{"):
+        if '"text_post_app_text_posts"' in text:
+            return "threads"
+        if '"orderedItems"' in text and '"OrderedCollection"' in text:
+            return "mastodon"
+        return None
+    if text.startswith("["):
+        item = _first_item(text)
+        if isinstance(item, dict):
+            if "timestamp" in item and isinstance(item.get("data", item.get("attachments")), list):
+                return "facebook"
+            media = item.get("media")
+            if isinstance(media, list) and media and isinstance(media[0], dict) \
+                    and "creation_timestamp" in media[0]:
+                return "instagram"
+        return None
+    first = text.split("\n", 1)[0]
+    if "ShareCommentary" in first and "ShareLink" in first:
+        return "linkedin"
+    return None
+
+
+def _first_item(text: str) -> Any:
+    stream = JsonStream("<head>", io.StringIO(text))
+    try:
+        for item in stream.array_items():
+            return item
+    except ReaderError:
+        return None
+    return None
+
+
+def _is_car(head: bytes) -> bool:
+    """A CAR v1 starts with a varint length and a DAG-CBOR header {roots, version}."""
+    length, shift, pos = 0, 0, 0
+    while pos < len(head) and pos < 5:
+        byte = head[pos]
+        length |= (byte & 0x7F) << shift
+        pos += 1
+        shift += 7
+        if not byte & 0x80:
+            break
+    else:
+        return False
+    if not 0 < length <= 4096 or pos + length > len(head):
+        return False
+    header = head[pos:pos + length]
+    if b"roots" not in header:
+        return False
+    try:
+        import libipld
+    except ImportError:
+        return True  # looks like a CAR; reading it will say that libipld is needed
+    try:
+        decoded = libipld.decode_dag_cbor(header)
+    except (ValueError, RecursionError):
+        return False
+    return isinstance(decoded, dict) and "roots" in decoded and decoded.get("version") == 1
+
+
+# -- incremental JSON --------------------------------------------------------------
+
+def text_reader(fh: IO[bytes]) -> IO[str]:
+    """UTF-8 text of a binary member (a BOM is dropped); invalid bytes raise."""
+    return io.TextIOWrapper(fh, encoding="utf-8-sig", errors="strict", newline="")
+
+
+_WS = re.compile(r"[ \t\n\r]*")
+_NUMBER_TAIL = frozenset("0123456789.eE+-")
+_DECODER = json.JSONDecoder()
+
+
+class JsonStream:
+    """JSON values read one at a time from a text stream, in chunks.
+
+    X's tweets.js is one JS assignment of an array that can be hundreds of MB; this
+    reader holds one chunk plus the item being decoded, so items can be converted
+    (and forgotten) as they arrive. ``json.JSONDecoder.raw_decode`` does the parsing.
+    Errors carry the line number counted over everything read so far.
+    """
+
+    def __init__(self, where: str, stream: IO[str], chunk: int = 1 << 20):
+        self.where, self._stream, self._chunk = where, stream, chunk
+        self._buf, self._pos, self._eof, self._lines = "", 0, False, 0
+
+    def _fill(self) -> bool:
+        data = self._stream.read(self._chunk)
+        if not data:
+            self._eof = True
+            return False
+        self._lines += self._buf.count("\n", 0, self._pos)
+        self._buf = self._buf[self._pos:] + data
+        self._pos = 0
+        return True
+
+    def line(self, pos: int | None = None) -> int:
+        return self._lines + self._buf.count("\n", 0, self._pos if pos is None else pos) + 1
+
+    def error(self, message: str, pos: int | None = None) -> ReaderError:
+        return ReaderError(self.where, message, self.line(pos))
+
+    def peek(self) -> str:
+        """The next non-space character ('' at the end), without consuming it."""
+        while True:
+            self._pos = _WS.match(self._buf, self._pos).end()  # type: ignore[union-attr]
+            if self._pos < len(self._buf):
+                return self._buf[self._pos]
+            if not self._fill():
+                return ""
+
+    def expect(self, char: str, what: str) -> None:
+        found = self.peek()
+        if found != char:
+            raise self.error(f"expected {what}, found {_show(found or 'end of file')}")
+        self._pos += 1
+
+    def value(self) -> Any:
+        """Decode the next value; grows the buffer while the value runs past its end."""
+        self.peek()
+        while True:
+            try:
+                obj, end = _DECODER.raw_decode(self._buf, self._pos)
+            except json.JSONDecodeError as exc:
+                cut = exc.msg.startswith("Unterminated string") or exc.pos >= len(self._buf) - 16
+                if not self._eof and cut and self._fill():
+                    continue
+                raise self.error(f"invalid JSON ({exc.msg}, column {exc.colno})", exc.pos) from None
+            if not self._eof and (end == len(self._buf) or (
+                    isinstance(obj, (int, float)) and self._buf[end] in _NUMBER_TAIL)):
+                if self._fill():
+                    continue  # a number cut by the chunk end ("0" | ".5") goes on there
+            self._pos = end
+            return obj
+
+    def assignment(self) -> str | None:
+        """Consume a leading ``name =`` (X's ``window.YTD.tweets.part0 =``) and return name.
+
+        None when the text starts directly with a JSON array or object.
+        """
+        first = self.peek()
+        if first in ("[", "{", ""):
+            return None
+        while True:
+            eq = self._buf.find("=", self._pos)
+            nl = self._buf.find("\n", self._pos)
+            if eq >= 0 and (nl < 0 or eq < nl):
+                name = self._buf[self._pos:eq].strip()
+                self._pos = eq + 1
+                return name
+            if nl >= 0 or len(self._buf) - self._pos > 4096 or not self._fill():
+                end = nl if nl >= 0 else len(self._buf)
+                raise self.error("expected a JS assignment `window.YTD.<type>.part<N> = [`, "
+                                 f"found {_show(self._buf[self._pos:end])}")
+
+    def array_items(self) -> Iterator[Any]:
+        """Items of the array that starts here, one by one."""
+        self.expect("[", "a JSON array '['")
+        if self.peek() == "]":
+            self._pos += 1
+            return
+        while True:
+            yield self.value()
+            sep = self.peek()
+            self._pos += 1
+            if sep == "]":
+                return
+            if sep != ",":
+                raise self.error(f"invalid JSON (expected ',' or ']' after an array item, found "
+                                 f"{_show(sep or 'end of file')})", self._pos - 1)
+
+    def find_key(self, key: str) -> bool:
+        """Enter the object that starts here and stop before the value of ``key``.
+
+        Other members are decoded and dropped. False when the object has no such key
+        (the whole object is then consumed). Call ``close_object`` after the value.
+        """
+        self.expect("{", "a JSON object '{'")
+        if self.peek() == "}":
+            self._pos += 1
+            return False
+        while True:
+            name = self.value()
+            if not isinstance(name, str):
+                raise self.error("invalid JSON (object key is not a string)")
+            self.expect(":", "':' after an object key")
+            if name == key:
+                return True
+            self.value()
+            if not self._next_member():
+                return False
+
+    def close_object(self) -> None:
+        """Consume the members after the one ``find_key`` stopped at, and the '}'."""
+        while self._next_member():
+            name = self.value()
+            if not isinstance(name, str):
+                raise self.error("invalid JSON (object key is not a string)")
+            self.expect(":", "':' after an object key")
+            self.value()
+
+    def _next_member(self) -> bool:
+        sep = self.peek()
+        self._pos += 1
+        if sep == "}":
+            return False
+        if sep != ",":
+            raise self.error(f"invalid JSON (expected ',' or '}}' in an object, found "
+                             f"{_show(sep or 'end of file')})", self._pos - 1)
+        return True
+
+    def finish(self) -> None:
+        """Allow only spaces and a ';' after the top-level value."""
+        if self.peek() == ";":
+            self._pos += 1
+        rest = self.peek()
+        if rest:
+            raise self.error(f"unexpected data after the JSON value: {_show(rest)}")
+
+
+def _show(text: str, limit: int = 40) -> str:
+    text = text.strip()
+    return repr(text[:limit] + ("..." if len(text) > limit else ""))
+
+
+# -- sorting without holding the posts ---------------------------------------------
+
+class PostSpool:
+    """Posts parked in an anonymous temporary file, handed back oldest first.
+
+    Parts of an X archive are not in date order and may repeat tweets, so nothing
+    can be yielded before the last part is read. Memory per post is the index only:
+    sort time, tie-break and file offset (and the dedup key when asked), about 32
+    bytes; texts and meta stay on disk until their turn.
+    """
+
+    def __init__(self, dedup: bool = False):
+        self._fh = tempfile.TemporaryFile()
+        self._dedup = dedup
+        self._time = array("d")
+        self._tie = array("q")
+        self._key = array("q")
+        self._offset = array("q", [0])
+        self.duplicates = 0
+
+    def __len__(self) -> int:
+        return len(self._time)
+
+    def add(self, post: Post, tie: int = 0, key: int = 0) -> None:
+        created = post.created_at
+        record = (post.id, post.text, post.author, created.isoformat() if created else None,
+                  post.lang, post.platform, post.flags, post.error, dict(post.meta))
+        data = marshal.dumps(record)
+        self._fh.write(data)
+        self._offset.append(self._offset[-1] + len(data))
+        self._time.append(created.timestamp() if created else float("inf"))
+        self._tie.append(tie)
+        if self._dedup:
+            self._key.append(key)
+
+    def __iter__(self) -> Iterator[Post]:
+        import numpy as np
+
+        n = len(self._time)
+        if not n:
+            return
+        self._fh.flush()
+        times = np.frombuffer(self._time, dtype=np.float64)
+        ties = np.frombuffer(self._tie, dtype=np.int64)
+        order = np.lexsort((np.arange(n), ties, times))
+        if self._dedup:
+            keys = np.frombuffer(self._key, dtype=np.int64)
+            keep = np.zeros(n, dtype=bool)
+            keep[np.unique(keys, return_index=True)[1]] = True
+            order = order[keep[order]]
+            self.duplicates = n - len(order)
+        read, offsets = self._reader(), self._offset
+        for block in range(0, len(order), 65536):  # not one Python int per post at once
+            for i in order[block:block + 65536].tolist():
+                (pid, text, author, created, lang, platform, flags, error, meta) = marshal.loads(
+                    read(offsets[i], offsets[i + 1] - offsets[i]))
+                yield Post(id=pid, text=text, author=author,
+                           created_at=datetime.fromisoformat(created) if created else None,
+                           lang=lang, platform=platform, flags=flags, error=error, meta=meta)
+
+    def _reader(self) -> Callable[[int, int], bytes]:
+        """read(offset, size): one pread where the OS has it (half the cost of seek + read)."""
+        if hasattr(os, "pread"):
+            fd = self._fh.fileno()
+            return lambda offset, size: os.pread(fd, size, offset)
+        fh = self._fh
+
+        def seek_read(offset: int, size: int) -> bytes:
+            fh.seek(offset)
+            return fh.read(size)
+
+        return seek_read
+
+    def close(self) -> None:
+        self._fh.close()
+
+
+def sort_posts(posts: list[Post]) -> list[Post]:
+    """Oldest first; undated posts last, in reading order (small exports only)."""
+    inf = float("inf")
+    return sorted(posts, key=lambda p: p.created_at.timestamp() if p.created_at else inf)
+
+
+# -- post helpers ---------------------------------------------------------------------
+
+def entity_meta(member: str, *, is_reply: bool = False, is_repost: bool = False,
+                urls: Iterable[str] = (), mentions: Iterable[str] = (),
+                hashtags: Iterable[str] = (), media_count: int = 0,
+                client: str | None = None) -> dict[str, Any]:
+    """The ``Post.meta`` every export reader fills, with the same keys for every platform."""
+    return {"is_reply": bool(is_reply), "is_repost": bool(is_repost), "urls": _unique(urls),
+            "mentions": _unique(mentions), "hashtags": _unique(hashtags),
+            "media_count": int(media_count), "client": client or None, "export_file": member}
+
+
+def _unique(values: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(v for v in values if v))
+
+
+def error_post(post_id: str, platform: str, member: str, message: str,
+               author: str | None = None, created_at: datetime | None = None) -> Post:
+    """The row kept for a record that cannot be used, so the output still counts it."""
+    return Post(id=post_id, text="", author=author, created_at=created_at, platform=platform,
+                error=message, meta=entity_meta(member))
+
+
+_URL = re.compile(r"https?://[^\s<>\"'`]+")
+_URL_TAIL = ".,;:!?)]}'\"…"
+_HASHTAG = re.compile(r"(?<![\w&/#])#(\w+)")
+_MENTION = re.compile(r"(?<![\w@./])@([A-Za-z0-9_](?:[\w.]*\w)?)")
+
+
+def text_urls(text: str) -> list[str]:
+    """Links written in plain text (formats with no entity lists)."""
+    return [m.group(0).rstrip(_URL_TAIL) for m in _URL.finditer(text)]
+
+
+def text_hashtags(text: str) -> list[str]:
+    return _HASHTAG.findall(_URL.sub(" ", text))
+
+
+def text_mentions(text: str) -> list[str]:
+    return _MENTION.findall(_URL.sub(" ", text))
+
+
+def clean_lang(code: Any) -> str | None:
+    """A language code, or None for X's pseudo-codes (und, zxx, qme, qht ...)."""
+    lang = normalize_lang(code)
+    if lang is None or lang in ("und", "zxx") or (len(lang) == 3 and lang.startswith("q")):
+        return None
+    return lang
+
+
+def epoch_utc(value: Any) -> datetime | None:
+    """Unix seconds (Meta's timestamps) as an aware UTC datetime."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        return None
+    try:
+        seconds = float(value)
+        return datetime.fromtimestamp(seconds, tz=timezone.utc)
+    except (ValueError, OverflowError, OSError):
+        return None
+
+
+def iso_datetime(value: Any) -> datetime | None:
+    """An ISO-8601 / RFC-3339 time, UTC when it carries no zone."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        dt = datetime.fromisoformat(value.strip())
+    except ValueError:
+        return None
+    return dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
+
+
+def member_base(member: str) -> str:
+    return PurePosixPath(member).name.lower()

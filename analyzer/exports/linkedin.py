@@ -1,0 +1,156 @@
+"""LinkedIn "Download your data": ``Shares*.csv`` and ``Comments*.csv`` (FORMATS.md §3).
+
+The two files are written with different CSV dialects: Shares doubles embedded
+quotes (RFC 4180), Comments escapes them with a backslash. Reading Comments with
+the default dialect splits messages into fragments, and reading Shares with a
+backslash escape eats literal backslashes, so each file gets its own reader.
+Complete exports suffix the names with the member id (``Shares_155814142.csv``).
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import re
+from datetime import datetime, timedelta, timezone
+from typing import IO, TYPE_CHECKING, Iterator
+from urllib.parse import unquote
+
+from ..posts import Post, normalize_text, parse_date
+from ..readers import ReaderError
+from .archive import (Source, entity_meta, member_base, sort_posts, text_hashtags, text_reader,
+                      text_urls)
+
+if TYPE_CHECKING:
+    from . import ExportStats
+
+__all__ = ["read"]
+
+_URN = re.compile(r"urn:li:(?:share|ugcPost|activity):\d+")
+_CSV_LIMIT = 2**31 - 1
+
+
+def read(source: Source, found: dict[str, list[str]], *, include_reposts: bool,
+         include_direct: bool, stats: ExportStats) -> Iterator[Post]:
+    """Shares and comments of a LinkedIn export, oldest first (undated comments last)."""
+    del include_direct
+    author = _profile_name(source)
+    posts: list[Post] = []
+    seen: set[str] = set()
+    for member in found["linkedin"]:
+        stats.files.append(member)
+        comments = member_base(member).startswith("comments")
+        with source.open(member) as fh:
+            rows = _rows(source.where(member), text_reader(fh), comments)
+            for n, row in rows:
+                if comments:
+                    posts.append(_comment(row, member, author))
+                    continue
+                post = _share(row, member, n, author)
+                if post.id in seen:
+                    continue  # the same share in Shares.csv and Shares_<id>.csv
+                seen.add(post.id)
+                if post.meta["is_repost"] and not include_reposts:
+                    stats.reposts_skipped += 1
+                    continue
+                posts.append(post)
+    for post in sort_posts(posts):
+        stats.posts += 1
+        yield post
+
+
+def _rows(where: str, text: IO[str], comments: bool) -> Iterator[tuple[int, dict[str, str]]]:
+    csv.field_size_limit(_CSV_LIMIT)
+    reader = csv.reader(text, escapechar="\\") if comments else csv.reader(text)
+    need = "Message" if comments else "ShareCommentary"
+    try:
+        header = next(reader, None)
+        if header is None:
+            return
+        header = [h.strip() for h in header]
+        if need.lower() not in (h.lower() for h in header):
+            raise ReaderError(where, f"no {need} column (columns: {', '.join(header)}); "
+                              "is this a LinkedIn export file?", 1)
+        lowered = [h.lower() for h in header]
+        n = 0
+        for row in reader:
+            if not any(cell.strip() for cell in row):
+                continue
+            n += 1
+            yield n, {name: (row[i] if i < len(row) else "") for i, name in enumerate(lowered)}
+    except csv.Error as exc:
+        raise ReaderError(where, f"invalid CSV ({exc})", reader.line_num) from None
+
+
+def _date(value: str) -> tuple[datetime | None, tuple[str, ...]]:
+    """``2024-03-01 10:00:00``, no zone: UTC, as every reader of these files assumes."""
+    value = value.strip()
+    if not value:
+        return None, ()
+    try:
+        return datetime.strptime(value, "%Y-%m-%d %H:%M:%S").replace(tzinfo=timezone.utc), ()
+    except ValueError:
+        parsed = parse_date(value)
+        if parsed is None:
+            return None, ("bad_date",)
+        return (parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)), ()
+
+
+def _urn_time(urn: str) -> datetime | None:
+    """Share URN ids are snowflakes: id >> 22 is Unix ms (undocumented, FORMATS.md §3.2)."""
+    number = int(urn.rsplit(":", 1)[1])
+    ms = number >> 22
+    if not 1_000_000_000_000 <= ms <= 4_000_000_000_000:
+        return None
+    return datetime(1970, 1, 1, tzinfo=timezone.utc) + timedelta(milliseconds=ms)
+
+
+def _share(row: dict[str, str], member: str, n: int, author: str | None) -> Post:
+    link = row.get("sharelink", "").strip()
+    urn = _URN.search(unquote(link))
+    post_id = urn.group(0) if urn else (link or f"linkedin:share:{n}")
+    created, flags = _date(row.get("date", ""))
+    if created is None and urn and not flags:
+        created = _urn_time(urn.group(0))
+    raw = row.get("sharecommentary", "")
+    text, text_flags = normalize_text(raw)
+    shared = row.get("sharedurl", "").strip()
+    media = row.get("mediaurl", "").split()
+    meta = entity_meta(member, is_repost=not text,
+                       urls=([shared] if shared else []) + text_urls(text),
+                       hashtags=text_hashtags(text), media_count=len(media))
+    return Post(id=post_id, text=text, author=author, created_at=created, platform="linkedin",
+                flags=flags + text_flags, meta=meta)
+
+
+def _comment(row: dict[str, str], member: str, author: str | None) -> Post:
+    """A comment has no id of its own: it is keyed on the post it answers, date and text."""
+    link, date, message = row.get("link", ""), row.get("date", ""), row.get("message", "")
+    digest = hashlib.sha1(f"{link}\n{date}\n{message}".encode("utf-8")).hexdigest()[:16]
+    created, flags = _date(date)
+    text, text_flags = normalize_text(message)
+    meta = entity_meta(member, is_reply=True, urls=text_urls(text), hashtags=text_hashtags(text))
+    return Post(id=f"linkedin:comment:{digest}", text=text, author=author, created_at=created,
+                platform="linkedin", flags=flags + text_flags, meta=meta)
+
+
+def _profile_name(source: Source) -> str | None:
+    """The owner's name from Profile.csv: the rows themselves never name their author."""
+    member = next((m for m in source.members() if member_base(m) == "profile.csv"), None)
+    if member is None:
+        return None
+    with source.open(member) as fh:
+        for _, row in _rows_any(source.where(member), text_reader(fh)):
+            name = f"{row.get('first name', '').strip()} {row.get('last name', '').strip()}".strip()
+            return name or None
+    return None
+
+
+def _rows_any(where: str, text: IO[str]) -> Iterator[tuple[int, dict[str, str]]]:
+    reader = csv.reader(text)
+    try:
+        header = [h.strip().lower() for h in next(reader, [])]
+        for n, row in enumerate(reader, 1):
+            yield n, dict(zip(header, row))
+    except csv.Error as exc:
+        raise ReaderError(where, f"invalid CSV ({exc})", reader.line_num) from None

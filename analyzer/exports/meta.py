@@ -1,0 +1,252 @@
+"""Meta "Download your information" in JSON: Facebook ``your_posts*.json``, Instagram
+``posts_N.json`` and Threads ``threads_and_replies.json`` (FORMATS.md §4, §5, §7).
+
+All three share the mojibake bug: every UTF-8 byte of a non-ASCII character is
+written as its own ``\\u00XX`` escape, so a JSON parser returns Latin-1 garbage
+(``CafÃ©``). ``fix_mojibake`` undoes it per string after parsing (Fix A of §4.3):
+exact for Meta's files, and unlike a byte-level fix before parsing it cannot be
+fooled by a literal backslash in a post. None of these files has a post id, so ids
+are ``<platform>:<timestamp>:<n>``, n counting posts with the same timestamp.
+The HTML flavour of the download is refused with a hint to request JSON.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import TYPE_CHECKING, Any, Iterator
+
+from ..posts import Post, normalize_text
+from ..readers import ReaderError
+from .archive import (JsonStream, Source, entity_meta, epoch_utc, error_post, member_base,
+                      sort_posts, text_hashtags, text_mentions, text_reader, text_urls)
+
+if TYPE_CHECKING:
+    from . import ExportStats
+
+__all__ = ["fix_mojibake", "read", "repair"]
+
+_HIGH = re.compile("[\x80-\xff]")
+# Facebook's generated activity title for a share without words of the user's own.
+_SHARED = re.compile(r"\bshared\b", re.I)
+_THREADS_KEY = "text_post_app_text_posts"
+
+
+def fix_mojibake(text: str) -> str:
+    """Undo Meta's one-escape-per-UTF-8-byte encoding; other text is returned unchanged."""
+    if not _HIGH.search(text):
+        return text
+    try:
+        return text.encode("latin-1").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return text  # has characters above U+00FF, or is genuine Latin-1: not mojibake
+
+
+def repair(value: Any) -> Any:
+    """``fix_mojibake`` on every string of a parsed value, dict keys included."""
+    if isinstance(value, str):
+        return fix_mojibake(value)
+    if isinstance(value, list):
+        return [repair(v) for v in value]
+    if isinstance(value, dict):
+        return {fix_mojibake(k): repair(v) for k, v in value.items()}
+    return value
+
+
+def read(source: Source, found: dict[str, list[str]], *, include_reposts: bool,
+         include_direct: bool, stats: ExportStats) -> Iterator[Post]:
+    """Posts of the Meta platforms in ``found``, merged oldest first.
+
+    Meta files are small next to an X archive (posts only, no media), so the posts
+    are sorted in memory; each file is still parsed item by item.
+    """
+    del include_direct
+    posts: list[Post] = []
+    for platform in ("facebook", "instagram", "threads"):
+        members = found.get(platform)
+        if not members:
+            continue
+        jsons = [m for m in members if m.lower().endswith(".json")]
+        if not jsons:
+            raise ReaderError(source.where(members[0]), "this is Meta's HTML export, which cannot "
+                              "be read; re-export as JSON: request your information again with Format: JSON "
+                              "(Accounts Center > Your information and permissions > Export your "
+                              "information)")
+        counters: dict[Any, int] = {}
+        author = _username(source, platform)
+        for member in jsons:
+            stats.files.append(member)
+            for n, item in _items(source, member, platform):
+                post = _to_post(platform, item, member, n, counters, author)
+                if post.meta["is_repost"] and not include_reposts:
+                    stats.reposts_skipped += 1
+                    continue
+                posts.append(post)
+    for post in sort_posts(posts):
+        stats.posts += 1
+        yield post
+
+
+def _username(source: Source, platform: str) -> str | None:
+    """Instagram / Threads handle from ``personal_information.json`` (Facebook has none).
+
+    The handle sits in a ``string_map_data`` entry labelled ``Username``; the Threads
+    copy lives under ``threads/``, so each platform prefers its own file.
+    """
+    if platform == "facebook":
+        return None
+    files = [m for m in source.members() if member_base(m) == "personal_information.json"]
+    files.sort(key=lambda m: ("/threads/" in f"/{m}") != (platform == "threads"))
+    for member in files:
+        try:
+            value = repair(json.loads(source.read_bytes(member).decode("utf-8-sig")))
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            continue  # a side file: a damaged one costs the author name, not the posts
+        name = _find_username(value)
+        if name:
+            return name
+    return None
+
+
+def _find_username(value: Any) -> str | None:
+    if isinstance(value, dict):
+        fields = value.get("string_map_data")
+        entry = fields.get("Username") if isinstance(fields, dict) else None
+        if isinstance(entry, dict) and isinstance(entry.get("value"), str) and entry["value"]:
+            return entry["value"]
+        values = list(value.values())
+    elif isinstance(value, list):
+        values = value
+    else:
+        return None
+    for child in values:
+        found = _find_username(child)
+        if found:
+            return found
+    return None
+
+
+def _items(source: Source, member: str, platform: str) -> Iterator[tuple[int, Any]]:
+    with source.open(member) as fh:
+        stream = JsonStream(source.where(member), text_reader(fh))
+        first = stream.peek()
+        if platform == "threads":
+            if first != "{" or not stream.find_key(_THREADS_KEY):
+                raise stream.error(f"expected an object with {_THREADS_KEY!r} (is this a Threads "
+                                   "threads_and_replies.json?)")
+        elif first == "{":
+            # some Meta files wrap their list in {"<name>_v2": [...]}: take the first list
+            if not _find_list(stream):
+                raise stream.error("expected a JSON array of posts, found an object without one")
+        elif first != "[":
+            raise stream.error(f"expected a JSON array of posts, found {first!r}")
+        for n, item in enumerate(stream.array_items(), 1):
+            yield n, repair(item)
+        if first == "{":
+            stream.close_object()
+        stream.finish()
+
+
+def _find_list(stream: JsonStream) -> bool:
+    stream.expect("{", "a JSON object '{'")
+    while stream.peek() == '"':
+        stream.value()
+        stream.expect(":", "':' after an object key")
+        if stream.peek() == "[":
+            return True
+        stream.value()
+        if stream.peek() != ",":
+            break
+        stream.expect(",", "','")
+    return False
+
+
+def _to_post(platform: str, item: Any, member: str, n: int, counters: dict[Any, int],
+             author: str | None) -> Post:
+    if not isinstance(item, dict):
+        return error_post(f"{platform}:{member}#{n}", platform, member,
+                          "post record is not a JSON object", author)
+    convert = {"facebook": _facebook, "instagram": _instagram, "threads": _threads}[platform]
+    try:
+        stamp, text, meta = convert(item, member)
+    except (AttributeError, KeyError, TypeError, ValueError) as exc:
+        return error_post(f"{platform}:{member}#{n}", platform, member,
+                          f"unusable post record ({type(exc).__name__}: {exc})", author)
+    created = epoch_utc(stamp)
+    if created is None:
+        post_id = f"{platform}:{member}#{n}"
+    else:
+        key = int(created.timestamp())
+        counters[key] = counters.get(key, 0) + 1
+        post_id = f"{platform}:{key}:{counters[key]}"
+    if not isinstance(text, str):
+        return error_post(post_id, platform, member, "post text is not a string", author, created)
+    text, flags = normalize_text(text)
+    if created is None and stamp is not None:
+        flags = ("bad_date",) + flags
+    return Post(id=post_id, text=text, author=author, created_at=created, platform=platform,
+                flags=flags, meta=meta)
+
+
+def _single_keys(entries: Any) -> Iterator[tuple[str, Any]]:
+    """Facebook's lists of single-key dicts (``data``, ``attachments[].data``)."""
+    for entry in entries or ():
+        if isinstance(entry, dict):
+            yield from entry.items()
+
+
+def _facebook(item: dict[str, Any], member: str) -> tuple[Any, Any, dict[str, Any]]:
+    texts = [v for k, v in _single_keys(item.get("data")) if k == "post"]
+    if any(not isinstance(t, str) for t in texts):
+        return item.get("timestamp"), None, entity_meta(member)
+    text = "\n\n".join(t for t in texts if t.strip())
+    media, links = [], []
+    for attachment in item.get("attachments") or ():
+        for kind, value in _single_keys(attachment.get("data")):
+            if kind == "media" and isinstance(value, dict):
+                media.append(value)
+            elif kind == "external_context" and isinstance(value, dict) and value.get("url"):
+                links.append(value["url"])
+    if not text.strip() and media:
+        # a photo post's words may sit in the media description (deface hoists it the same way)
+        descriptions = {m.get("description") for m in media}
+        if len(descriptions) == 1 and isinstance(next(iter(descriptions)), str):
+            text = next(iter(descriptions))
+    title = item.get("title") if isinstance(item.get("title"), str) else ""
+    tagged = [t.get("name") if isinstance(t, dict) else t for t in item.get("tags") or ()]
+    meta = entity_meta(member, is_repost=not text.strip() and bool(_SHARED.search(title)),
+                       urls=links + text_urls(text),
+                       mentions=[t for t in tagged if isinstance(t, str)],
+                       hashtags=text_hashtags(text), media_count=len(media))
+    return item.get("timestamp"), text, meta
+
+
+def _first_media(item: dict[str, Any]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    media = [m for m in item.get("media") or () if isinstance(m, dict)]
+    return media, media[0] if media else {}
+
+
+def _instagram(item: dict[str, Any], member: str) -> tuple[Any, Any, dict[str, Any]]:
+    # single-media posts keep caption and time on media[0]; carousels at the top level
+    media, first = _first_media(item)
+    text = item.get("title") or first.get("title") or ""
+    stamp = item.get("creation_timestamp") or first.get("creation_timestamp")
+    client = (first.get("cross_post_source") or {}).get("source_app")
+    body = text if isinstance(text, str) else ""
+    meta = entity_meta(member, urls=text_urls(body), mentions=text_mentions(body),
+                       hashtags=text_hashtags(body), media_count=len(media),
+                       client=client if isinstance(client, str) else None)
+    return stamp, text, meta
+
+
+def _threads(item: dict[str, Any], member: str) -> tuple[Any, Any, dict[str, Any]]:
+    media, first = _first_media(item)
+    text = item.get("title") or first.get("title") or ""
+    stamp = item.get("creation_timestamp") or first.get("creation_timestamp")
+    flags = [m.get("text_app_post") or {} for m in media] + [item.get("text_app_post") or {}]
+    body = text if isinstance(text, str) else ""
+    meta = entity_meta(member, is_reply=any(f.get("is_reply") is True for f in flags),
+                       urls=text_urls(body), mentions=text_mentions(body),
+                       hashtags=text_hashtags(body),
+                       media_count=sum(1 for m in media if m.get("uri")))
+    return stamp, text, meta

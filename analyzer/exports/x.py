@@ -1,0 +1,323 @@
+"""X / Twitter account archives (FORMATS.md §1).
+
+Posts come from ``tweets.js`` / ``tweet.js`` / ``tweets-partN.js`` (and
+``community-tweet.js``, the user's posts in Communities), each one JS assignment of
+a huge JSON array. Long posts are cut in those files; their full text is in
+``note-tweet.js`` with no link to the tweet, so notes are matched by time and text.
+The author comes from ``account.js`` (or ``manifest.js``), which is the only place it
+is written.
+
+Memory: tweets are decoded one at a time (JsonStream) and parked on disk in a
+PostSpool, because parts are not in date order and may repeat a tweet. Held in
+memory are the spool index (date, id, offset: about 32 bytes a tweet) and the notes
+of note-tweet.js (long posts only, a small fraction of an archive).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from datetime import datetime, timedelta, timezone
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any, Iterator
+
+from ..posts import Post, normalize_text, parse_date
+from ..readers import ReaderError
+from .archive import (JsonStream, PostSpool, Source, clean_lang, entity_meta, error_post,
+                      iso_datetime, member_base, text_reader, text_urls)
+
+if TYPE_CHECKING:
+    from . import ExportStats
+
+__all__ = ["read"]
+
+_WRAPPER = re.compile(r"window\.YTD\.([A-Za-z_]+)\.part(\d+)")
+_PART = re.compile(r"(tweets?|community-tweet)(-part\d+)?\.js")
+_MONTHS = {m: i for i, m in enumerate(
+    ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1)}
+_TAGS = re.compile(r"<[^>]*>")
+_LEADING_MENTIONS = re.compile(r"^(?:@\w+\s+)+")
+_SNOWFLAKE_EPOCH_MS = 1288834974657
+_FIRST_SNOWFLAKE = 29_700_859_247  # ids below this are pre-snowflake sequence numbers
+
+
+def read(source: Source, found: dict[str, list[str]], *, include_reposts: bool,
+         include_direct: bool, stats: ExportStats) -> Iterator[Post]:
+    """Posts of an X archive, oldest first, de-duplicated by id."""
+    del include_direct  # X archives hold no direct messages in the posts files
+    names = source.members()
+    parts = sorted((m for m in found["x"] if _PART.fullmatch(member_base(m))), key=_part_order)
+    if not parts:  # then every file found is a Grailbird data/js/tweets/YYYY_MM.js
+        raise ReaderError(source.where(found["x"][0]), "this is the pre-2019 'Grailbird' "
+                          "archive layout (tweets.csv, data/js/tweets/YYYY_MM.js), which is not "
+                          "supported; request a new archive from X (Settings > Your account > "
+                          "Download an archive of your data)")
+    manifest = _load_manifest(source, names)
+    _check_manifest(source, manifest, names)
+    author = _load_author(source, names, manifest)
+    notes = _load_notes(source, names, stats)
+    spool = PostSpool(dedup=True)
+    try:
+        for member in parts:
+            stats.files.append(member)
+            community = "community" in member_base(member)
+            kinds = ("community_tweet",) if community else ("tweet", "tweets")
+            with source.open(member) as fh:
+                stream = JsonStream(source.where(member), text_reader(fh))
+                _check_wrapper(stream, kinds)
+                for n, item in enumerate(stream.array_items(), 1):
+                    post = _to_post(item, member, n, author, notes)
+                    spool.add(post, tie=_int_id(post.id), key=_dedup_key(post.id))
+                stream.finish()
+        for post in spool:
+            if post.meta["is_repost"] and not include_reposts:
+                stats.reposts_skipped += 1
+                continue
+            stats.posts += 1
+            yield post
+    finally:
+        spool.close()
+
+
+def _part_order(member: str) -> tuple[bool, int, str]:
+    """tweets.js (part 0), tweets-part1.js, ... tweets-part10.js; community tweets after."""
+    match = _PART.fullmatch(member_base(member))
+    number = int(match.group(2)[5:]) if match and match.group(2) else 0
+    return "community" in member_base(member), number, member
+
+
+# -- side files ------------------------------------------------------------------
+
+def _side_file(names: list[str], base: str) -> str | None:
+    matches = sorted((m for m in names if member_base(m) == base), key=lambda m: (m.count("/"), m))
+    return matches[0] if matches else None
+
+
+def _load_manifest(source: Source, names: list[str]) -> dict[str, Any] | None:
+    member = _side_file(names, "manifest.js")
+    if member is None:
+        return None
+    with source.open(member) as fh:
+        stream = JsonStream(source.where(member), text_reader(fh))
+        stream.assignment()
+        value = stream.value()
+    return value if isinstance(value, dict) else None
+
+
+def _check_manifest(source: Source, manifest: dict[str, Any] | None, names: list[str]) -> None:
+    """A part listed in the manifest but absent would silently lose posts: refuse instead."""
+    if not manifest or not isinstance(manifest.get("dataTypes"), dict):
+        return
+    present = {member_base(n) for n in names}  # by name: the input may be the data/ folder
+    for kind in ("tweets", "tweet", "noteTweet", "communityTweet"):
+        entry = manifest["dataTypes"].get(kind)
+        for f in (entry.get("files") or []) if isinstance(entry, dict) else []:
+            wanted = f.get("fileName") if isinstance(f, dict) else None
+            if isinstance(wanted, str) and member_base(wanted) not in present:
+                raise ReaderError(source.where(wanted), "listed in manifest.js but missing from "
+                                  "the archive (was it extracted or downloaded completely?)")
+
+
+def _load_author(source: Source, names: list[str], manifest: dict[str, Any] | None) -> str | None:
+    member = _side_file(names, "account.js")
+    if member is not None:
+        with source.open(member) as fh:
+            stream = JsonStream(source.where(member), text_reader(fh))
+            stream.assignment()
+            for item in stream.array_items():
+                account = item.get("account", item) if isinstance(item, dict) else None
+                if isinstance(account, dict) and account.get("username"):
+                    return str(account["username"])
+    info = (manifest or {}).get("userInfo")
+    if isinstance(info, dict) and info.get("userName"):
+        return str(info["userName"])
+    return None
+
+
+def _check_wrapper(stream: JsonStream, kinds: tuple[str, ...]) -> None:
+    name = stream.assignment()
+    if name is None:
+        return  # a bare JSON array, as some tools re-save the file
+    match = _WRAPPER.fullmatch(name)
+    if name.startswith("Grailbird."):
+        raise stream.error("this is the pre-2019 'Grailbird' archive layout, which is not "
+                           "supported")
+    if not match or match.group(1) not in kinds:
+        raise stream.error(f"wrong wrapper: expected `window.YTD.{kinds[-1]}.part<N> = [`, "
+                           f"found `{name[:60]}`")
+
+
+# -- long posts (note-tweet.js) --------------------------------------------------------
+
+class _Notes:
+    """Full texts of long posts, found by creation second and opening words."""
+
+    def __init__(self) -> None:
+        self._by_second: dict[int, list[tuple[float, str, str, list[str]]]] = {}
+
+    def add(self, created: datetime, text: str, urls: list[tuple[str, str]]) -> None:
+        for short, long in urls:
+            if short and long:
+                text = text.replace(short, long)
+        stamp = created.timestamp()
+        entry = (stamp, text, _comparable(text), [long for _, long in urls if long])
+        self._by_second.setdefault(int(stamp), []).append(entry)
+
+    def __bool__(self) -> bool:
+        return bool(self._by_second)
+
+    def match(self, created: datetime, text: str) -> tuple[str, list[str]] | None:
+        """The note posted within 5 s whose text starts like the (cut) tweet text."""
+        stamp = created.timestamp()
+        start = _comparable(text)[:60]
+        best = None
+        for second in range(int(stamp) - 5, int(stamp) + 6):
+            for when, full, comparable, urls in self._by_second.get(second, ()):
+                gap = abs(when - stamp)
+                if gap <= 5 and (comparable.startswith(start) if start else gap <= 1):
+                    if best is None or gap < best[0]:
+                        best = (gap, full, urls)
+        return (best[1], best[2]) if best else None
+
+
+def _comparable(text: str) -> str:
+    """Text reduced to what a cut tweet and its note share: no links, no reply prefix."""
+    text = _LEADING_MENTIONS.sub("", html.unescape(text))
+    text = re.sub(r"https?://\S+", " ", text).rstrip().rstrip("…").rstrip(".")
+    return " ".join(text.split())
+
+
+def _load_notes(source: Source, names: list[str], stats: ExportStats) -> _Notes:
+    notes = _Notes()
+    for member in sorted(m for m in names
+                         if re.fullmatch(r"note-tweet(-part\d+)?\.js", member_base(m))):
+        stats.files.append(member)
+        with source.open(member) as fh:
+            stream = JsonStream(source.where(member), text_reader(fh))
+            _check_wrapper(stream, ("note_tweet",))
+            for item in stream.array_items():
+                note = item.get("noteTweet") if isinstance(item, dict) else None
+                core = note.get("core") if isinstance(note, dict) else None
+                created = iso_datetime(note.get("createdAt")) if isinstance(note, dict) else None
+                if not (isinstance(core, dict) and isinstance(core.get("text"), str) and created):
+                    continue  # the tweet itself is still read from tweets.js, cut
+                urls = [(u.get("shortUrl", ""), u.get("expandedUrl", ""))
+                        for u in core.get("urls") or [] if isinstance(u, dict)]
+                notes.add(created, core["text"], urls)
+            stream.finish()
+    return notes
+
+
+# -- tweets ----------------------------------------------------------------------------
+
+def _to_post(item: Any, member: str, n: int, author: str | None, notes: _Notes) -> Post:
+    tweet = item.get("tweet", item) if isinstance(item, dict) else None
+    if not isinstance(tweet, dict):
+        return error_post(f"{member}#{n}", "x", member, "tweet record is not a JSON object", author)
+    tid = str(tweet.get("id_str") or tweet.get("id") or "") or f"{member}#{n}"
+    try:
+        return _convert(tweet, tid, member, author, notes)
+    except (AttributeError, KeyError, TypeError, ValueError) as exc:
+        return error_post(tid, "x", member, f"unusable tweet record ({type(exc).__name__}: {exc})",
+                          author)
+
+
+def _convert(tweet: dict[str, Any], tid: str, member: str, author: str | None,
+             notes: _Notes) -> Post:
+    flags: list[str] = []
+    created = _created_at(tweet.get("created_at"))
+    if created is None:
+        if tweet.get("created_at"):
+            flags.append("bad_date")
+        created = _snowflake_time(tid)
+    raw = tweet.get("full_text", tweet.get("text"))
+    if not isinstance(raw, str):
+        return error_post(tid, "x", member, "tweet has no full_text", author, created)
+    text = html.unescape(raw)
+    entities = tweet.get("entities") or {}
+    urls = []
+    for u in entities.get("urls") or ():
+        short, long = u.get("url"), u.get("expanded_url") or u.get("url")
+        if long:
+            urls.append(long)
+            if short and short in text:
+                text = text.replace(short, long)
+    media = (tweet.get("extended_entities") or {}).get("media") or entities.get("media") or ()
+    for m in media:
+        if m.get("url"):  # the attachment's own t.co link, appended by X, not written by the user
+            text = text.replace(m["url"], "")
+    is_repost = text.startswith("RT @")
+    if notes and not is_repost and created is not None:
+        note = notes.match(created, text)
+        if note is not None:
+            prefix = _LEADING_MENTIONS.match(text)
+            full, note_urls = note
+            text = (prefix.group(0) if prefix and not full.startswith("@") else "") + full
+            urls = note_urls  # the cut tweet's only link is usually to the post itself
+    if not urls:
+        urls = text_urls(text)  # very old tweets: raw links with an empty urls[]
+    text, text_flags = normalize_text(text)
+    meta = entity_meta(
+        member,
+        is_reply=bool(tweet.get("in_reply_to_status_id_str") or tweet.get("in_reply_to_status_id")),
+        is_repost=is_repost,
+        urls=urls,
+        mentions=[m.get("screen_name") for m in entities.get("user_mentions") or ()],
+        hashtags=[h.get("text") for h in entities.get("hashtags") or ()],
+        media_count=len(media),
+        client=_client(tweet.get("source")),
+    )
+    return Post(id=tid, text=text, author=author, created_at=created, platform="x",
+                lang=clean_lang(tweet.get("lang")), flags=tuple(flags) + text_flags, meta=meta)
+
+
+def _created_at(value: Any) -> datetime | None:
+    """``Sat Feb 18 12:33:11 +0000 2023``, sliced (strptime is the slowest step otherwise)."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        if len(value) == 30 and value[19:26] == " +0000 ":
+            return datetime(int(value[26:30]), _MONTHS[value[4:7]], int(value[8:10]),
+                            int(value[11:13]), int(value[14:16]), int(value[17:19]),
+                            tzinfo=timezone.utc)
+    except (KeyError, ValueError):
+        pass
+    parsed = parse_date(value)
+    if parsed is not None and parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=timezone.utc)
+    return parsed
+
+
+def _snowflake_time(tid: str) -> datetime | None:
+    """Creation time encoded in a tweet id, for records whose created_at is missing."""
+    number = _int_id(tid)
+    if number < _FIRST_SNOWFLAKE:
+        return None
+    ms = (number >> 22) + _SNOWFLAKE_EPOCH_MS
+    return datetime(1970, 1, 1, tzinfo=timezone.utc) + timedelta(milliseconds=ms)
+
+
+@lru_cache(maxsize=512)
+def _client_name(source: str) -> str | None:
+    return html.unescape(_TAGS.sub("", source)).strip() or None
+
+
+def _client(source: Any) -> str | None:
+    """``<a href=...>Buffer</a>`` -> ``Buffer`` (an archive has only a handful of sources)."""
+    return _client_name(source) if isinstance(source, str) else None
+
+
+def _int_id(tid: str) -> int:
+    """Numeric tweet id (0 when the id is not a plain 63-bit number)."""
+    if tid.isascii() and tid.isdigit():
+        number = int(tid)
+        if number < 2**63:
+            return number
+    return 0
+
+
+def _dedup_key(tid: str) -> int:
+    number = _int_id(tid)
+    if number:
+        return number
+    return -(hash(tid) % (2**62)) - 1  # non-numeric ids: negative space, never a real id

@@ -1,0 +1,176 @@
+"""Throughput and peak memory of read_export on a large synthetic X archive.
+
+Generates data/tweets.js of about ``--mb`` megabytes (uncompressed, indented like X's
+own files; content from a fixed seed) inside a zip in a temp dir, then reads it in a
+fresh child process, so that the peak RSS (``resource.getrusage`` high-water mark)
+excludes the generator. For scale, a second child parses the same member the naive
+way (whole text + json.loads).
+
+    python benchmarks/bench_exports.py            # about 200 MB of tweets.js
+    python benchmarks/bench_exports.py --mb 20    # quicker
+    python benchmarks/bench_exports.py --mb 1500 --no-naive   # a zip of about 200 MB
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+import zipfile
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+EPOCH_MS = 1288834974657
+WORDS = ("the a our new team today join talk launch thanks question anyone think great "
+         "meetup data city bike coffee shop sale free week release notes read more why how "
+         "you we love help project open source event ticket hello world update blog post "
+         "café año niño über straße").split()
+SOURCES = ('<a href="https://mobile.twitter.com" rel="nofollow">Twitter Web App</a>',
+           '<a href="http://twitter.com/download/iphone" rel="nofollow">Twitter for iPhone</a>',
+           '<a href="https://buffer.com" rel="nofollow">Buffer</a>')
+
+
+def _vocabulary(rng: random.Random, size: int = 20_000) -> list[str]:
+    """Common words plus invented ones, so the text compresses about like real posts."""
+    letters = "abcdefghijklmnopqrstuvwxyzáéíóúñ"
+    made = ["".join(rng.choice(letters) for _ in range(rng.randrange(2, 11))) for _ in range(size)]
+    return WORDS * 200 + made
+
+
+def _tweet(rng: random.Random, when: datetime, vocabulary: list[str]) -> dict:
+    ms = int(when.timestamp() * 1000)
+    tid = str(((ms - EPOCH_MS) << 22) + rng.randrange(1 << 22))
+    words = [rng.choice(vocabulary) for _ in range(rng.randrange(5, 40))]
+    entities: dict = {"hashtags": [], "symbols": [], "user_mentions": [], "urls": []}
+    tweet: dict = {"edit_info": {"initial": {"editTweetIds": [tid], "editableUntil":
+                                             when.isoformat(), "editsRemaining": "5",
+                                             "isEditEligible": False}},
+                   "retweeted": False, "source": rng.choice(SOURCES), "entities": entities}
+    kind = rng.random()
+    if kind < 0.1:
+        words = ["RT", "@newsdesk:"] + words
+        entities["user_mentions"].append({"name": "News", "screen_name": "newsdesk",
+                                          "indices": ["3", "12"], "id_str": "1", "id": "1"})
+    elif kind < 0.35:
+        words = ["@friend_" + str(rng.randrange(100))] + words
+        tweet["in_reply_to_status_id_str"] = str(int(tid) - 1000)
+        tweet["in_reply_to_user_id_str"] = "42"
+    if rng.random() < 0.3:
+        short = "https://t.co/" + "".join(rng.choice("abcdefghijk0123") for _ in range(10))
+        words.append(short)
+        entities["urls"].append({"url": short, "expanded_url": "https://example.com/p/" + tid,
+                                 "display_url": "example.com/p/…", "indices": ["0", "23"]})
+    if rng.random() < 0.2:
+        words.append("#" + rng.choice(WORDS))
+        entities["hashtags"].append({"text": words[-1][1:], "indices": ["0", "5"]})
+    if rng.random() < 0.1:
+        words.append("&amp;")
+    tweet.update({"display_text_range": ["0", "140"], "favorite_count": str(rng.randrange(50)),
+                  "id_str": tid, "truncated": False, "retweet_count": str(rng.randrange(9)),
+                  "id": tid, "created_at": when.strftime("%a %b %d %H:%M:%S +0000 %Y"),
+                  "favorited": False, "full_text": " ".join(words), "lang": "en"})
+    return {"tweet": tweet}
+
+
+def generate(path: Path, megabytes: int, seed: int = 42) -> int:
+    """Write an X-style zip whose tweets.js is about ``megabytes`` MB; returns tweet count."""
+    rng = random.Random(seed)
+    vocabulary = _vocabulary(rng)
+    target = megabytes * 1_000_000
+    when = datetime(2015, 1, 1, tzinfo=timezone.utc)
+    written = count = 0
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("data/account.js", 'window.YTD.account.part0 = [ {"account": '
+                    '{"username": "bench_user", "accountId": "1"}} ]')
+        with zf.open("data/tweets.js", "w", force_zip64=True) as fh:
+            fh.write(b"window.YTD.tweets.part0 = [ ")
+            while written < target:
+                when += timedelta(seconds=rng.randrange(60, 7200))
+                item = json.dumps(_tweet(rng, when, vocabulary), indent=2, separators=(",", " : "),
+                                  ensure_ascii=False).encode()
+                fh.write((b", " if count else b"") + item)
+                written += len(item) + 2
+                count += 1
+            fh.write(b" ]")
+    return count
+
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
+
+
+def child(path: str, mode: str) -> None:
+    """Runs in a fresh interpreter; prints one JSON line of measurements."""
+    from analyzer.exports import ExportStats, read_export
+
+    baseline = _peak_mb()
+    start = time.perf_counter()
+    if mode == "stream":
+        stats = ExportStats()
+        count = sum(1 for _ in read_export(path, stats=stats))
+        extra = {"reposts_skipped": stats.reposts_skipped}
+    else:
+        with zipfile.ZipFile(path) as zf:
+            text = zf.read("data/tweets.js").decode("utf-8")
+        items = json.loads(text[text.index("=") + 1:].strip().rstrip(";"))
+        count, extra = len(items), {}
+    seconds = time.perf_counter() - start
+    print(json.dumps({"posts": count, "seconds": seconds, "baseline_mb": baseline,
+                      "peak_mb": _peak_mb(), **extra}))
+
+
+def _run_child(path: Path, mode: str) -> dict:
+    env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[1]))
+    out = subprocess.run([sys.executable, __file__, "--child", str(path), "--mode", mode],
+                         capture_output=True, text=True, env=env)
+    if out.returncode:
+        sys.exit(f"{mode} child failed (exit {out.returncode}):\n{out.stderr}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--mb", type=int, default=200, help="size of tweets.js in MB")
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--no-naive", action="store_true",
+                        help="skip the json.loads reference (it needs ~6x the file size in RAM)")
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--mode", default="stream", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child(args.child, args.mode)
+        return
+    with tempfile.TemporaryDirectory() as folder:
+        archive = Path(folder) / "twitter-bench.zip"
+        t0 = time.perf_counter()
+        tweets = generate(archive, args.mb, args.seed)
+        gen_s = time.perf_counter() - t0
+        with zipfile.ZipFile(archive) as zf:
+            member_mb = zf.getinfo("data/tweets.js").file_size / 1e6
+        zip_mb = archive.stat().st_size / 1e6
+        print(f"generated {tweets:,} tweets in {gen_s:.1f} s: tweets.js {member_mb:.1f} MB, "
+              f"zip {zip_mb:.1f} MB (seed {args.seed})\n")
+        rows = [("read_export (streaming)", _run_child(archive, "stream"))]
+        if not args.no_naive:
+            rows.append(("naive json.loads (reference)", _run_child(archive, "naive")))
+    header = (f"{'reader':<30} {'tweets.js MB':>12} {'zip MB':>7} {'posts':>9} {'seconds':>8} "
+              f"{'posts/s':>9} {'RSS after import MB':>20} {'peak RSS MB':>12}")
+    print(header)
+    print("-" * len(header))
+    for name, r in rows:
+        print(f"{name:<30} {member_mb:>12.1f} {zip_mb:>7.1f} {r['posts']:>9,} "
+              f"{r['seconds']:>8.2f} {r['posts'] / r['seconds']:>9,.0f} "
+              f"{r['baseline_mb']:>20.1f} {r['peak_mb']:>12.1f}")
+    stream = rows[0][1]
+    print(f"\nread_export yielded {stream['posts']:,} posts and skipped "
+          f"{stream['reposts_skipped']:,} retweets; naive counts every item.")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,108 @@
+"""Platform archives scored end to end through the CLI (score and report)."""
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from analyzer.cli import app
+from analyzer.exports import ExportStats, read_export
+from exports_fixtures import pack_tar_gz, pack_zip, write_car
+
+runner = CliRunner()
+
+ARCHIVES = {
+    "x": lambda d: pack_zip("x/modern", d / "twitter-2026.zip"),
+    "mastodon": lambda d: pack_zip("mastodon/zip-2024", d / "archive-mastodon.zip"),
+    "mastodon-targz": lambda d: pack_tar_gz("mastodon/targz-2022", d / "archive-2022.tar.gz"),
+    "linkedin": lambda d: pack_zip("linkedin/basic-2024", d / "Basic_LinkedInDataExport.zip"),
+    "facebook": lambda d: pack_zip("facebook/2024", d / "facebook-export.zip"),
+    "instagram": lambda d: pack_zip("instagram/2024", d / "instagram-export.zip"),
+    "bluesky": lambda d: write_car(d / "repo.car"),
+}
+
+
+def score_jsonl(path, model_dir, *extra):
+    result = runner.invoke(app, ["score", str(path), "-o", "-", "--model", str(model_dir), *extra])
+    return result, [json.loads(x) for x in result.stdout.splitlines()]
+
+
+@pytest.mark.parametrize("kind", sorted(ARCHIVES))
+def test_archive_scored_end_to_end(kind, tmp_path, model_dir):
+    archive = ARCHIVES[kind](tmp_path)
+    stats = ExportStats()
+    posts = list(read_export(archive, stats=stats))
+    result, rows = score_jsonl(archive, model_dir)
+    assert result.exit_code == 0, result.stderr
+    assert len(rows) == len(posts) == stats.posts > 0
+    for row, post in zip(rows, posts):
+        assert row["id"] == post.id and row["text"] == post.text
+        assert row["platform"] == post.platform and row["author"] == post.author
+        assert row["is_reply"] == post.meta["is_reply"]
+        if post.created_at is not None:
+            assert row["created_at"] == post.created_at.isoformat() and post.created_at.tzinfo is not None
+        else:
+            assert row["created_at"] is None
+        assert row["status"] == post.status
+    assert f"{stats.platform} export: {stats.posts} posts read" in result.stderr
+    if stats.reposts_skipped:
+        assert f"skipped {stats.reposts_skipped} reposts (--include-reposts keeps them)" in result.stderr
+
+
+def test_x_counts_and_repost_option(tmp_path, model_dir):
+    archive = ARCHIVES["x"](tmp_path)
+    _, rows = score_jsonl(archive, model_dir)
+    result, with_reposts = score_jsonl(archive, model_dir, "--include-reposts")
+    assert len(with_reposts) == len(rows) + 1
+    assert "skipped" not in result.stderr
+    times = [r["created_at"] for r in rows]
+    assert times == sorted(times)  # oldest first, parts merged
+
+
+def test_forced_format_and_unknown_layout(tmp_path, model_dir):
+    archive = ARCHIVES["x"](tmp_path)
+    result, rows = score_jsonl(archive, model_dir, "--format", "x")
+    assert result.exit_code == 0 and rows
+    unknown = pack_zip("unknown", tmp_path / "mystery.zip")
+    result = runner.invoke(app, ["score", str(unknown), "-o", "-", "--model", str(model_dir), "--format", "mastodon"])
+    assert result.exit_code == 1
+    assert "no mastodon posts file in this export" in result.stderr and "supported:" in result.stderr
+
+
+@pytest.mark.parametrize("name,member", [
+    ("x/broken-json", "data/tweets.js"),
+    ("x/wrong-wrapper", "data/tweets.js"),
+    ("facebook/html", None),
+])
+def test_broken_archives_exit_1_naming_the_member(name, member, tmp_path, model_dir):
+    archive = pack_zip(name, tmp_path / "broken.zip")
+    out = tmp_path / "out.csv"
+    result = runner.invoke(app, ["score", str(archive), "-o", str(out), "--model", str(model_dir)])
+    assert result.exit_code == 1
+    line = result.stderr.strip()
+    assert "\n" not in line and line.startswith("error: ")
+    assert str(archive) in line
+    if member:
+        assert f"!{member}" in line
+    else:
+        assert "re-export as json" in line.lower()
+    assert not out.exists()
+
+
+def test_truncated_zip_exits_1(tmp_path, model_dir):
+    archive = pack_zip("x/modern", tmp_path / "t.zip", last="data/tweets.js")
+    data = archive.read_bytes()
+    archive.write_bytes(data[: len(data) * 2 // 3])
+    result = runner.invoke(app, ["score", str(archive), "-o", str(tmp_path / "o.csv"), "--model", str(model_dir)])
+    assert result.exit_code == 1 and result.stderr.startswith("error: ") and "t.zip" in result.stderr
+
+
+def test_report_on_an_archive_has_behaviour_from_export_metadata(tmp_path, model_dir):
+    archive = ARCHIVES["mastodon"](tmp_path)
+    result = runner.invoke(app, ["report", str(archive), "-o", "-", "--model", str(model_dir)])
+    assert result.exit_code == 0, result.stderr
+    report = json.loads(result.stdout)
+    posts = list(read_export(archive))
+    replies = sum(p.meta["is_reply"] for p in posts)
+    assert report["behaviour"]["overall"]["reply_share"] == pytest.approx(replies / len(posts))
+    assert [r["key"] for r in report["mix"]["platform"]["rows"]] == ["mastodon"]

@@ -1,0 +1,267 @@
+"""Containers and detection (zip, tar.gz, folder, single file), broken archives, JsonStream,
+PostSpool."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+import zipfile
+from datetime import datetime, timezone
+
+import pytest
+from exports_fixtures import fixture, pack_tar_gz, pack_zip, write_car
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from analyzer.exports import PLATFORMS, ExportStats, detect_export, read_export
+from analyzer.exports.archive import JsonStream, PostSpool, entity_meta, scan_zip
+from analyzer.posts import Post
+from analyzer.readers import ReaderError
+
+UTC = timezone.utc
+
+FOLDERS = [
+    ("x/modern", "x"), ("x/legacy-2019", "x"), ("x/grailbird", "x"),
+    ("mastodon/zip-2024", "mastodon"), ("mastodon/targz-2022", "mastodon"),
+    ("linkedin/basic-2024", "linkedin"), ("linkedin/complete-2024", "linkedin"),
+    ("facebook/2024", "facebook"), ("facebook/2022", "facebook"), ("facebook/2019", "facebook"),
+    ("facebook/html", "facebook"), ("instagram/2024", "instagram"),
+    ("instagram/2022", "instagram"), ("instagram/html", "instagram"),
+    ("threads/wrong-wrapper", "threads"), ("unknown", None),
+]
+SINGLE_FILES = [
+    ("x/modern/data/tweets.js", "x"), ("x/modern/data/tweets-part1.js", "x"),
+    ("x/legacy-2019/tweet.js", "x"), ("mastodon/zip-2024/outbox.json", "mastodon"),
+    ("linkedin/basic-2024/Shares.csv", "linkedin"),
+    ("linkedin/complete-2024/Comments_17529409.csv", "linkedin"),
+    ("facebook/2019/posts/your_posts_1.json", "facebook"),
+    ("instagram/2022/content/posts_1.json", "instagram"),
+    ("instagram/2024/your_instagram_activity/threads/threads_and_replies.json", "threads"),
+    ("x/modern/data/account.js", None), ("mastodon/zip-2024/actor.json", None),
+    ("linkedin/basic-2024/Profile.csv", None), ("unknown/data/messages.json", None),
+]
+
+
+@pytest.mark.parametrize("name, platform", FOLDERS)
+def test_detect_folder_zip_and_tar_gz(tmp_path, name, platform):
+    assert detect_export(fixture(name)) == platform
+    assert detect_export(pack_zip(name, tmp_path / "export.zip")) == platform
+    assert detect_export(pack_tar_gz(name, tmp_path / "export.tar.gz")) == platform
+
+
+@pytest.mark.parametrize("name, platform", SINGLE_FILES)
+def test_detect_single_files(name, platform):
+    assert detect_export(fixture(name)) == platform
+
+
+def test_detect_bluesky(tmp_path):
+    assert detect_export(write_car(tmp_path / "repo.car")) == "bluesky"
+
+
+@pytest.mark.parametrize("content", [
+    b"", b"\x00\x01\x02binary\xff\xfe", b"id,text\n1,hello\n", b'{"text": "a jsonl row"}\n',
+    b'[{"timestamp": 1, "data": "2024-01-01", "text": "an Italian table, not Facebook"}]',
+    b"\x89PNG\r\n\x1a\n", b"PK\x03\x04garbage that is not really a zip",
+])
+def test_ordinary_files_are_not_exports(tmp_path, content):
+    path = tmp_path / "input.dat"
+    path.write_bytes(content)
+    assert detect_export(path) is None
+
+
+def test_gzipped_table_is_not_a_tar(tmp_path):
+    path = tmp_path / "posts.csv.gz"
+    path.write_bytes(gzip.compress(b"id,text\n1,hello\n"))
+    assert detect_export(path) is None
+
+
+def test_missing_path_is_not_an_export(tmp_path):
+    assert detect_export(tmp_path / "nope.zip") is None
+    with pytest.raises(ReaderError) as err:
+        list(read_export(tmp_path / "nope.zip"))
+    assert str(err.value) == f"{tmp_path / 'nope.zip'}: file not found"
+
+
+def test_unknown_layout_lists_members_and_formats(tmp_path):
+    archive = pack_zip("unknown", tmp_path / "export.zip")
+    with pytest.raises(ReaderError) as err:
+        list(read_export(archive))
+    assert str(err.value) == (
+        f"{archive}: not a platform export: found README.txt, data/contacts.csv, "
+        "data/messages.json; supported: X/Twitter archive (data/tweets.js), Mastodon archive "
+        "(outbox.json), LinkedIn export (Shares.csv, Comments.csv), Facebook (your_posts*.json), "
+        "Instagram (content/posts_N.json), Threads (threads_and_replies.json), Bluesky (repo.car)")
+
+
+def test_unknown_platform_argument(tmp_path):
+    with pytest.raises(ReaderError) as err:
+        list(read_export(fixture("x/modern"), platform="myspace"))
+    assert str(err.value) == (f"{fixture('x/modern')}: unknown platform 'myspace' (known: "
+                              f"{', '.join(PLATFORMS)})")
+
+
+def test_platform_not_in_this_export():
+    with pytest.raises(ReaderError) as err:
+        list(read_export(fixture("linkedin/basic-2024"), platform="x"))
+    assert str(err.value).startswith(f"{fixture('linkedin/basic-2024')}: no x posts file in this "
+                                      "export: found Comments.csv, Connections.csv, Profile.csv, "
+                                      "Shares.csv; supported: ")
+
+
+def test_forced_platform_for_a_renamed_file(tmp_path):
+    path = tmp_path / "my-linkedin-posts.txt"
+    path.write_bytes(fixture("linkedin/basic-2024/Shares.csv").read_bytes())
+    assert detect_export(path) == "linkedin"  # sniffed from the header
+    assert len(list(read_export(path, platform="linkedin"))) == 4
+
+
+def test_corrupt_member_data_names_member(tmp_path):
+    archive = pack_zip("mastodon/zip-2024", tmp_path / "archive.zip", last="outbox.json")
+    with zipfile.ZipFile(archive) as zf:
+        info = zf.getinfo("outbox.json")
+    data = bytearray(archive.read_bytes())
+    start = info.header_offset + 30 + len(info.filename) + len(info.extra)
+    for i in range(start + 200, start + 260):
+        data[i] ^= 0x5A
+    archive.write_bytes(bytes(data))
+    with pytest.raises(ReaderError) as err:
+        list(read_export(archive))
+    message = str(err.value)
+    assert message.startswith(f"{archive}!outbox.json: corrupt or truncated archive member (")
+    assert "\n" not in message
+
+
+def test_zip_cut_between_members(tmp_path):
+    archive = pack_zip("mastodon/zip-2024", tmp_path / "archive.zip")
+    with zipfile.ZipFile(archive) as zf:
+        infos = zf.infolist()
+    archive.write_bytes(archive.read_bytes()[:infos[-1].header_offset])
+    assert scan_zip(archive) == ([i.filename for i in infos[:-1]], None)
+    with pytest.raises(ReaderError) as err:
+        list(read_export(archive))
+    assert str(err.value).startswith(f"{archive}!{infos[-2].filename}: archive is truncated or "
+                                     "corrupt after this member: its directory is missing (")
+
+
+def test_every_reader_gives_aware_times_and_the_same_meta_keys(tmp_path):
+    keys = {"is_reply", "is_repost", "urls", "mentions", "hashtags", "media_count", "client",
+            "export_file"}
+    inputs = [fixture(n) for n, p in FOLDERS if p and n not in (
+        "x/grailbird", "facebook/html", "instagram/html", "threads/wrong-wrapper")]
+    inputs.append(write_car(tmp_path / "repo.car"))
+    seen = set()
+    for path in inputs:
+        for post in read_export(path, include_reposts=True, include_direct=True):
+            seen.add(post.platform)
+            assert post.created_at is None or post.created_at.tzinfo is not None, post
+            assert set(post.meta) - {"content_warning"} == keys, post
+            assert isinstance(post.meta["urls"], list) and isinstance(post.meta["media_count"], int)
+    assert seen == set(PLATFORMS)
+
+
+def test_stats_default_is_optional():
+    assert len(list(read_export(fixture("instagram/2022")))) == 2
+    stats = ExportStats()
+    list(read_export(fixture("instagram/2022"), stats=stats))
+    assert stats.files == ["content/posts_1.json"]
+
+
+# -- JsonStream --------------------------------------------------------------------------
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(), children,
+                                                                       max_size=4),
+    max_leaves=12)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(json_values, max_size=8), st.integers(min_value=1, max_value=16),
+       st.sampled_from(["", "window.YTD.tweets.part0 = ", "window.YTD.tweets.part0 =\n"]),
+       st.booleans())
+def test_json_stream_matches_json_loads(items, chunk, prefix, indent):
+    text = prefix + json.dumps(items, indent=2 if indent else None, ensure_ascii=False) + ";\n"
+    stream = JsonStream("t.js", io.StringIO(text), chunk=chunk)
+    assert stream.assignment() == (prefix.split("=")[0].strip() or None)
+    assert list(stream.array_items()) == items
+    stream.finish()
+
+
+def test_json_stream_find_key_skips_other_members():
+    text = '{"a": [1, {"b": "]"}], "items": [1, 2], "z": {"items": 3}}'
+    stream = JsonStream("f.json", io.StringIO(text), chunk=3)
+    assert stream.find_key("items")
+    assert list(stream.array_items()) == [1, 2]
+    stream.close_object()
+    stream.finish()
+
+
+@pytest.mark.parametrize("text, message", [
+    ("[1, 2", "f.json:1: invalid JSON (expected ',' or ']' after an array item, found "
+              "'end of file')"),
+    ('[\n{"a": 1}\n{"b": 2}]', "f.json:3: invalid JSON (expected ',' or ']' after an array item, "
+                               "found '{')"),
+    ("[1] extra", "f.json:1: unexpected data after the JSON value: 'e'"),
+    ('[\n\n"unterminated]', "f.json:3: invalid JSON (Unterminated string starting at, column 1)"),
+    ("{}", "f.json:1: expected a JSON array '[', found '{'"),
+])
+def test_json_stream_errors(text, message):
+    stream = JsonStream("f.json", io.StringIO(text), chunk=4)
+    with pytest.raises(ReaderError) as err:
+        list(stream.array_items())
+        stream.finish()
+    assert str(err.value) == message
+
+
+def test_json_stream_assignment_must_come_first():
+    stream = JsonStream("t.js", io.StringIO("var tweets\n[1]"))
+    with pytest.raises(ReaderError) as err:
+        stream.assignment()
+    assert str(err.value) == ("t.js:1: expected a JS assignment `window.YTD.<type>.part<N> = [`, "
+                              "found 'var tweets'")
+
+
+# -- PostSpool ---------------------------------------------------------------------------
+
+def _post(pid: str, day: int | None, text: str = "x") -> Post:
+    created = datetime(2024, 1, day, 12, tzinfo=UTC) if day else None
+    return Post(id=pid, text=text, created_at=created, platform="x", flags=("f",),
+                meta=entity_meta("m.js", urls=["https://e.example"]))
+
+
+def test_spool_sorts_dedups_and_puts_undated_last():
+    spool = PostSpool(dedup=True)
+    for pid, day, text in [("5", 9, "a"), ("3", None, "b"), ("1", 2, "c"), ("5", 9, "dup"),
+                           ("2", 2, "d"), ("4", None, "e")]:
+        spool.add(_post(pid, day, text), tie=int(pid), key=int(pid))
+    out = list(spool)
+    assert [(p.id, p.text) for p in out] == [("1", "c"), ("2", "d"), ("5", "a"), ("3", "b"),
+                                             ("4", "e")]
+    assert spool.duplicates == 1
+    assert out[0] == _post("1", 2, "c")  # every field comes back from disk unchanged
+    spool.close()
+
+
+@settings(deadline=None)  # timing is not under test; CI machines vary
+@given(st.lists(st.integers(1, 28), max_size=60))
+def test_spool_order_is_a_stable_sort(days):
+    spool = PostSpool()
+    for n, day in enumerate(days):
+        spool.add(_post(str(n), day))
+    expected = sorted(range(len(days)), key=lambda n: days[n])
+    assert [int(p.id) for p in spool] == expected
+    spool.close()
+
+
+def test_spool_without_pread(monkeypatch):
+    """Platforms without os.pread (Windows) read the spool with seek + read."""
+    import os
+
+    monkeypatch.delattr(os, "pread")
+    spool = PostSpool()
+    for pid, day in [("a", 3), ("b", 1), ("c", 2)]:
+        spool.add(_post(pid, day))
+    assert [p.id for p in spool] == ["b", "c", "a"]
+    spool.close()
