@@ -18,7 +18,7 @@ from rich.console import Console
 
 from . import __version__
 from .lexicons import LexiconError, read_user_lexicon
-from .model import TrainingDataError
+from .errors import TrainingDataError
 from .persistence import ModelError
 from .posts import Post, normalize_text
 from .readers import Columns, ReaderError, read_many
@@ -108,13 +108,33 @@ def _load(model_dir: Path | None, lang: str | None = None, lexicon: Path | None 
     from .persistence import load_model
 
     model = load_model(model_dir)
-    featurizer = model.pipeline.named_steps["features"]
-    if lang:
-        featurizer.set_params(lang=lang)
-    if lexicon:
-        extra = _merge_cues(featurizer.extra_cues, read_user_lexicon(lexicon))
-        featurizer.set_params(extra_cues=extra)
+    model.overrides = _overrides(model, lang, lexicon)
+    if model.overrides:
+        model.pipeline.named_steps["features"].set_params(**model.overrides)
     return model
+
+
+def _overrides(model, lang: str | None, lexicon: Path | None) -> dict[str, Any]:
+    """Featurizer parameters the user changed from the command line."""
+    out: dict[str, Any] = {}
+    if lang:
+        out["lang"] = lang
+    if lexicon:
+        base = model.pipeline.named_steps["features"].extra_cues
+        out["extra_cues"] = _merge_cues(base, read_user_lexicon(lexicon))
+    return out
+
+
+def _default_workers(inputs: list[str]) -> int:
+    """All cores for large inputs; one for small ones, where starting workers costs more."""
+    import os
+
+    cores = os.cpu_count() or 1
+    try:
+        size = sum(Path(i).stat().st_size for i in inputs if i != "-" and Path(i).is_file())
+    except OSError:
+        size = 0
+    return cores if size >= 5_000_000 else 1
 
 
 def _merge_cues(base: dict | None, extra: dict) -> dict:
@@ -186,6 +206,7 @@ def score_cli(
     no_text: Annotated[bool, typer.Option("--no-text", help="Leave the post text out of the output.")] = False,
     top_k: TopKOpt = 5,
     chunk_size: Annotated[int, typer.Option("--chunk-size", "-b", min=1, help="Posts scored per chunk (memory use grows with it).")] = 2000,
+    workers: Annotated[Optional[int], typer.Option("--workers", "-n", min=1, help="Worker processes (default: all cores for inputs over 5 MB, else 1); output order is kept.")] = None,
     lang: LangOpt = None,
     lexicon: LexiconOpt = None,
     text_col: TextCol = None,
@@ -202,29 +223,34 @@ def score_cli(
 
     Example: content-analyzer score data/sample/posts.csv -o scored.csv
     """
-    from .scoring import output_columns, score_posts
+    from .scoring import output_columns
     from .writers import open_writer
+
+    from .scoring import ScoreJob, score_encoded
 
     columns = _columns(text_col, id_col, author_col, date_col, lang_col)
     try:
         model = _load(model_dir, lang, lexicon)
         featurizer = model.pipeline.named_steps["features"]
-        writer = open_writer(output, output_columns(features, featurizer.signal_names_, text=not no_text),
-                             fmt=out_format, force=force)
+        names = output_columns(features, featurizer.signal_names_, text=not no_text)
+        writer = open_writer(output, names, fmt=out_format, force=force)
     except _USER_ERRORS as exc:
         raise fail(str(exc)) from None
+    job = ScoreJob(model_dir=str(model.path), overrides=tuple(sorted(model.overrides.items(), key=lambda kv: kv[0])),
+                   top_k=top_k, features=features, text=not no_text, fmt=writer.fmt, columns=tuple(names))
     export_stats: list = []
+    n_workers = workers or _default_workers(inputs)
     posts = read_many(inputs, fmt=input_format, columns=columns, include_reposts=include_reposts,
-                      include_direct=include_direct, export_stats=export_stats)
+                      include_direct=include_direct, export_stats=export_stats, raw=n_workers > 1)
     counts = {"ok": 0, "empty": 0, "error": 0}
     try:
         with writer, _progress("scoring") as advance:
-            for rows in score_posts(model.pipeline, posts, chunk_size=chunk_size, top_k=top_k,
-                                    features=features):
-                writer.write(rows)
-                for r in rows:
-                    counts[r["status"]] += 1
-                advance(len(rows))
+            for n, payload, chunk_counts in score_encoded(model.pipeline, job, posts, workers=n_workers,
+                                                          chunk_size=chunk_size):
+                writer.write_encoded(payload, n)
+                for k, v in chunk_counts.items():
+                    counts[k] += v
+                advance(n)
     except _USER_ERRORS as exc:
         raise fail(str(exc)) from None
     except KeyboardInterrupt:

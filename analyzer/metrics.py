@@ -11,11 +11,9 @@ from typing import Sequence
 import numpy as np
 from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
 
-from .posts import Label
+from .posts import LABELS, Label
 
 __all__ = ["LABELS", "classification_report", "expected_calibration_error", "report_by"]
-
-LABELS: tuple[str, ...] = (Label.MEDIA.value, Label.NETWORKING.value)
 
 
 def expected_calibration_error(

@@ -17,6 +17,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold, cross_val_predict
 from sklearn.pipeline import Pipeline
 
+from .errors import TrainingDataError
 from .features import PostFeaturizer, resolve_langs
 from .lexicons import available_languages
 from .metrics import report_by
@@ -44,14 +45,6 @@ DEFAULT_PARAMS: dict[str, Any] = {
 MIN_POSTS_PER_CLASS = 10
 _FEATURIZER_KEYS = ("ngram_range", "min_df", "max_features", "sublinear_tf", "use_signals",
                     "use_ngrams", "signal_weight", "extra_cues", "lang", "signals", "batch_size")
-
-
-class TrainingDataError(ValueError):
-    """Labelled data that cannot be trained on; ``rows`` names the offending posts."""
-
-    def __init__(self, message: str, rows: Sequence[str] = ()):
-        self.rows = list(rows)
-        super().__init__(message)
 
 
 def build_model(*, C: float = DEFAULT_PARAMS["C"], random_state: int = 0, **featurizer_params) -> Pipeline:

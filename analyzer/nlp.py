@@ -49,6 +49,7 @@ UNDETERMINED = "und"
 # Once the shared vocabulary holds this many lexemes, the pipeline is rebuilt so
 # that memory stays flat over millions of posts (new words keep arriving).
 MAX_LEXEMES = 400_000
+TOKENIZER_CACHE = 200_000
 
 # One emoji as people see it: a flag pair, or a pictograph with its variation
 # selector, skin tone and zero-width-joiner continuations (👨‍👩‍👧, 👍🏽, ❤️).
@@ -126,6 +127,12 @@ def _shared_nlp() -> Language:
     nlp.tokenizer.prefix_search = compile_prefix_regex(_PREFIXES).search
     nlp.tokenizer.suffix_search = compile_suffix_regex(_SUFFIXES).search
     nlp.tokenizer.infix_finditer = compile_infix_regex(_INFIXES).finditer
+    # spaCy caches the split of each space-separated chunk, but only 10,000 of them
+    # by default: a social-media vocabulary is far larger than that
+    nlp.tokenizer.max_cache_size = TOKENIZER_CACHE
+    # after a special case (":)", "\n", "a.") spaCy stops caching for the rest of a Doc;
+    # whitespace is tokenised the same without its special cases, so drop those
+    nlp.tokenizer.rules = {k: v for k, v in nlp.tokenizer.rules.items() if not k.isspace() and k != "<space>"}
     return nlp
 
 
@@ -133,6 +140,7 @@ def reset_nlp() -> None:
     """Forget the pipeline, its matchers and lexeme table (a fresh, small vocabulary)."""
     _shared_nlp.cache_clear()
     cue_matcher.cache_clear()
+    all_cue_matcher.cache_clear()
     lex_table.cache_clear()
 
 
@@ -174,6 +182,41 @@ def cue_matcher(lang: str, extra: tuple[tuple[str, tuple[str, ...]], ...] = ()) 
         if words:
             matcher.add(key, list(nlp.tokenizer.pipe(words)))
     return matcher
+
+
+def frozen_extra(extra: Mapping[str, Mapping[str, Sequence[str]]] | None) -> tuple:
+    """A hashable form of every language's extra cue words."""
+    return tuple(sorted((lang, freeze_cues(extra, lang)) for lang in (extra or {})))
+
+
+@functools.cache
+def all_cue_matcher(extra: tuple = ()) -> tuple[PhraseMatcher, np.ndarray, np.ndarray, np.ndarray]:
+    """One PhraseMatcher for every language at once, labels ``<lang>:<cue list>``.
+
+    Returns the matcher and, sorted by label hash, the hashes with the language
+    index and cue-list index of each label, so matches decode without Python
+    loops. Posts are matched once and each match is kept only for posts of its
+    language (posts of no supported language keep every language's matches).
+    """
+    from .lexicons import CUE_KEYS
+
+    nlp = get_nlp()
+    extra_map = dict(extra)
+    matcher = PhraseMatcher(nlp.vocab, attr="LOWER")
+    hashes, lang_idx, key_idx = [], [], []
+    for li, code in enumerate(supported_languages()):
+        table = dict(extra_map.get(code, ()))
+        for key, words in load_lexicon(code, table or None).cues.items():
+            if not words:
+                continue
+            label = f"{code}:{key}"
+            matcher.add(label, list(nlp.tokenizer.pipe(words)))
+            hashes.append(nlp.vocab.strings[label])
+            lang_idx.append(li)
+            key_idx.append(CUE_KEYS.index(key))
+    order = np.argsort(np.array(hashes, dtype=np.uint64))
+    return (matcher, np.array(hashes, dtype=np.uint64)[order], np.array(lang_idx)[order],
+            np.array(key_idx)[order])
 
 
 # -- the lexeme table ---------------------------------------------------------------
@@ -251,25 +294,24 @@ class LexTable:
 
     def lookup(self, orth: np.ndarray, strings) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(lower hash, length, bits) of each token hash in ``orth``."""
-        keys = self.main[0]
-        if len(keys):  # fast path: one search in the main table
+        keys, t_lower, t_length, t_bits = self.main
+        if len(keys):
             pos = np.searchsorted(keys, orth)
             pos[pos == len(keys)] = 0
             hit = keys[pos] == orth
-            if hit.all():
-                return self.main[1][pos], self.main[2][pos], self.main[3][pos]
-        lower = np.zeros(len(orth), np.uint64)
-        length = np.zeros(len(orth), np.int64)
-        bits = np.zeros(len(orth), np.int64)
-        todo = np.ones(len(orth), bool)
-        for table in (self.main, self.side):
-            if not todo.any():
-                break
-            self._fill(table, orth, todo, lower, length, bits)
-        if todo.any():
-            self._add(np.unique(orth[todo]), strings)
-            for table in (self.main, self.side):
-                self._fill(table, orth, todo, lower, length, bits)
+            lower, length, bits = t_lower[pos], t_length[pos], t_bits[pos]
+            todo = ~hit
+        else:
+            lower = np.zeros(len(orth), np.uint64)
+            length = np.zeros(len(orth), np.int64)
+            bits = np.zeros(len(orth), np.int64)
+            todo = np.ones(len(orth), bool)
+        if todo.any():  # the few forms not in the main table yet
+            self._fill(self.side, orth, todo, lower, length, bits)
+            if todo.any():
+                self._add(np.unique(orth[todo]), strings)
+                for table in (self.main, self.side):
+                    self._fill(table, orth, todo, lower, length, bits)
         return lower, length, bits
 
     @staticmethod

@@ -14,19 +14,17 @@ import os
 import platform
 import tempfile
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from importlib import metadata, resources
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
-import skops.io as sio
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 
 from .features import PostFeaturizer
-from .metrics import LABELS
-from .posts import Post
+from .posts import LABELS, Post
 
 __all__ = [
     "FORMAT_VERSION",
@@ -98,6 +96,7 @@ class Model:
     pipeline: Pipeline
     meta: dict[str, Any]
     path: Path
+    overrides: dict[str, Any] = field(default_factory=dict)  # featurizer params changed after loading
 
     def predict(self, posts: Iterable[Post | str], *, top_k: int = 5, with_signals: bool = False):
         """Predictions (label, P(networking), dimension scores, top signals) in order."""
@@ -134,6 +133,10 @@ def save_model(
     card: str | None = None,
 ) -> dict[str, Any]:
     """Write model.skops, meta.json and the model card; return the meta written."""
+    import skops.io as sio
+
+    from .arrays import ARRAYS_FILE, JSON_FILE, to_arrays
+
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     data = sio.dumps(pipeline, compression=zipfile.ZIP_DEFLATED)
@@ -142,12 +145,16 @@ def save_model(
     if unexpected:
         raise ModelError(f"refusing to save a model with types outside the allow-list: {unexpected}")
     _atomic_write(out_dir / MODEL_FILE, data)
+    npz, doc = to_arrays(pipeline, hashlib.sha256(data).hexdigest())
+    _atomic_write(out_dir / ARRAYS_FILE, npz)
+    _atomic_write(out_dir / JSON_FILE, doc)
     full = {
         "format_version": FORMAT_VERSION,
         "labels": list(LABELS),
         **(meta or {}),
         "model_file": MODEL_FILE,
         "model_sha256": hashlib.sha256(data).hexdigest(),
+        "arrays": {ARRAYS_FILE: hashlib.sha256(npz).hexdigest(), JSON_FILE: hashlib.sha256(doc).hexdigest()},
         "versions": versions(),
         "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "trusted_types": list(TRUSTED_TYPES),
@@ -192,45 +199,83 @@ def _model_dir(path: str | Path) -> Path:
 
 
 def load_model(
-    model_dir: str | Path | None = None, *, allow_version_mismatch: bool = False
+    model_dir: str | Path | None = None, *, allow_version_mismatch: bool = False, fast: bool = True
 ) -> Model:
     """Verify and load a model directory (default: the bundled model).
 
-    Checks, in order: the directory holds meta.json and model.skops; the
-    file's sha256 matches meta.json; it was saved by the installed
-    scikit-learn version; it contains no type outside TRUSTED_TYPES; it is a
-    PostFeaturizer -> LogisticRegression pipeline over media/networking.
+    Checks, in order: the directory holds meta.json and the model files; their
+    sha256 match meta.json; the model was saved by the installed scikit-learn
+    version; it contains no type outside TRUSTED_TYPES; it is a PostFeaturizer ->
+    LogisticRegression pipeline over media/networking. With ``fast`` (default),
+    the arrays form (see :mod:`analyzer.arrays`) is read when the directory has
+    it; otherwise model.skops is audited and loaded by skops.
     """
     model_dir = _model_dir(model_dir if model_dir is not None else default_model_dir())
     meta = read_meta(model_dir)
     path = model_dir / meta.get("model_file", MODEL_FILE)
     if not path.is_file():
         raise ModelError(f"{model_dir}: {path.name} is missing")
-    data = path.read_bytes()
-    if hashlib.sha256(data).hexdigest() != meta.get("model_sha256"):
-        raise ModelError(
-            f"{path}: sha256 does not match {META_FILE} (file corrupted or replaced); "
-            "retrain or restore the model directory")
     saved = (meta.get("versions") or {}).get("scikit-learn")
     installed = metadata.version("scikit-learn")
     if saved != installed and not allow_version_mismatch:
         raise ModelError(
             f"{path}: saved with scikit-learn {saved}, installed is {installed}; "
             f"install scikit-learn=={saved} or retrain the model")
-    try:
-        untrusted = set(sio.get_untrusted_types(data=data))
-    except Exception as exc:  # skops raises many types on non-skops bytes
-        raise ModelError(f"{path}: not a readable skops file ({type(exc).__name__}: {exc})") from None
-    unexpected = sorted(untrusted - set(TRUSTED_TYPES))
-    if unexpected:
-        raise ModelError(
-            f"{path}: contains types outside the allow-list, refusing to load: {', '.join(unexpected)}")
-    try:
-        pipeline = sio.loads(data, trusted=list(TRUSTED_TYPES))
-    except Exception as exc:
-        raise ModelError(f"{path}: cannot be loaded ({type(exc).__name__}: {exc})") from None
+    data = _verified_bytes(path, meta.get("model_sha256"))  # every file of the directory is checked
+    arrays = meta.get("arrays") or {}
+    if fast and arrays and all((model_dir / name).is_file() for name in arrays):
+        pipeline = _load_arrays(model_dir, arrays, meta["model_sha256"])
+    else:
+        pipeline = _load_skops(path, data)
     _check_shape(pipeline, path)
     return Model(pipeline=pipeline, meta=meta, path=model_dir)
+
+
+def _verified_bytes(path: Path, expected: str | None) -> bytes:
+    data = path.read_bytes()
+    if hashlib.sha256(data).hexdigest() != expected:
+        raise ModelError(
+            f"{path}: sha256 does not match {META_FILE} (file corrupted or replaced); "
+            "retrain or restore the model directory")
+    return data
+
+
+def _load_arrays(model_dir: Path, hashes: Mapping[str, str], source_sha256: str) -> Pipeline:
+    from .arrays import ARRAYS_FILE, JSON_FILE, from_arrays
+
+    if set(hashes) != {ARRAYS_FILE, JSON_FILE}:
+        raise ModelError(f"{model_dir}: unexpected array files {sorted(hashes)} in {META_FILE}")
+    npz = _verified_bytes(model_dir / ARRAYS_FILE, hashes[ARRAYS_FILE])
+    doc = _verified_bytes(model_dir / JSON_FILE, hashes[JSON_FILE])
+    try:
+        return from_arrays(npz, doc, source_sha256)
+    except Exception as exc:  # malformed content behind a matching hash
+        raise ModelError(f"{model_dir / ARRAYS_FILE}: cannot be read ({type(exc).__name__}: {exc})") from None
+
+
+def _load_skops(path: Path, data: bytes) -> Pipeline:
+    import skops.io as sio
+    from skops.io.exceptions import UntrustedTypesFoundException
+
+    # skops audits every type against the allow-list before building anything,
+    # and raises instead of loading when the file holds another type
+    try:
+        return sio.loads(data, trusted=list(TRUSTED_TYPES))
+    except UntrustedTypesFoundException as exc:
+        unexpected = sorted(exc.unsafe) if hasattr(exc, "unsafe") else _unsafe_from(str(exc))
+        raise ModelError(
+            f"{path}: contains types outside the allow-list, refusing to load: {', '.join(unexpected)}"
+        ) from None
+    except Exception as exc:  # skops raises many types on bytes that are no skops file
+        raise ModelError(f"{path}: not a readable skops file ({type(exc).__name__}: {exc})") from None
+
+
+def _unsafe_from(message: str) -> list[str]:
+    """The type names in skops' "Untrusted types found in the file: [...]" message."""
+    import re
+
+    found = re.search(r"\[(.*?)\]", message)
+    return re.findall(r"'([^']+)'", found.group(1)) if found else [message.splitlines()[0]]
 
 
 def _check_shape(pipeline: Any, path: Path) -> None:

@@ -37,6 +37,8 @@ class Label(str, Enum):
         return self.value
 
 
+LABELS: tuple[str, ...] = (Label.MEDIA.value, Label.NETWORKING.value)
+
 LABEL_SYNONYMS: dict[str, Label] = {
     "media": Label.MEDIA,
     "promotional": Label.MEDIA,

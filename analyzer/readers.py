@@ -27,6 +27,8 @@ __all__ = [
     "FORMATS",
     "ReaderError",
     "detect_format",
+    "materialize",
+    "post_from_fields",
     "read_many",
     "read_posts",
     "read_records",
@@ -358,42 +360,64 @@ def _as_str(value: Any) -> str | None:
     return text or None
 
 
-def _to_post(n: int, record: Any, flags: tuple[str, ...], error: str | None,
-             cols: dict[str, str | None], default_id: str, labels: bool) -> Post:
+def _extract(record: Any, flags: tuple[str, ...], error: str | None, cols: dict[str, str | None],
+             default_id: str, labels: bool) -> tuple:
+    """The raw values of one row's fields: cheap, so a reading process can hand rows
+    to scoring workers, which normalise them with ``post_from_fields``."""
     if record is None:
-        return Post(id=default_id, text="", flags=flags, error=error)
+        return (default_id, flags, error, None, None, None, None, None, None, labels, None)
     get = lambda field: _lookup(record, cols[field]) if cols.get(field) else None  # noqa: E731
-    raw_text = get("text")
+    return (default_id, flags, error, get("text"), get("id"), get("author"), get("created_at"),
+            get("lang"), get("platform"), labels, get("label") if labels else None)
+
+
+def post_from_fields(fields: tuple) -> Post:
+    """A Post from the raw fields ``_extract`` took from a row (normalised, flagged)."""
+    (default_id, flags, error, raw_text, raw_id, raw_author, raw_date, raw_lang, raw_platform,
+     labels, raw_label) = fields
     meta: dict[str, Any] = {}
     if isinstance(raw_text, (dict, list)):
         error = f"text is a {type(raw_text).__name__}, expected a string"
         raw_text = None
     text, text_flags = normalize_text(raw_text)
     all_flags = list(flags) + list(text_flags)
-    raw_date = get("created_at")
     created = parse_date(raw_date)
     if created is None and _as_str(raw_date) is not None:
         all_flags.append("bad_date")
     label = None
     if labels:
-        raw_label = get("label")
         try:
             label = parse_label(raw_label)
         except LabelError:
             meta["label_raw"] = raw_label
-    platform = _as_str(get("platform"))
+    platform = _as_str(raw_platform)
     return Post(
-        id=_as_str(get("id")) or default_id,
+        id=_as_str(raw_id) or default_id,
         text=text,
-        author=_as_str(get("author")),
+        author=_as_str(raw_author),
         created_at=created,
-        lang=normalize_lang(_as_str(get("lang"))),
+        lang=normalize_lang(_as_str(raw_lang)),
         platform=platform.lower() if platform else None,
         label=label,
         flags=tuple(all_flags),
         error=error,
         meta=meta,
     )
+
+
+def materialize(items: Iterable[Any]) -> list[Post]:
+    """Posts from what ``read_many(..., raw=True)`` yields (Posts or raw fields)."""
+    return [x if isinstance(x, Post) else post_from_fields(x) for x in items]
+
+
+def _to_post_fields(record: Any, flags: tuple[str, ...], error: str | None,
+                    cols: dict[str, str | None], default_id: str, labels: bool) -> Post:
+    return post_from_fields(_extract(record, flags, error, cols, default_id, labels))
+
+
+def _to_post(n: int, record: Any, flags: tuple[str, ...], error: str | None,
+             cols: dict[str, str | None], default_id: str, labels: bool) -> Post:
+    return post_from_fields(_extract(record, flags, error, cols, default_id, labels))
 
 
 def _records(source: str | Path, fmt: str | None, stdin: IO[bytes] | None):
@@ -448,13 +472,16 @@ def read_posts(
     labels: bool = False,
     id_prefix: str | None = None,
     stdin: IO[bytes] | None = None,
-) -> Iterator[Post]:
+    raw: bool = False,
+) -> Iterator[Any]:
     """Yield the posts of one file (or ``-`` for stdin), one per row, in order.
 
     ``fmt`` forces a format (csv, tsv, jsonl, json, parquet, txt); otherwise it
     comes from the file name, then from the content. ``labels`` requires and
-    parses a label column (training and evaluation data).
+    parses a label column (training and evaluation data). ``raw`` yields each
+    row's raw fields instead (see ``post_from_fields``).
     """
+    make = _extract if raw else _to_post_fields
     name, fmt, records, raw = _records(source, fmt, stdin)
     try:
         chosen = columns or Columns()
@@ -468,9 +495,9 @@ def read_posts(
                 else:
                     cols = _resolve(name, record or {}, chosen, labels) if record is not None else None
                     if cols is None:
-                        yield Post(id=_default_id(id_prefix, n), text="", flags=flags, error=error)
+                        yield make(None, flags, error, {}, _default_id(id_prefix, n), labels)
                         continue
-            yield _to_post(n, record, flags, error, cols, _default_id(id_prefix, n), labels)
+            yield make(record, flags, error, cols, _default_id(id_prefix, n), labels)
     finally:
         _close(raw, stdin)
 
@@ -501,7 +528,7 @@ def read_many(
     include_direct: bool = False,
     export_stats: list | None = None,
     **kwargs: Any,
-) -> Iterator[Post]:
+) -> Iterator[Any]:
     """Posts of several inputs in turn, each a table, text file or platform export.
 
     Platform exports (zip / tar.gz / folder / posts file of X, Mastodon, LinkedIn,

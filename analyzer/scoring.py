@@ -6,15 +6,18 @@ post yields exactly one output row, in input order.
 
 from __future__ import annotations
 
+import gc
 import itertools
+import json
+from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Iterator
 
-from sklearn.pipeline import Pipeline
-
 import numpy as np
+from sklearn.pipeline import Pipeline
 
 from .explain import Batch, Prediction, explain_batch
 from .signals import DIMENSIONS, SIGNAL_NAMES
+from .writers import encode_rows
 
 __all__ = ["OUTPUT_COLUMNS", "chunks", "output_columns", "prediction_record", "score_posts"]
 
@@ -131,3 +134,82 @@ def score_posts(
         if on_chunk is not None:
             on_chunk(len(rows))
         yield rows
+
+
+# -- chunks scored in worker processes ----------------------------------------------
+
+@dataclass(frozen=True)
+class ScoreJob:
+    """What a worker needs to score and encode a chunk: where the model is, how it
+    was adjusted (language, extra cue words) and what the output looks like."""
+
+    model_dir: str
+    overrides: tuple[tuple[str, Any], ...]
+    top_k: int
+    features: bool
+    text: bool
+    fmt: str
+    columns: tuple[str, ...]
+
+
+_WORKER_MODELS: dict[tuple[str, Any], Pipeline] = {}
+
+
+def _worker_model(job: ScoreJob) -> Pipeline:
+    """The job's model, loaded and verified once per worker process."""
+    from .persistence import load_model
+
+    key = (job.model_dir, json.dumps(job.overrides, sort_keys=True))
+    if key not in _WORKER_MODELS:
+        pipeline = load_model(job.model_dir).pipeline
+        if job.overrides:
+            pipeline.named_steps["features"].set_params(**dict(job.overrides))
+        _WORKER_MODELS.clear()
+        _WORKER_MODELS[key] = pipeline
+        # the model and spaCy objects live as long as the worker: keep them out of
+        # the garbage collector's generations so its passes stay short
+        gc.freeze()
+    return _WORKER_MODELS[key]
+
+
+def encode_chunk(pipeline: Pipeline, job: ScoreJob, posts: list[Any]) -> tuple[int, Any, dict[str, int]]:
+    """Score a chunk and return (rows, encoded rows, status counts)."""
+    rows = batch_records(explain_batch(pipeline, posts, top_k=job.top_k), features=job.features, text=job.text)
+    counts = {"ok": 0, "empty": 0, "error": 0}
+    for r in rows:
+        counts[r["status"]] += 1
+    return len(rows), encode_rows(job.fmt, job.columns, rows), counts
+
+
+def _encode_in_worker(job: ScoreJob, items: list[Any]) -> tuple[int, Any, dict[str, int]]:
+    from .readers import materialize
+
+    return encode_chunk(_worker_model(job), job, materialize(items))
+
+
+def score_encoded(
+    pipeline: Pipeline,
+    job: ScoreJob,
+    posts: Iterable[Any],
+    *,
+    workers: int = 1,
+    chunk_size: int = 2000,
+) -> Iterator[tuple[int, Any, dict[str, int]]]:
+    """Score posts chunk by chunk, in input order, in this process or in ``workers`` processes.
+
+    With several workers, chunks go to a joblib process pool (at most two per
+    worker in flight, so memory stays bounded); each worker loads the model
+    once, turns raw rows into posts (``read_many(..., raw=True)`` items), and
+    sends back its chunk already encoded, which this process only writes.
+    """
+    if workers <= 1:
+        from .readers import materialize
+
+        for chunk in chunks(posts, chunk_size):
+            yield encode_chunk(pipeline, job, materialize(chunk))
+        return
+    from joblib import Parallel, delayed
+
+    with Parallel(n_jobs=workers, return_as="generator", pre_dispatch="2*n_jobs",
+                  batch_size=1) as parallel:
+        yield from parallel(delayed(_encode_in_worker)(job, chunk) for chunk in chunks(posts, chunk_size))

@@ -52,6 +52,46 @@ def _cell(value: Any) -> Any:
     return value
 
 
+def arrow_schema(columns: Sequence[str]):
+    """Arrow schema: fixed types for known columns, so every batch (even one with
+    no scored post) and every partition agree."""
+    import pyarrow as pa
+
+    contribution = pa.struct([("name", pa.string()), ("dimension", pa.string()),
+                              ("value", pa.float64()), ("contribution", pa.float64()),
+                              ("text", pa.string())])
+    out = []
+    for c in columns:
+        if c == "signals":
+            out.append((c, pa.list_(contribution)))
+        elif c == "is_reply":
+            out.append((c, pa.bool_()))
+        elif c in _FLOAT_COLUMNS or "__" in c:
+            out.append((c, pa.float64()))
+        else:
+            out.append((c, pa.string()))
+    return pa.schema(out)
+
+
+def encode_rows(fmt: str, columns: Sequence[str], rows: list[Mapping[str, Any]]) -> Any:
+    """Rows in their on-disk form: CSV or JSON Lines text, or an Arrow table.
+
+    A pure function, so scoring workers can encode their own chunks and the
+    writing process only appends.
+    """
+    if fmt == "jsonl":
+        dumps = json.dumps
+        return "".join(dumps({c: r.get(c) for c in columns}, ensure_ascii=False, default=str) + "\n"
+                       for r in rows)
+    if fmt == "csv":
+        buf = io.StringIO()
+        csv.writer(buf).writerows([[_cell(r.get(c)) for c in columns] for r in rows])
+        return buf.getvalue()
+    import pyarrow as pa
+
+    return pa.Table.from_pylist([{c: r.get(c) for c in columns} for r in rows], schema=arrow_schema(columns))
+
+
 class RowWriter:
     """Accepts batches of dict rows with a fixed column order; commit() publishes the file."""
 
@@ -81,55 +121,26 @@ class RowWriter:
         else:
             self._fh = io.open(fd, "w", encoding="utf-8", newline="")
             if fmt == "csv":
-                self._csv = csv.writer(self._fh)
-                self._csv.writerow(self.columns)
+                csv.writer(self._fh).writerow(self.columns)
 
     def write(self, rows: Iterable[Mapping[str, Any]]) -> None:
         rows = list(rows)
-        if not rows:
-            return
-        if self.fmt == "jsonl":
-            self._fh.write("".join(json.dumps({c: r.get(c) for c in self.columns}, ensure_ascii=False,
-                                              default=str) + "\n" for r in rows))
+        if rows:
+            self.write_encoded(encode_rows(self.fmt, self.columns, rows), len(rows))
+
+    def write_encoded(self, payload: Any, n_rows: int) -> None:
+        """Write rows already encoded by ``encode_rows`` (possibly in another process)."""
+        if self.fmt == "parquet":
+            import pyarrow.parquet as pq
+
+            if self._parquet is None:
+                self._parquet = pq.ParquetWriter(str(self._tmp), payload.schema)
+            self._parquet.write_table(payload)
+        else:
+            self._fh.write(payload)
             if self.dest == "-":
                 self._fh.flush()
-        elif self.fmt == "csv":
-            self._csv.writerows([[_cell(r.get(c)) for c in self.columns] for r in rows])
-        else:
-            self._write_parquet(rows)
-        self.rows += len(rows)
-
-    def _write_parquet(self, rows: list[Mapping[str, Any]]) -> None:
-        import pyarrow as pa
-        import pyarrow.parquet as pq
-
-        table = pa.Table.from_pylist([{c: r.get(c) for c in self.columns} for r in rows],
-                                     schema=self._schema(rows))
-        if self._parquet is None:
-            self._parquet = pq.ParquetWriter(str(self._tmp), table.schema)
-        self._parquet.write_table(table)
-
-    def _schema(self, rows: list[Mapping[str, Any]]):
-        """Arrow schema: fixed types for known columns, so every batch (even one with
-        no scored post) and every partition agree."""
-        import pyarrow as pa
-
-        if self._parquet is not None:
-            return self._parquet.schema
-        contribution = pa.struct([("name", pa.string()), ("dimension", pa.string()),
-                                  ("value", pa.float64()), ("contribution", pa.float64()),
-                                  ("text", pa.string())])
-        out = []
-        for c in self.columns:
-            if c == "signals":
-                out.append((c, pa.list_(contribution)))
-            elif c == "is_reply":
-                out.append((c, pa.bool_()))
-            elif c in _FLOAT_COLUMNS or "__" in c:
-                out.append((c, pa.float64()))
-            else:
-                out.append((c, pa.string()))
-        return pa.schema(out)
+        self.rows += n_rows
 
     def commit(self) -> None:
         if self.dest == "-":
@@ -140,7 +151,7 @@ class RowWriter:
                 import pyarrow as pa
                 import pyarrow.parquet as pq
 
-                pq.write_table(pa.Table.from_pylist([], schema=self._schema([])), str(self._tmp))
+                pq.write_table(pa.Table.from_pylist([], schema=arrow_schema(self.columns)), str(self._tmp))
             else:
                 self._parquet.close()
         else:

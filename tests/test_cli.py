@@ -252,3 +252,26 @@ def test_info_shows_the_global_feature_report(model_dir):
     assert set(ins["signals_by_dimension"]) == {"style", "goals", "content", "effort", "roi"}
     result = invoke("info", model_dir)
     assert "strongest signals per dimension" in result.stderr and "strongest n-grams" in result.stderr
+
+
+def test_score_with_two_workers_equals_one(model_dir, tmp_path):
+    src = tmp_path / "many.csv"
+    texts = [f"Sale {i}: 20% off today! Link in bio" if i % 3 else f"Anyone tried option {i}? Thoughts?"
+             for i in range(900)]
+    with open(src, "w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(["id", "text"])
+        w.writerows([[str(i), t] for i, t in enumerate(texts)] + [["e", ""]])
+    lex = tmp_path / "lex.toml"
+    lex.write_text('[en]\nsponsor = ["sale"]\n')
+    outs = []
+    for workers in ("1", "2"):
+        out = tmp_path / f"out{workers}.jsonl"
+        result = invoke("score", src, "-o", out, "--model", model_dir, "--workers", workers,
+                        "--chunk-size", "100", "--lexicon", lex, "--features")
+        assert result.exit_code == 0, result.stderr
+        outs.append(out.read_text())
+    assert outs[0] == outs[1]
+    rows = [json.loads(x) for x in outs[0].splitlines()]
+    assert len(rows) == 901 and rows[-1]["status"] == "empty"
+    assert rows[1]["goals__has_sponsor_tag"] == 1.0  # the lexicon reached the workers

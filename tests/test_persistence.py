@@ -4,11 +4,13 @@ import pickle
 import shutil
 import zipfile
 
+import numpy as np
 import pytest
 import skops.io as sio
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer
 
+from analyzer.arrays import ARRAYS_FILE, JSON_FILE
 from analyzer.persistence import (
     META_FILE,
     MODEL_FILE,
@@ -21,6 +23,7 @@ from analyzer.persistence import (
 )
 
 PWNED = "pwned.txt"
+ARRAYS = (ARRAYS_FILE, JSON_FILE)
 
 
 def copy_model(model_dir, tmp_path):
@@ -67,6 +70,8 @@ def test_truncated_file_is_refused(model_dir, tmp_path):
         load_model(path)
     rewrite_hash(path)  # even with a matching hash, a truncated zip is not loaded
     with pytest.raises(ModelError, match="not a readable skops file"):
+        load_model(path, fast=False)
+    with pytest.raises(ModelError, match="arrays were not written with this model.skops"):
         load_model(path)
 
 
@@ -96,6 +101,12 @@ def test_untrusted_type_is_refused_and_never_runs(model_dir, tmp_path):
     (path / MODEL_FILE).write_bytes(sio.dumps(evil))
     rewrite_hash(path)
     with pytest.raises(ModelError, match="types outside the allow-list.*posix.system"):
+        load_model(path, fast=False)
+    with pytest.raises(ModelError, match="arrays were not written with this model.skops"):
+        load_model(path)
+    for name in ARRAYS:  # without the arrays form, the skops audit refuses it too
+        (path / name).unlink()
+    with pytest.raises(ModelError, match="types outside the allow-list.*posix.system"):
         load_model(path)
     assert not (tmp_path / PWNED).exists()
 
@@ -109,6 +120,8 @@ def test_pickle_renamed_to_skops_is_refused_and_never_runs(model_dir, tmp_path):
     (path / MODEL_FILE).write_bytes(pickle.dumps(Payload()))
     rewrite_hash(path)
     with pytest.raises(ModelError, match="not a readable skops file"):
+        load_model(path, fast=False)
+    with pytest.raises(ModelError):
         load_model(path)
     assert not (tmp_path / PWNED).exists()
 
@@ -131,6 +144,28 @@ def test_missing_and_malformed_directories(tmp_path):
     (tmp_path / META_FILE).write_text('{"format_version": 99}')
     with pytest.raises(ModelError, match="unknown model format 99"):
         read_meta(tmp_path)
+
+
+@pytest.mark.parametrize("name", [ARRAYS_FILE, JSON_FILE])
+def test_changed_arrays_file_is_refused(model_dir, tmp_path, name):
+    path = copy_model(model_dir, tmp_path)
+    data = bytearray((path / name).read_bytes())
+    data[len(data) // 2] ^= 0x01
+    (path / name).write_bytes(bytes(data))
+    with pytest.raises(ModelError, match=f"{name}: sha256 does not match"):
+        load_model(path)
+
+
+def test_arrays_and_skops_forms_predict_the_same(model_dir):
+    texts = np.array(["Shop now, 20% off!", "Anyone around for coffee tomorrow?", "¿Qué opináis?", ""], dtype=object)
+    fast, full = load_model(model_dir), load_model(model_dir, fast=False)
+    np.testing.assert_array_equal(fast.pipeline.predict_proba(texts), full.pipeline.predict_proba(texts))
+    assert fast.pipeline.named_steps["features"].get_params() == full.pipeline.named_steps["features"].get_params()
+
+
+def test_arrays_load_without_pickle(model_dir):
+    with np.load(model_dir / ARRAYS_FILE, allow_pickle=False) as data:
+        assert all(data[k].dtype != object for k in data.files)
 
 
 def test_model_file_path_is_accepted(model_dir):

@@ -1,0 +1,15 @@
+"""Typed errors shared by the library and the command line (imported cheaply)."""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+__all__ = ["TrainingDataError"]
+
+
+class TrainingDataError(ValueError):
+    """Labelled data that cannot be trained on; ``rows`` names the offending posts."""
+
+    def __init__(self, message: str, rows: Sequence[str] = ()):
+        self.rows = list(rows)
+        super().__init__(message)
