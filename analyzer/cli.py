@@ -207,6 +207,9 @@ def score_cli(
     top_k: TopKOpt = 5,
     chunk_size: Annotated[int, typer.Option("--chunk-size", "-b", min=1, help="Posts scored per chunk (memory use grows with it).")] = 2000,
     workers: Annotated[Optional[int], typer.Option("--workers", "-n", min=1, help="Worker processes (default: all cores for inputs over 5 MB, else 1); output order is kept.")] = None,
+    engine: Annotated[Literal["local", "dask"], typer.Option("--engine", help="local (this machine, streaming) or dask (a Dask cluster; OUTPUT is then a directory of Parquet parts).")] = "local",
+    scheduler: Annotated[Optional[str], typer.Option("--scheduler", help="With --engine dask: address of an existing scheduler (tcp://host:8786); default: start a local cluster.")] = None,
+    partition_rows: Annotated[int, typer.Option("--partition-rows", min=1, help="With --engine dask: posts per partition.")] = 50_000,
     lang: LangOpt = None,
     lexicon: LexiconOpt = None,
     text_col: TextCol = None,
@@ -229,6 +232,10 @@ def score_cli(
     from .scoring import ScoreJob, score_encoded
 
     columns = _columns(text_col, id_col, author_col, date_col, lang_col)
+    if engine == "dask":
+        return _score_dask(inputs, output, model_dir=model_dir, scheduler=scheduler, workers=workers,
+                           partition_rows=partition_rows, columns=columns, fmt=input_format, top_k=top_k,
+                           features=features, text=not no_text, force=force, lang=lang, lexicon=lexicon)
     try:
         model = _load(model_dir, lang, lexicon)
         featurizer = model.pipeline.named_steps["features"]
@@ -260,6 +267,26 @@ def score_cli(
     _export_summary(export_stats)
     err.print(f"scored {total} posts ({counts['ok']} ok, {counts['empty']} empty, "
               f"{counts['error']} error) -> {where}")
+
+
+def _score_dask(inputs, output, *, model_dir, scheduler, workers, lexicon, **kwargs) -> None:
+    from .dask_engine import DaskEngineError, score_dask
+    from .persistence import default_model_dir
+
+    if lexicon:
+        raise typer.BadParameter("--lexicon is not supported with --engine dask", param_hint="--lexicon")
+    if output == "-":
+        raise typer.BadParameter("--engine dask writes a directory of Parquet parts, not stdout",
+                                 param_hint="--output")
+    try:
+        with _progress("scoring on dask"):
+            result = score_dask(list(inputs), output, model_dir=model_dir or default_model_dir(),
+                                scheduler=scheduler, n_workers=workers or 2, **kwargs)
+    except (*_USER_ERRORS, DaskEngineError) as exc:
+        raise fail(str(exc)) from None
+    c = result.counts
+    err.print(f"scored {result.rows} posts ({c.get('ok', 0)} ok, {c.get('empty', 0)} empty, "
+              f"{c.get('error', 0)} error) in {result.partitions} partitions -> {result.output_dir}")
 
 
 def _export_summary(stats: list) -> None:

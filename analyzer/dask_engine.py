@@ -50,9 +50,8 @@ from .readers import (  # the readers' own parsing, so partitions read exactly l
     _txt_records,
     read_posts,
 )
-from .scoring import OUTPUT_COLUMNS, output_columns, score_posts
-from .signals import DIMENSIONS
-from .writers import OutputExistsError
+from .scoring import output_columns, score_posts
+from .writers import OutputExistsError, arrow_schema
 
 __all__ = ["DaskEngineError", "DaskScoreResult", "score_dask"]
 
@@ -65,7 +64,6 @@ _TEXT_RECORDS = {
     "jsonl": _jsonl_records,
     "txt": _txt_records,
 }
-_FLOAT_COLUMNS = {"p_networking", "confidence", *DIMENSIONS, "words"}
 
 
 class DaskEngineError(Exception):
@@ -438,31 +436,12 @@ def _part_name(index: int, width: int) -> str:
     return f"part-{index:0{width}d}.parquet"
 
 
-def _schema(columns: tuple[str, ...]):
-    """The types the local Parquet writer gives these columns, fixed so every part agrees."""
-    import pyarrow as pa
-
-    contribution = pa.struct([("name", pa.string()), ("dimension", pa.string()),
-                              ("value", pa.float64()), ("contribution", pa.float64()),
-                              ("text", pa.string())])
-    signal_columns = set(columns) - set(OUTPUT_COLUMNS)  # --features: one float per signal
-
-    def kind(c: str):
-        if c == "signals":
-            return pa.list_(contribution)
-        if c == "is_reply":
-            return pa.bool_()
-        return pa.float64() if c in _FLOAT_COLUMNS or c in signal_columns else pa.string()
-
-    return pa.schema([(c, kind(c)) for c in columns])
-
-
 def _write_part(path: Path, chunks: Iterator[list[dict]], job: _Job) -> Counter:
     """Write scored rows to one Parquet part, atomically (a retried task rewrites it whole)."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    schema = _schema(job.out_columns)
+    schema = arrow_schema(job.out_columns)
     tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
     counts: Counter = Counter()
     try:

@@ -48,8 +48,8 @@ __all__ = [
 UNDETERMINED = "und"
 # Once the shared vocabulary holds this many lexemes, the pipeline is rebuilt so
 # that memory stays flat over millions of posts (new words keep arriving).
-MAX_LEXEMES = 400_000
-TOKENIZER_CACHE = 200_000
+MAX_LEXEMES = 60_000
+TOKENIZER_CACHE = 50_000
 
 # One emoji as people see it: a flag pair, or a pictograph with its variation
 # selector, skin tone and zero-width-joiner continuations (👨‍👩‍👧, 👍🏽, ❤️).

@@ -291,7 +291,7 @@ def compute_signals(base: Base, names: tuple[str, ...] = SIGNAL_NAMES) -> np.nda
     return out
 
 
-@functools.lru_cache(maxsize=1 << 16)
+@functools.lru_cache(maxsize=8192)
 def describe(name: str, value: float, evidence: str = "") -> str:
     """The marketer-facing phrase for one signal value of one post.
 

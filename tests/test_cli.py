@@ -275,3 +275,20 @@ def test_score_with_two_workers_equals_one(model_dir, tmp_path):
     rows = [json.loads(x) for x in outs[0].splitlines()]
     assert len(rows) == 901 and rows[-1]["status"] == "empty"
     assert rows[1]["goals__has_sponsor_tag"] == 1.0  # the lexicon reached the workers
+
+
+def test_score_with_the_dask_engine_equals_local(model_dir, tmp_path):
+    pytest.importorskip("dask.distributed")
+    import pyarrow.parquet as pq
+
+    local = tmp_path / "local.parquet"
+    assert invoke("score", SAMPLE, "-o", local, "--model", model_dir).exit_code == 0
+    out = tmp_path / "parts"
+    result = invoke("score", SAMPLE, "-o", out, "--model", model_dir, "--engine", "dask",
+                    "--workers", "2", "--partition-rows", "10")
+    assert result.exit_code == 0, result.stderr
+    assert "in 5 partitions" in result.stderr
+    parts = sorted(out.glob("part-*.parquet"))
+    rows = [r for p in parts for r in pq.read_table(p).to_pylist()]
+    assert rows == pq.read_table(local).to_pylist()
+    assert invoke("score", SAMPLE, "-o", "-", "--engine", "dask", "--model", model_dir).exit_code == 2
