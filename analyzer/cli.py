@@ -7,6 +7,7 @@ JSON Lines) goes to stdout; everything else goes to stderr.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import shlex
 import sys
@@ -210,6 +211,7 @@ def score_cli(
     engine: Annotated[Literal["local", "dask"], typer.Option("--engine", help="local (this machine, streaming) or dask (a Dask cluster; OUTPUT is then a directory of Parquet parts).")] = "local",
     scheduler: Annotated[Optional[str], typer.Option("--scheduler", help="With --engine dask: address of an existing scheduler (tcp://host:8786); default: start a local cluster.")] = None,
     partition_rows: Annotated[int, typer.Option("--partition-rows", min=1, help="With --engine dask: posts per partition.")] = 50_000,
+    resume: Annotated[bool, typer.Option("--resume", help="Make the job resumable: finished chunks are kept beside the output, so after an interruption the same command (with --resume) continues from the last finished chunk.")] = False,
     lang: LangOpt = None,
     lexicon: LexiconOpt = None,
     text_col: TextCol = None,
@@ -227,7 +229,7 @@ def score_cli(
     Example: content-analyzer score data/sample/posts.csv -o scored.csv
     """
     from .scoring import output_columns
-    from .writers import open_writer
+    from .writers import open_writer, output_format
 
     from .scoring import ScoreJob, score_encoded
 
@@ -240,33 +242,71 @@ def score_cli(
         model = _load(model_dir, lang, lexicon)
         featurizer = model.pipeline.named_steps["features"]
         names = output_columns(features, featurizer.signal_names_, text=not no_text)
-        writer = open_writer(output, names, fmt=out_format, force=force)
+        fmt = output_format(output, out_format)
+        if resume and output == "-":
+            raise typer.BadParameter("--resume needs an output file, not stdout", param_hint="--resume")
+        writer = (_resumable(inputs, output, fmt, names, model, force, input_format=input_format,
+                             columns=columns, reposts=include_reposts, direct=include_direct, top_k=top_k,
+                             features=features, text=not no_text, chunk_size=chunk_size)
+                  if resume else open_writer(output, names, fmt=fmt, force=force))
     except _USER_ERRORS as exc:
         raise fail(str(exc)) from None
     job = ScoreJob(model_dir=str(model.path), overrides=tuple(sorted(model.overrides.items(), key=lambda kv: kv[0])),
-                   top_k=top_k, features=features, text=not no_text, fmt=writer.fmt, columns=tuple(names))
+                   top_k=top_k, features=features, text=not no_text, fmt=fmt, columns=tuple(names))
     export_stats: list = []
     n_workers = workers or _default_workers(inputs)
     posts = read_many(inputs, fmt=input_format, columns=columns, include_reposts=include_reposts,
                       include_direct=include_direct, export_stats=export_stats, raw=n_workers > 1)
     counts = {"ok": 0, "empty": 0, "error": 0}
     try:
-        with writer, _progress("scoring") as advance:
-            for n, payload, chunk_counts in score_encoded(model.pipeline, job, posts, workers=n_workers,
-                                                          chunk_size=chunk_size):
-                writer.write_encoded(payload, n)
-                for k, v in chunk_counts.items():
-                    counts[k] += v
-                advance(n)
+        if resume:
+            _score_resumable(writer, model, job, posts, n_workers, chunk_size)
+            counts = writer.state["counts"]
+        else:
+            with writer, _progress("scoring") as advance:
+                for n, payload, chunk_counts in score_encoded(model.pipeline, job, posts, workers=n_workers,
+                                                              chunk_size=chunk_size):
+                    writer.write_encoded(payload, n)
+                    for k, v in chunk_counts.items():
+                        counts[k] += v
+                    advance(n)
     except _USER_ERRORS as exc:
         raise fail(str(exc)) from None
     except KeyboardInterrupt:
+        if resume:
+            raise fail(f"interrupted after {writer.rows_done} rows; {output} not written yet: run the same "
+                       "command (with --resume) to continue", 130) from None
         raise fail("interrupted; no output written", 130) from None
     total = sum(counts.values())
     where = "stdout" if output == "-" else output
     _export_summary(export_stats)
     err.print(f"scored {total} posts ({counts['ok']} ok, {counts['empty']} empty, "
               f"{counts['error']} error) -> {where}")
+
+
+def _resumable(inputs, output, fmt, names, model, force, **options):
+    from .checkpoint import ResumableOutput, fingerprint
+
+    options["columns"] = dataclasses.asdict(options["columns"])
+    digest = fingerprint(inputs, {**options, "fmt": fmt, "names": names,
+                                  "model": model.meta.get("model_sha256"), "overrides": model.overrides})
+    return ResumableOutput(output, fmt, names, digest, force=force)
+
+
+def _score_resumable(out, model, job, posts, workers: int, chunk_size: int) -> None:
+    import itertools
+
+    from .scoring import score_encoded
+
+    if out.resumed:
+        err.print(f"resuming after {out.rows_done} rows already scored", markup=False)
+    posts = itertools.islice(posts, out.rows_done, None)
+    with _progress("scoring") as advance:
+        for n, payload, chunk_counts in score_encoded(model.pipeline, job, posts, workers=workers,
+                                                      chunk_size=chunk_size):
+            out.write_chunk(payload, n, chunk_counts)
+            advance(n)
+    out.commit()
 
 
 def _score_dask(inputs, output, *, model_dir, scheduler, workers, lexicon, **kwargs) -> None:
@@ -338,6 +378,7 @@ def train_cli(
     lexicon: LexiconOpt = None,
     heldout: Annotated[Optional[Path], typer.Option("--heldout-authors", help="File of authors (one per line) to hold out: metrics of a model trained without them, next to a baseline; the saved model still trains on everything.")] = None,
     eval_files: Annotated[Optional[list[str]], typer.Option("--eval", help="Labelled file never trained on (e.g. external data), scored by the saved model and by a baseline; repeatable.")] = None,
+    report_label_issues: Annotated[bool, typer.Option("--report-label-issues", help="List the posts whose given label the cross-validated model strongly disagrees with (P(label) <= 0.1), to check by hand.")] = False,
     input_format: InputFormat = None,
     text_col: TextCol = None,
     label_col: LabelCol = None,
@@ -370,6 +411,14 @@ def train_cli(
         raise fail(str(exc)) from None
     for w in result.warnings:
         err.print(f"warning: {w}", markup=False)
+    if report_label_issues:
+        from .terminal import render_label_issues
+
+        if result.cv_proba is None:
+            raise fail("--report-label-issues needs cross-validation (--cv-folds 2 or more)")
+        from .model import label_issues
+
+        render_label_issues(err, label_issues(result.posts, result.cv_proba))
     if result.cv:
         from .terminal import render_metrics
 

@@ -31,6 +31,7 @@ __all__ = [
     "build_model",
     "cross_validate",
     "evaluate",
+    "label_issues",
     "prepare_training_posts",
     "train",
 ]
@@ -164,6 +165,8 @@ class TrainResult:
     label_counts: dict[str, int]
     lang_counts: dict[str, int]
     warnings: list[str] = field(default_factory=list)
+    posts: list[Post] = field(default_factory=list, repr=False)  # the posts trained on, in order
+    cv_proba: np.ndarray | None = field(default=None, repr=False)  # out-of-fold P(networking)
 
 
 def train(
@@ -177,9 +180,9 @@ def train(
     """Check the data, cross-validate (grouped by author), then fit on everything."""
     posts, warnings = prepare_training_posts(posts)
     merged = {**DEFAULT_PARAMS, **params}
-    cv = scheme = None
+    cv = scheme = proba = None
     if cross_validation:
-        cv, _, scheme = cross_validate(posts, n_splits=n_splits, random_state=random_state, **merged)
+        cv, proba, scheme = cross_validate(posts, n_splits=n_splits, random_state=random_state, **merged)
     model = build_model(random_state=random_state, **merged)
     X = np.empty(len(posts), dtype=object)
     X[:] = posts
@@ -194,7 +197,24 @@ def train(
         label_counts=dict(sorted(collections.Counter(p.label.value for p in posts).items())),
         lang_counts=dict(sorted(collections.Counter(langs).items())),
         warnings=warnings,
+        posts=posts,
+        cv_proba=proba,
     )
+
+
+def label_issues(posts: Sequence[Post], proba: np.ndarray, *, threshold: float = 0.9) -> list[tuple[Post, float]]:
+    """Posts whose out-of-fold probability of their own label is at most ``1 - threshold``.
+
+    Each post was scored by a model that never saw it (nor, when authors are
+    known, its author), so a very confident disagreement points at a label
+    worth a second look; the list is sorted from the most doubtful.
+    """
+    out = []
+    for post, p_net in zip(posts, proba):
+        p_given = p_net if post.label is Label.NETWORKING else 1.0 - p_net
+        if p_given <= 1.0 - threshold:
+            out.append((post, float(p_given)))
+    return sorted(out, key=lambda t: t[1])
 
 
 def evaluate(model: Pipeline, posts: Iterable[Post], *, errors: int = 0, group_by: str = "lang") -> dict:

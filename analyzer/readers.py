@@ -172,12 +172,17 @@ def _check_not_binary(name: str, stream: IO[bytes]) -> None:
     head = stream.peek(8192)[:8192]  # type: ignore[attr-defined]
     if head[:2] in (b"\xff\xfe", b"\xfe\xff"):
         return
+    if head.startswith(b"PK\x03\x04"):
+        raise ReaderError(name, "is a zip archive with no platform export in it (or a damaged one); "
+                                "unzip it and give the posts file")
     if head.startswith(_MAGIC):
         raise ReaderError(name, "looks like a binary file (image, archive or database), not text")
-    if head:
+    nul = head.count(0)
+    if nul >= 4 and nul * 1000 > len(head):
+        raise ReaderError(name, "looks like a binary file, not text (NUL bytes)")
+    if len(head) >= 512:  # short files with odd bytes are text in a legacy encoding, flagged per row
         decoded = head.decode("utf-8", "replace")
-        bad = decoded.count("\ufffd") + decoded.count("\x00")
-        if len(head) >= 32 and bad > 0.3 * len(decoded):
+        if decoded.count("\ufffd") > 0.3 * len(decoded):
             raise ReaderError(name, "looks like a binary file, not text")
 
 
@@ -223,7 +228,9 @@ def _csv_records(name: str, stream: IO[bytes], delimiter: str | None) -> Iterato
         if len(row) != width:
             flags.append("missing_fields" if len(row) < width else "extra_fields")
         prev_line = reader.line_num
-        yield n, dict(zip(header, row)), tuple(flags), None
+        record = dict.fromkeys(header)  # every column present, missing fields as None
+        record.update(zip(header, row))
+        yield n, record, tuple(flags), None
 
 
 def _jsonl_records(name: str, stream: IO[bytes]) -> Iterator[Record]:

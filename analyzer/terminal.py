@@ -210,3 +210,18 @@ def render_insights(console: Console, insights: Mapping[str, Any]) -> None:
         words.add_row(lang, ", ".join(x["ngram"] for x in v["toward_media"]),
                       ", ".join(x["ngram"] for x in v["toward_networking"]))
     console.print(words)
+
+
+def render_label_issues(console: Console, issues: Sequence[tuple[Any, float]], limit: int = 100) -> None:
+    """Posts whose label the cross-validated model doubts most."""
+    console.print(f"{len(issues)} post(s) whose label the cross-validated model strongly disagrees with"
+                  + (f" (showing {limit})" if len(issues) > limit else ""), markup=False)
+    if not issues:
+        return
+    table = Table(box=box.SIMPLE_HEAD)
+    for col in ("id", "author", "label", "P(label)", "text"):
+        table.add_column(col, justify="right" if col == "P(label)" else "left")
+    for post, p in issues[:limit]:
+        text = post.text if len(post.text) <= 120 else post.text[:117] + "..."
+        table.add_row(post.id, post.author or "", post.label.value, f"{p:.2f}", text)
+    console.print(table)

@@ -123,6 +123,7 @@ def train_files(
     result = train(posts, random_state=random_state, cross_validation=False, **params)
     if cv_result is not None:
         result.cv, result.cv_scheme = cv_result.cv, cv_result.cv_scheme
+        result.posts, result.cv_proba = cv_result.posts, cv_result.cv_proba
         result.warnings = cv_result.warnings if not heldout_authors else result.warnings
     if eval_files:
         baseline = fit_baseline(inner_posts(posts), random_state)

@@ -292,3 +292,105 @@ def test_score_with_the_dask_engine_equals_local(model_dir, tmp_path):
     rows = [r for p in parts for r in pq.read_table(p).to_pylist()]
     assert rows == pq.read_table(local).to_pylist()
     assert invoke("score", SAMPLE, "-o", "-", "--engine", "dask", "--model", model_dir).exit_code == 2
+
+
+def _bad_inputs(tmp_path):
+    """Every malformed input the scorer must refuse with one line and no output."""
+    import gzip
+    import os as _os
+    import zipfile
+
+    body = "".join(f"post number {i} about {i * 7919 % 104729}\n" for i in range(4000))
+    cases = {}
+    gz = gzip.compress(("text\n" + body).encode())
+    cases["truncated gzip"] = ("t.csv.gz", gz[: len(gz) // 2], "truncated or corrupt compressed data")
+    buf = _os.path.join(tmp_path, "z.zip")
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("posts.csv", "text\n" + body)
+    cases["truncated zip"] = ("t.zip", Path(buf).read_bytes()[:300], "is a zip archive with no platform export")
+    cases["invalid json at line 3"] = ("t.jsonl", b'{"text": "a"}\n{"text": "b"}\n{"text": nope}\n', ":3: invalid JSON")
+    cases["invalid json array"] = ("t.json", b'[{"text": "a"}, {"text": ', "invalid JSON")
+    cases["binary garbage"] = ("t.csv", _os.urandom(8192), "looks like a binary file")
+    cases["image renamed"] = ("t.txt", b"\x89PNG\r\n\x1a\n" + _os.urandom(2000), "looks like a binary file")
+    cases["parquet garbage"] = ("t.parquet", b"PAR1" + _os.urandom(100), "invalid Parquet")
+    cases["no text column"] = ("t.csv", b"id,views\n1,2\n", "no text column")
+    cases["empty jsonl object line"] = ("t.jsonl", b'{"text": "a"}\n{\n', ":2: invalid JSON")
+    return cases
+
+
+def test_malformed_inputs_exit_1_with_one_line_and_no_output(model_dir, tmp_path):
+    tried = 0
+    for name, (filename, data, message) in _bad_inputs(tmp_path).items():
+        case = tmp_path / name.replace(" ", "_")
+        case.mkdir()
+        src = case / filename
+        src.write_bytes(data)
+        out = case / "out.csv"
+        result = invoke("score", src, "-o", out, "--model", model_dir)
+        assert result.exit_code == 1, (name, result.stderr)
+        line = result.stderr.strip()
+        assert "\n" not in line and line.startswith("error: ") and str(src) in line, (name, line)
+        assert message in line, (name, line)
+        assert sorted(p.name for p in case.iterdir()) == [filename], name  # nothing left behind
+        tried += 1
+    assert tried == 9
+
+
+def test_directory_and_unreadable_inputs(model_dir, tmp_path, monkeypatch):
+    out = tmp_path / "out.csv"
+    result = invoke("score", tmp_path, "-o", out, "--model", model_dir)
+    assert result.exit_code == 1 and "is a directory, expected a file" in result.stderr
+    src = tmp_path / "locked.csv"
+    src.write_text("text\nhello\n")
+    real_open = open
+
+    def deny(path, *args, **kwargs):  # tests run as root, where chmod 000 does not stop reading
+        if str(path) == str(src):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr("builtins.open", deny)
+    result = invoke("score", src, "-o", out, "--model", model_dir)
+    assert result.exit_code == 1 and result.stderr.strip() == f"error: {src}: permission denied"
+    assert not out.exists()
+
+
+def test_train_reports_label_issues(labelled_file, tmp_path):
+    rows = [json.loads(x) for x in labelled_file.read_text().splitlines()]
+    for r in rows[:2]:  # two media posts mislabelled as networking
+        r["label"] = "networking"
+    bad = tmp_path / "noisy.jsonl"
+    bad.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    result = invoke("train", bad, "-o", tmp_path / "m", "--cv-folds", "3", "--report-label-issues")
+    assert result.exit_code == 0, result.stderr
+    assert "post(s) whose label the cross-validated model strongly disagrees with" in result.stderr
+    listed = result.stderr.split("strongly disagrees with", 1)[1]
+    assert rows[0]["id"] in listed or rows[1]["id"] in listed
+
+
+def test_train_warns_about_empty_conflicting_and_unknown_language_rows(labelled_file, tmp_path):
+    rows = [json.loads(x) for x in labelled_file.read_text().splitlines()]
+    rows += [{"id": "e1", "text": "   ", "label": "media"},
+             {"id": "c1", "text": "Same words here", "label": "media"},
+             {"id": "c2", "text": "same words HERE", "label": "networking"},
+             {"id": "d1", "text": "Wie geht es euch?", "label": "networking", "lang": "de"}]
+    src = tmp_path / "mixed.jsonl"
+    src.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    result = invoke("train", src, "-o", tmp_path / "m", "--cv-folds", "3")
+    assert result.exit_code == 0, result.stderr
+    assert "warning: left out 1 post(s) with empty text: e1" in result.stderr
+    assert "warning: 1 text(s) appear with both labels: c1/c2" in result.stderr
+    assert "warning: no lexicon for language(s) de (1 posts)" in result.stderr
+
+
+@pytest.mark.parametrize("content,message", [
+    ("text,label\na,media\nb,media\n", "no post labelled networking"),
+    ("text,label\n" + "".join(f"m{i},media\n" for i in range(12)) + "n1,networking\n", "too few posts per class"),
+    ("text,label\na,media\nb,ham\n", "without a valid label ('ham' x1)"),
+])
+def test_train_refuses_unusable_data(tmp_path, content, message):
+    src = tmp_path / "bad.csv"
+    src.write_text(content)
+    result = invoke("train", src, "-o", tmp_path / "m")
+    assert result.exit_code == 1 and message in result.stderr
+    assert not (tmp_path / "m").exists()

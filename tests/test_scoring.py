@@ -46,3 +46,94 @@ def test_chunking_does_not_change_results(trained):
     one = [r for b in score_posts(trained.model, posts, chunk_size=1) for r in b]
     all_ = [r for b in score_posts(trained.model, posts, chunk_size=100) for r in b]
     assert one == all_
+
+
+# -- properties over open-ended input (hypothesis) ----------------------------------
+
+import csv as _csv  # noqa: E402
+import io as _io  # noqa: E402
+import json as _json  # noqa: E402
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from analyzer.readers import read_posts  # noqa: E402
+
+SPECIAL = st.sampled_from([
+    "", " ", "\t\n ", "🔥🔥🔥", "👨‍👩‍👧👍🏽🇮🇹", "https://bit.ly/x?utm_source=ig", "#a #b #c", "@x @y",
+    "مرحبا، كيف حالك؟ هل جربت؟", "שלום! מה שלומך?", "e\u0301\u0301\u0301 cafe\u0301", "zero\u200bwidth\u200djoin",
+    "ctrl\x00\x01\x1b\x7f", "bad \ud800 surrogate", "¿Qué tal? ¡Genial!", "x" * 1_000_000, "a\r\nb\rc",
+    "\ufeffbom", "\ue000 private", "𝔘𝔫𝔦𝔠𝔬𝔡𝔢", "1e309", "NaN", "null",
+])
+TEXT = st.one_of(SPECIAL, st.text(max_size=300), st.text(
+    alphabet=st.characters(codec="utf-8", categories=("L", "M", "N", "P", "S", "Z", "C")), max_size=200))
+VALUE = st.one_of(TEXT, st.none(), st.integers(), st.floats(allow_nan=True), st.booleans(),
+                  st.lists(st.integers(), max_size=3), st.dictionaries(st.text(max_size=3), st.integers(), max_size=2))
+
+
+def _expected_status(value) -> str:
+    if isinstance(value, (list, dict)):
+        return "error"
+    from analyzer.posts import normalize_text
+
+    return "ok" if normalize_text(value)[0].strip() else "empty"
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                                                  HealthCheck.too_slow])
+@given(values=st.lists(VALUE, min_size=1, max_size=12), ids=st.lists(st.sampled_from(["1", "1", "2", None]), max_size=12))
+def test_jsonl_any_values_one_row_each_in_order(trained, values, ids):
+    lines = []
+    for i, v in enumerate(values):
+        rec = {"text": v}
+        if i < len(ids) and ids[i] is not None:
+            rec["id"] = ids[i]  # duplicated ids are kept as given
+        lines.append(_json.dumps(rec))
+    posts = list(read_posts("-", stdin=_io.BytesIO("\n".join(lines).encode()), fmt="jsonl"))
+    rows = [r for b in score_posts(trained.model, posts, chunk_size=5) for r in b]
+    assert len(rows) == len(values)
+    assert [r["status"] for r in rows] == [_expected_status(v) for v in values]
+    for r in rows:
+        assert (r["label"] is None) == (r["status"] != "ok")
+        assert (r["error"] is not None) == (r["status"] == "error")
+    again = [r for b in score_posts(trained.model, read_posts("-", stdin=_io.BytesIO("\n".join(lines).encode()),
+                                                             fmt="jsonl"), chunk_size=7) for r in b]
+    assert again == rows  # deterministic, whatever the chunking
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                                                  HealthCheck.too_slow])
+@given(rows=st.lists(st.lists(TEXT, min_size=0, max_size=4), min_size=1, max_size=10))
+def test_csv_ragged_rows_with_quotes_newlines_and_delimiters(trained, rows):
+    buf = _io.StringIO()
+    w = _csv.writer(buf)
+    w.writerow(["id", "text", "author"])
+    kept = []
+    for i, cells in enumerate(rows):
+        cells = [c.replace("\x00", "") for c in cells]  # NUL bytes make a file binary, tested elsewhere
+        line = [f"r{i}", *cells]  # missing fields, or extra ones
+        w.writerow(line)
+        kept.append(line)
+    data = buf.getvalue().encode("utf-8", "surrogatepass")
+    posts = list(read_posts("-", stdin=_io.BytesIO(data), fmt="csv"))
+    out = [r for b in score_posts(trained.model, posts) for r in b]
+    assert [r["id"] for r in out] == [line[0] for line in kept]
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(lines=st.lists(st.tuples(st.text(max_size=40), st.sampled_from(["utf-8", "latin-1", "cp1252"])),
+                      min_size=1, max_size=8))
+def test_invalid_utf8_lines_are_replaced_flagged_and_kept(trained, lines):
+    """Text files with lines in another encoding (a common export accident)."""
+    raw = [t.replace("\n", " ").replace("\r", " ").replace("\x00", " ").encode(enc, "replace") for t, enc in lines]
+    posts = list(read_posts("-", stdin=_io.BytesIO(b"\n".join(raw) + b"\n"), fmt="txt"))
+    assert len(posts) == len(raw)
+    for p, b in zip(posts, raw):
+        try:
+            b.decode("utf-8")
+            valid = True
+        except UnicodeDecodeError:
+            valid = False
+        assert ("invalid_utf8" in p.flags) == (not valid)
+    rows = [r for b in score_posts(trained.model, posts) for r in b]
+    assert len(rows) == len(raw)

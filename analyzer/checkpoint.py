@@ -1,0 +1,143 @@
+"""Resumable scoring: completed chunks kept beside the output until the job is done.
+
+With ``score --resume`` every scored chunk is written to a hidden folder next
+to the destination (``.scored.csv.resume/``) together with a small state file.
+If the run is interrupted (Ctrl-C, a killed process, a reboot), running the
+same command again skips the chunks already done and continues; the
+destination file only appears, whole, when the last chunk is in. The state
+records a fingerprint of the inputs, the model and the options, so a changed
+input or option starts the job afresh instead of mixing results.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from pathlib import Path
+from typing import Any, Mapping, Sequence
+
+from .persistence import share_mode
+from .writers import OutputExistsError
+
+__all__ = ["ResumableOutput", "fingerprint"]
+
+_STATE = "state.json"
+_SUFFIX = {"csv": "csv", "jsonl": "jsonl", "parquet": "parquet"}
+
+
+def fingerprint(inputs: Sequence[str], options: Mapping[str, Any]) -> str:
+    """A digest of what determines the output: input files (size, mtime) and options."""
+    files = []
+    for name in inputs:
+        p = Path(name)
+        if name != "-" and p.exists():
+            st = p.stat()
+            files.append([str(p.resolve()), st.st_size, st.st_mtime_ns])
+        else:
+            files.append([name, None, None])
+    blob = json.dumps({"inputs": files, "options": options}, sort_keys=True, default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def _write_atomic(path: Path, data: bytes | str) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    mode = "wb" if isinstance(data, bytes) else "w"
+    with open(tmp, mode, **({} if mode == "wb" else {"encoding": "utf-8", "newline": ""})) as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+class ResumableOutput:
+    """Chunks in a sidecar folder, assembled into the destination at the end."""
+
+    def __init__(self, dest: str, fmt: str, columns: Sequence[str], digest: str, *, force: bool = False):
+        self.dest = Path(dest)
+        self.fmt = fmt
+        self.columns = list(columns)
+        self.folder = self.dest.with_name(f".{self.dest.name}.resume")
+        if self.dest.is_dir():
+            raise IsADirectoryError(f"{dest}: is a directory")
+        if self.dest.exists() and not force:
+            raise OutputExistsError(
+                f"{dest}: already exists; to overwrite the output file, set the --force or -F flag")
+        state = self._read_state()
+        if state is None or state.get("digest") != digest:
+            if self.folder.exists():
+                shutil.rmtree(self.folder)
+            self.folder.mkdir(parents=True)
+            state = {"digest": digest, "chunks": 0, "rows": 0, "counts": {"ok": 0, "empty": 0, "error": 0}}
+            self._save(state)
+        self.state = state
+        self.resumed = state["chunks"] > 0
+
+    def _read_state(self) -> dict | None:
+        try:
+            return json.loads((self.folder / _STATE).read_text("utf-8"))
+        except (OSError, ValueError):
+            return None
+
+    def _save(self, state: Mapping[str, Any]) -> None:
+        _write_atomic(self.folder / _STATE, json.dumps(state))
+
+    @property
+    def rows_done(self) -> int:
+        return int(self.state["rows"])
+
+    def _chunk_path(self, k: int) -> Path:
+        return self.folder / f"chunk-{k:08d}.{_SUFFIX[self.fmt]}"
+
+    def write_chunk(self, payload: Any, n_rows: int, counts: Mapping[str, int]) -> None:
+        """Keep one encoded chunk, then record it as done (in that order)."""
+        path = self._chunk_path(self.state["chunks"])
+        if self.fmt == "parquet":
+            import pyarrow.parquet as pq
+
+            tmp = path.with_name(f".{path.name}.tmp")
+            pq.write_table(payload, str(tmp))
+            os.replace(tmp, path)
+        else:
+            _write_atomic(path, payload)
+        self.state["chunks"] += 1
+        self.state["rows"] += n_rows
+        for k, v in counts.items():
+            self.state["counts"][k] = self.state["counts"].get(k, 0) + v
+        self._save(self.state)
+
+    def commit(self) -> None:
+        """Assemble every chunk into the destination (atomically) and drop the folder."""
+        import tempfile
+
+        fd, tmp = tempfile.mkstemp(dir=self.dest.parent, prefix=f".{self.dest.name}.", suffix=".tmp")
+        os.close(fd)
+        try:
+            chunks = [self._chunk_path(k) for k in range(self.state["chunks"])]
+            if self.fmt == "parquet":
+                import pyarrow as pa
+                import pyarrow.parquet as pq
+
+                from .writers import arrow_schema
+
+                with pq.ParquetWriter(tmp, arrow_schema(self.columns)) as writer:
+                    for c in chunks:
+                        writer.write_table(pq.read_table(c))
+                    if not chunks:
+                        writer.write_table(pa.Table.from_pylist([], schema=arrow_schema(self.columns)))
+            else:
+                with open(tmp, "w", encoding="utf-8", newline="") as out:
+                    if self.fmt == "csv":
+                        import csv
+
+                        csv.writer(out).writerow(self.columns)
+                    for c in chunks:
+                        with open(c, encoding="utf-8", newline="") as fh:
+                            shutil.copyfileobj(fh, out)
+            share_mode(tmp)
+            os.replace(tmp, self.dest)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        shutil.rmtree(self.folder, ignore_errors=True)
