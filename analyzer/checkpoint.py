@@ -18,7 +18,7 @@ import shutil
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
-from .persistence import share_mode
+from .files import share_mode
 from .writers import OutputExistsError
 
 __all__ = ["ResumableOutput", "fingerprint"]

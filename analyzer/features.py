@@ -549,7 +549,6 @@ class PostFeaturizer(TransformerMixin, BaseEstimator):
 
     def transform_parsed(self, parsed: Parsed, signal_values: np.ndarray | None = None) -> sp.csr_matrix:
         check_is_fitted(self, "vocabulary_keys_")
-        n = len(parsed)
         blocks = []
         if self.signal_names_:
             values = self.signal_values(parsed) if signal_values is None else signal_values

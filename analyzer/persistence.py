@@ -12,7 +12,6 @@ import hashlib
 import json
 import os
 import platform
-import tempfile
 import zipfile
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -24,6 +23,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 
 from .features import PostFeaturizer
+from .files import atomic_write, share_mode  # noqa: F401  (share_mode: re-exported)
 from .posts import LABELS, Post
 
 __all__ = [
@@ -66,13 +66,6 @@ def versions() -> dict[str, str]:
     return out
 
 
-def share_mode(path: str | Path) -> None:
-    """Give a file made by mkstemp (0600) the permissions a normal file would get."""
-    mask = os.umask(0)
-    os.umask(mask)
-    os.chmod(path, 0o666 & ~mask)
-
-
 def file_sha256(path: str | Path) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as fh:
@@ -113,18 +106,6 @@ class Model:
         return predict_posts(self.pipeline, items, top_k=top_k, with_signals=with_signals)
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        share_mode(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def save_model(
     pipeline: Pipeline,
     out_dir: str | Path,
@@ -144,10 +125,10 @@ def save_model(
     unexpected = sorted(untrusted - set(TRUSTED_TYPES))
     if unexpected:
         raise ModelError(f"refusing to save a model with types outside the allow-list: {unexpected}")
-    _atomic_write(out_dir / MODEL_FILE, data)
+    atomic_write(out_dir / MODEL_FILE, data)
     npz, doc = to_arrays(pipeline, hashlib.sha256(data).hexdigest())
-    _atomic_write(out_dir / ARRAYS_FILE, npz)
-    _atomic_write(out_dir / JSON_FILE, doc)
+    atomic_write(out_dir / ARRAYS_FILE, npz)
+    atomic_write(out_dir / JSON_FILE, doc)
     full = {
         "format_version": FORMAT_VERSION,
         "labels": list(LABELS),
@@ -159,12 +140,12 @@ def save_model(
         "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "trusted_types": list(TRUSTED_TYPES),
     }
-    _atomic_write(out_dir / META_FILE, (json.dumps(full, indent=2, ensure_ascii=False) + "\n").encode())
+    atomic_write(out_dir / META_FILE, (json.dumps(full, indent=2, ensure_ascii=False) + "\n").encode())
     if card is None:
         from .card import render_card
 
         card = render_card(full)
-    _atomic_write(out_dir / CARD_FILE, card.encode())
+    atomic_write(out_dir / CARD_FILE, card.encode())
     return full
 
 

@@ -177,10 +177,10 @@ def _check_not_binary(name: str, stream: IO[bytes]) -> None:
                                 "unzip it and give the posts file")
     if head.startswith(_MAGIC):
         raise ReaderError(name, "looks like a binary file (image, archive or database), not text")
-    nul = head.count(0)
-    if nul >= 4 and nul * 1000 > len(head):
-        raise ReaderError(name, "looks like a binary file, not text (NUL bytes)")
     if len(head) >= 512:  # short files with odd bytes are text in a legacy encoding, flagged per row
+        nul = head.count(0)
+        if nul * 10 > len(head):  # images, UTF-16 without BOM, zero-padded data
+            raise ReaderError(name, "looks like a binary file, not text (NUL bytes)")
         decoded = head.decode("utf-8", "replace")
         if decoded.count("\ufffd") > 0.3 * len(decoded):
             raise ReaderError(name, "looks like a binary file, not text")

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import html
 import json
-import os
-import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable, Mapping
@@ -18,7 +16,7 @@ from typing import Any, Iterable, Mapping
 import numpy as np
 
 from .explain import global_weights
-from .persistence import share_mode
+from .files import atomic_write, format_from_name
 from .signals import DIMENSIONS, SIGNAL_NAMES, signal_by_name
 
 __all__ = [
@@ -37,16 +35,8 @@ _BY_SUFFIX = {".html": "html", ".htm": "html", ".json": "json", ".md": "md", ".m
 
 
 def report_format(dest: str, fmt: str | None = None) -> str:
-    if fmt:
-        if fmt not in REPORT_FORMATS:
-            raise ValueError(f"unknown report format {fmt!r} (known: {', '.join(REPORT_FORMATS)})")
-        return fmt
-    if dest == "-":
-        return "json"
-    suffix = Path(dest).suffix.lower()
-    if suffix not in _BY_SUFFIX:
-        raise ValueError(f"cannot tell the report format from {dest!r}: use .html, .json or .md, or --format")
-    return _BY_SUFFIX[suffix]
+    return format_from_name(dest, fmt, REPORT_FORMATS, _BY_SUFFIX, stdout="json", what="report",
+                            hint="use .html, .json or .md, or --format")
 
 
 # -- model sections --------------------------------------------------------------
@@ -154,15 +144,7 @@ def write_report(report: Mapping[str, Any], dest: str, fmt: str | None = None, *
 
         raise OutputExistsError(f"{dest}: already exists; to overwrite the output file, set the --force or -F flag")
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        share_mode(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write(path, text)
     return fmt
 
 

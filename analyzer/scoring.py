@@ -15,11 +15,11 @@ from typing import Any, Callable, Iterable, Iterator
 import numpy as np
 from sklearn.pipeline import Pipeline
 
-from .explain import Batch, Prediction, explain_batch
+from .explain import Batch, explain_batch
 from .signals import DIMENSIONS, SIGNAL_NAMES
 from .writers import encode_rows
 
-__all__ = ["OUTPUT_COLUMNS", "chunks", "output_columns", "prediction_record", "score_posts"]
+__all__ = ["OUTPUT_COLUMNS", "ScoreJob", "batch_records", "chunks", "output_columns", "score_encoded", "score_posts"]
 
 OUTPUT_COLUMNS: tuple[str, ...] = (
     "id", "text", "author", "platform", "created_at", "is_reply", "lang", "label", "p_networking",
@@ -38,37 +38,6 @@ def chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
     it = iter(items)
     while chunk := list(itertools.islice(it, size)):
         yield chunk
-
-
-def _round(x: float | None, digits: int = 4) -> float | None:
-    return None if x is None else round(x, digits)
-
-
-def prediction_record(pred: Prediction, *, features: bool = False) -> dict[str, Any]:
-    """One output row (DESIGN.md columns) for a prediction."""
-    post = pred.post
-    error = post.error
-    rec: dict[str, Any] = {
-        "id": post.id,
-        "text": post.text,
-        "author": post.author,
-        "platform": post.platform,
-        "created_at": post.created_at.isoformat() if post.created_at else None,
-        "is_reply": post.meta.get("is_reply"),
-        "lang": pred.lang,
-        "label": pred.label,
-        "p_networking": _round(pred.p_networking),
-        "confidence": _round(pred.confidence),
-        **{d: _round(pred.dimensions.get(d)) for d in DIMENSIONS},
-        "words": _round(pred.words),
-        "signals": [c.as_dict() for c in pred.top],
-        "status": post.status,
-        "error": error,
-        "flags": ",".join(post.flags) or None,
-    }
-    if features:
-        rec.update(pred.signals or {})
-    return rec
 
 
 def batch_records(batch: Batch, *, features: bool = False, text: bool = True) -> list[dict[str, Any]]:

@@ -15,7 +15,6 @@ from .lexicons import LexiconError
 from .model import TrainResult, prepare_training_posts, train
 from .persistence import file_sha256, save_model
 from .readers import Columns, read_many
-from .signals import SIGNAL_NAMES
 from .writers import OutputExistsError
 
 __all__ = ["bundled_corpus_files", "train_files", "result_meta"]

@@ -16,7 +16,7 @@ import tempfile
 from pathlib import Path
 from typing import IO, Any, Iterable, Mapping, Sequence
 
-from .persistence import share_mode
+from .files import format_from_name, share_mode
 
 __all__ = ["OUTPUT_FORMATS", "OutputExistsError", "RowWriter", "output_format", "open_writer"]
 
@@ -33,17 +33,8 @@ class OutputExistsError(FileExistsError):
 
 
 def output_format(dest: str, fmt: str | None = None) -> str:
-    if fmt:
-        if fmt not in OUTPUT_FORMATS:
-            raise ValueError(f"unknown output format {fmt!r} (known: {', '.join(OUTPUT_FORMATS)})")
-        return fmt
-    if dest == "-":
-        return "jsonl"
-    suffix = Path(dest).suffix.lower()
-    if suffix not in _BY_SUFFIX:
-        raise ValueError(
-            f"cannot tell the output format from {dest!r}: use a .csv, .jsonl or .parquet name")
-    return _BY_SUFFIX[suffix]
+    return format_from_name(dest, fmt, OUTPUT_FORMATS, _BY_SUFFIX, stdout="jsonl", what="output",
+                            hint="use a .csv, .jsonl or .parquet name")
 
 
 def _cell(value: Any) -> Any:

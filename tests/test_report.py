@@ -7,7 +7,6 @@ from analyzer.audit import build_audit
 from analyzer.report import (
     assemble_report,
     model_insights,
-    model_summary,
     render_html,
     render_markdown,
     report_format,

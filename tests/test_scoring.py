@@ -1,7 +1,6 @@
-import pytest
 
 from analyzer.posts import MAX_CHARS, Post, normalize_text
-from analyzer.scoring import OUTPUT_COLUMNS, chunks, output_columns, prediction_record, score_posts
+from analyzer.scoring import OUTPUT_COLUMNS, chunks, output_columns, score_posts
 from analyzer.signals import SIGNAL_NAMES
 
 

@@ -1,0 +1,53 @@
+"""Writing files safely: atomic replacement, normal permissions, formats from names.
+
+Every output of the tool (scored rows, reports, model files) appears whole or
+not at all: data goes to a temporary file beside the destination, which is
+renamed over it only once complete.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Mapping, Sequence
+
+__all__ = ["atomic_write", "format_from_name", "share_mode"]
+
+
+def share_mode(path: str | Path) -> None:
+    """Give a file made by mkstemp (0600) the permissions a normal file would get."""
+    mask = os.umask(0)
+    os.umask(mask)
+    os.chmod(path, 0o666 & ~mask)
+
+
+def atomic_write(path: str | Path, data: bytes | str) -> None:
+    """Write ``data`` to ``path`` through a temporary file renamed into place."""
+    path = Path(path)
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        share_mode(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def format_from_name(dest: str, fmt: str | None, known: Sequence[str], by_suffix: Mapping[str, str],
+                     *, stdout: str, what: str, hint: str) -> str:
+    """The format asked for, else the one the destination's suffix names (``-`` = stdout)."""
+    if fmt:
+        if fmt not in known:
+            raise ValueError(f"unknown {what} format {fmt!r} (known: {', '.join(known)})")
+        return fmt
+    if dest == "-":
+        return stdout
+    suffix = Path(dest).suffix.lower()
+    if suffix not in by_suffix:
+        raise ValueError(f"cannot tell the {what} format from {dest!r}: {hint}")
+    return by_suffix[suffix]
