@@ -689,6 +689,20 @@ def sort_posts(posts: list[Post]) -> list[Post]:
     return sorted(posts, key=lambda p: p.created_at.timestamp() if p.created_at else inf)
 
 
+def emit_sorted(posts: Iterable[Post], stats: Any, include_reposts: bool) -> Iterator[Post]:
+    """The user's own posts, oldest first, counted in ``stats``; reposts are left out
+    (and counted) unless included. For exports small enough to sort in memory."""
+    kept: list[Post] = []
+    for post in posts:
+        if post.meta["is_repost"] and not include_reposts:
+            stats.reposts_skipped += 1
+            continue
+        kept.append(post)
+    for post in sort_posts(kept):
+        stats.posts += 1
+        yield post
+
+
 # -- post helpers ---------------------------------------------------------------------
 
 def entity_meta(member: str, *, is_reply: bool = False, is_repost: bool = False,

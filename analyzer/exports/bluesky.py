@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Iterator
 
 from ..posts import Post, normalize_text
 from ..readers import ReaderError
-from .archive import Source, clean_lang, entity_meta, error_post, iso_datetime, sort_posts
+from .archive import Source, clean_lang, emit_sorted, entity_meta, error_post, iso_datetime
 
 if TYPE_CHECKING:
     from . import ExportStats
@@ -36,18 +36,13 @@ def read(source: Source, found: dict[str, list[str]], *, include_reposts: bool,
          include_direct: bool, stats: ExportStats) -> Iterator[Post]:
     """Posts of one or more repo CARs, oldest first."""
     del include_direct
-    posts: list[Post] = []
-    for member in found["bluesky"]:
-        stats.files.append(member)
-        where = source.where(member)
-        for post in _repo_posts(where, source.read_bytes(member), member):
-            if post.meta["is_repost"] and not include_reposts:
-                stats.reposts_skipped += 1
-                continue
-            posts.append(post)
-    for post in sort_posts(posts):
-        stats.posts += 1
-        yield post
+
+    def candidates() -> Iterator[Post]:
+        for member in found["bluesky"]:
+            stats.files.append(member)
+            yield from _repo_posts(source.where(member), source.read_bytes(member), member)
+
+    yield from emit_sorted(candidates(), stats, include_reposts)
 
 
 def _libipld(where: str) -> Any:

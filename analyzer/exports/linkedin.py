@@ -18,7 +18,7 @@ from urllib.parse import unquote
 
 from ..posts import Post, normalize_text, parse_date
 from ..readers import ReaderError
-from .archive import (Source, entity_meta, member_base, sort_posts, text_hashtags, text_reader,
+from .archive import (Source, emit_sorted, entity_meta, member_base, text_hashtags, text_reader,
                       text_urls)
 
 if TYPE_CHECKING:
@@ -35,28 +35,23 @@ def read(source: Source, found: dict[str, list[str]], *, include_reposts: bool,
     """Shares and comments of a LinkedIn export, oldest first (undated comments last)."""
     del include_direct
     author = _profile_name(source)
-    posts: list[Post] = []
-    seen: set[str] = set()
-    for member in found["linkedin"]:
-        stats.files.append(member)
-        comments = member_base(member).startswith("comments")
-        with source.open(member) as fh:
-            rows = _rows(source.where(member), text_reader(fh), comments)
-            for n, row in rows:
-                if comments:
-                    posts.append(_comment(row, member, author))
-                    continue
-                post = _share(row, member, n, author)
-                if post.id in seen:
-                    continue  # the same share in Shares.csv and Shares_<id>.csv
-                seen.add(post.id)
-                if post.meta["is_repost"] and not include_reposts:
-                    stats.reposts_skipped += 1
-                    continue
-                posts.append(post)
-    for post in sort_posts(posts):
-        stats.posts += 1
-        yield post
+
+    def candidates() -> Iterator[Post]:
+        seen: set[str] = set()
+        for member in found["linkedin"]:
+            stats.files.append(member)
+            comments = member_base(member).startswith("comments")
+            with source.open(member) as fh:
+                for n, row in _rows(source.where(member), text_reader(fh), comments):
+                    if comments:
+                        yield _comment(row, member, author)
+                        continue
+                    post = _share(row, member, n, author)
+                    if post.id not in seen:  # the same share in Shares.csv and Shares_<id>.csv
+                        seen.add(post.id)
+                        yield post
+
+    yield from emit_sorted(candidates(), stats, include_reposts)
 
 
 def _rows(where: str, text: IO[str], comments: bool) -> Iterator[tuple[int, dict[str, str]]]:

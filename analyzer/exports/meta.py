@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Iterator
 from ..posts import Post, normalize_text
 from ..readers import ReaderError
 from .archive import (JsonStream, Source, entity_meta, epoch_utc, error_post, member_base,
-                      sort_posts, text_hashtags, text_mentions, text_reader, text_urls)
+                      emit_sorted, text_hashtags, text_mentions, text_reader, text_urls)
 
 if TYPE_CHECKING:
     from . import ExportStats
@@ -61,7 +61,10 @@ def read(source: Source, found: dict[str, list[str]], *, include_reposts: bool,
     are sorted in memory; each file is still parsed item by item.
     """
     del include_direct
-    posts: list[Post] = []
+    yield from emit_sorted(_candidates(source, found, stats), stats, include_reposts)
+
+
+def _candidates(source: Source, found: dict[str, list[str]], stats: ExportStats) -> Iterator[Post]:
     for platform in ("facebook", "instagram", "threads"):
         members = found.get(platform)
         if not members:
@@ -77,14 +80,7 @@ def read(source: Source, found: dict[str, list[str]], *, include_reposts: bool,
         for member in jsons:
             stats.files.append(member)
             for n, item in _items(source, member, platform):
-                post = _to_post(platform, item, member, n, counters, author)
-                if post.meta["is_repost"] and not include_reposts:
-                    stats.reposts_skipped += 1
-                    continue
-                posts.append(post)
-    for post in sort_posts(posts):
-        stats.posts += 1
-        yield post
+                yield _to_post(platform, item, member, n, counters, author)
 
 
 def _username(source: Source, platform: str) -> str | None:
