@@ -62,6 +62,9 @@ class ReaderError(Exception):
         where = f"{source}:{line}" if line else source
         super().__init__(f"{where}: {message}")
 
+    def __reduce__(self):  # picklable, so it can cross process boundaries
+        return type(self), (self.source, self.message, self.line)
+
 
 @dataclass(frozen=True)
 class Columns:

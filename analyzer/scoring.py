@@ -166,10 +166,12 @@ def score_encoded(
 ) -> Iterator[tuple[int, Any, dict[str, int]]]:
     """Score posts chunk by chunk, in input order, in this process or in ``workers`` processes.
 
-    With several workers, chunks go to a joblib process pool (at most two per
-    worker in flight, so memory stays bounded); each worker loads the model
-    once, turns raw rows into posts (``read_many(..., raw=True)`` items), and
-    sends back its chunk already encoded, which this process only writes.
+    Workers turn raw rows into posts (``read_many(..., raw=True)`` items),
+    score them and send back their chunk already encoded; this process only
+    reads and writes. At most two chunks per worker are in flight, so memory
+    stays bounded whatever the input size. Where the platform can fork, workers
+    start as copies of this process, with the model and spaCy pipeline already
+    loaded and warm; elsewhere each joblib worker loads the model once.
     """
     if workers <= 1:
         from .readers import materialize
@@ -177,8 +179,52 @@ def score_encoded(
         for chunk in chunks(posts, chunk_size):
             yield encode_chunk(pipeline, job, materialize(chunk))
         return
+    import multiprocessing as mp
+
+    if "fork" in mp.get_all_start_methods():
+        yield from _score_forked(pipeline, job, posts, workers, chunk_size)
+        return
     from joblib import Parallel, delayed
 
     with Parallel(n_jobs=workers, return_as="generator", pre_dispatch="2*n_jobs",
                   batch_size=1) as parallel:
         yield from parallel(delayed(_encode_in_worker)(job, chunk) for chunk in chunks(posts, chunk_size))
+
+
+_FORKED: dict[str, Any] = {}
+
+
+def _encode_forked(items: list[Any]) -> tuple[int, Any, dict[str, int]]:
+    from .readers import materialize
+
+    return encode_chunk(_FORKED["pipeline"], _FORKED["job"], materialize(items))
+
+
+def _score_forked(pipeline: Pipeline, job: ScoreJob, posts: Iterable[Any], workers: int,
+                  chunk_size: int) -> Iterator[tuple[int, Any, dict[str, int]]]:
+    import multiprocessing as mp
+    import threading
+
+    _FORKED.update(pipeline=pipeline, job=job)
+    in_flight = threading.BoundedSemaphore(2 * workers)
+    failure: list[BaseException] = []
+
+    def feed() -> Iterator[list[Any]]:
+        try:
+            for chunk in chunks(posts, chunk_size):
+                in_flight.acquire()  # the pool's feeder thread waits here: bounded read-ahead
+                yield chunk
+        except BaseException as exc:  # a reading error: stop feeding, re-raise it here
+            failure.append(exc)
+
+    gc.freeze()  # objects shared with the forked workers stay out of their collector
+    try:
+        with mp.get_context("fork").Pool(workers) as pool:
+            for result in pool.imap(_encode_forked, feed(), chunksize=1):
+                in_flight.release()
+                yield result
+        if failure:
+            raise failure[0]
+    finally:
+        gc.unfreeze()
+        _FORKED.clear()

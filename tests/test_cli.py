@@ -394,3 +394,13 @@ def test_train_refuses_unusable_data(tmp_path, content, message):
     result = invoke("train", src, "-o", tmp_path / "m")
     assert result.exit_code == 1 and message in result.stderr
     assert not (tmp_path / "m").exists()
+
+
+def test_reading_error_mid_file_with_workers_exits_1_and_leaves_nothing(model_dir, tmp_path):
+    src = tmp_path / "in.jsonl"
+    src.write_text("".join(json.dumps({"text": f"post {i}"}) + "\n" for i in range(2500)) + '{"text": oops}\n')
+    out = tmp_path / "out.csv"
+    result = invoke("score", src, "-o", out, "--model", model_dir, "--workers", "2", "--chunk-size", "200")
+    assert result.exit_code == 1
+    assert result.stderr.strip() == f"error: {src}:2501: invalid JSON (Expecting value, column 10)"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.jsonl"]
