@@ -387,6 +387,13 @@ def audit_sources(
     per-signal columns but has the text, the signal values are recomputed from
     the text (they do not depend on the model's weights).
     """
+    from .scoring import single_threaded_blas
+
+    with single_threaded_blas():
+        return _audit(sources, model, read_posts_kwargs, chunk_size, target_rule, examples, on_chunk)
+
+
+def _audit(sources, model, read_posts_kwargs, chunk_size, target_rule, examples, on_chunk) -> dict[str, Any]:
     from itertools import chain
 
     from .readers import read_many, read_records
