@@ -45,8 +45,8 @@ def batch_records(batch: Batch, *, features: bool = False, text: bool = True) ->
     n_ok = len(batch.ok)
     cols = {
         "label": batch.labels.tolist(),
-        "p_networking": np.round(batch.p_networking, 4).tolist(),
-        "confidence": np.round(np.maximum(batch.p_networking, 1 - batch.p_networking), 4).tolist(),
+        "p_networking": np.round(batch.p_networking, 6).tolist(),
+        "confidence": np.round(np.maximum(batch.p_networking, 1 - batch.p_networking), 6).tolist(),
         **{d: np.round(batch.dims[:, k], 4).tolist() for k, d in enumerate(DIMENSIONS)},
         "words": np.round(batch.words, 4).tolist(),
     }
