@@ -18,8 +18,8 @@ import typer
 from rich.console import Console
 
 from . import __version__
-from .lexicons import LexiconError, read_user_lexicon
 from .errors import TrainingDataError
+from .lexicons import LexiconError, read_user_lexicon
 from .persistence import ModelError
 from .posts import Post, normalize_text
 from .readers import Columns, ReaderError, read_many
@@ -228,10 +228,8 @@ def score_cli(
 
     Example: content-analyzer score data/sample/posts.csv -o scored.csv
     """
-    from .scoring import output_columns
+    from .scoring import ScoreJob, output_columns, score_encoded
     from .writers import open_writer, output_format
-
-    from .scoring import ScoreJob, score_encoded
 
     columns = _columns(text_col, id_col, author_col, date_col, lang_col)
     if engine == "dask":
@@ -350,7 +348,13 @@ class _progress:
     def __enter__(self):
         if not err.is_terminal:
             return lambda n: None
-        from rich.progress import MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+        from rich.progress import (
+            MofNCompleteColumn,
+            Progress,
+            SpinnerColumn,
+            TextColumn,
+            TimeElapsedColumn,
+        )
 
         self.progress = Progress(SpinnerColumn(), TextColumn(self.what), MofNCompleteColumn(),
                                  TimeElapsedColumn(), console=err, transient=True)

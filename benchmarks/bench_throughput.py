@@ -28,7 +28,6 @@ sys.path.insert(0, str(HERE))
 
 import numpy as np  # noqa: E402
 import spacy  # noqa: E402
-from data import ROOT, synthetic_posts, write_csv  # noqa: E402
 from spacy.training import Example  # noqa: E402
 
 from analyzer.evaluation import fit_baseline, read_author_list, split_by_authors  # noqa: E402
@@ -38,6 +37,7 @@ from analyzer.persistence import load_model  # noqa: E402
 from analyzer.readers import read_many  # noqa: E402
 from analyzer.scoring import ScoreJob, output_columns, score_encoded  # noqa: E402
 from analyzer.writers import open_writer  # noqa: E402
+from data import ROOT, synthetic_posts, write_csv  # noqa: E402
 
 
 def timed(fn) -> float:

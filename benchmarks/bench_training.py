@@ -17,10 +17,9 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from data import synthetic_posts  # noqa: E402
-
 from analyzer.model import train  # noqa: E402
 from analyzer.posts import Post, parse_label  # noqa: E402
+from data import synthetic_posts  # noqa: E402
 
 
 def main(argv=None) -> None:

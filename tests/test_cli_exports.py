@@ -3,11 +3,11 @@
 import json
 
 import pytest
+from exports_fixtures import pack_tar_gz, pack_zip, write_car
 from typer.testing import CliRunner
 
 from analyzer.cli import app
 from analyzer.exports import ExportStats, read_export
-from exports_fixtures import pack_tar_gz, pack_zip, write_car
 
 runner = CliRunner()
 

@@ -4,7 +4,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from analyzer.posts import MAX_CHARS, Label, LabelError, Post, normalize_text, parse_date, parse_label
+from analyzer.posts import (
+    MAX_CHARS,
+    Label,
+    LabelError,
+    Post,
+    normalize_text,
+    parse_date,
+    parse_label,
+)
 
 
 @pytest.mark.parametrize("raw,label", [

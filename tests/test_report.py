@@ -2,6 +2,7 @@ import json
 import re
 
 import pytest
+from test_audit import ROWS
 
 from analyzer.audit import build_audit
 from analyzer.report import (
@@ -13,7 +14,6 @@ from analyzer.report import (
     write_report,
 )
 from analyzer.writers import OutputExistsError
-from test_audit import ROWS
 
 
 @pytest.fixture(scope="module")

@@ -12,11 +12,11 @@ import zlib
 from pathlib import Path
 
 import pytest
+from test_audit import ROWS
 
 from analyzer.audit import build_audit
 from analyzer.charts import MEDIA, NETWORKING
 from analyzer.report import assemble_report, render_html
-from test_audit import ROWS
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = pytest.mark.skipif(

@@ -136,3 +136,21 @@ def test_invalid_utf8_lines_are_replaced_flagged_and_kept(trained, lines):
         assert ("invalid_utf8" in p.flags) == (not valid)
     rows = [r for b in score_posts(trained.model, posts) for r in b]
     assert len(rows) == len(raw)
+
+
+def test_worker_paths_fork_and_joblib_give_the_same_output(model_dir, monkeypatch):
+    """Where fork is unavailable (macOS, Windows) workers come from joblib instead."""
+    import multiprocessing
+
+    from analyzer.persistence import load_model
+    from analyzer.scoring import ScoreJob, output_columns, score_encoded
+
+    model = load_model(model_dir)
+    names = tuple(output_columns())
+    job = ScoreJob(str(model_dir), (), 5, False, True, "jsonl", names)
+    posts = [Post(id=str(i), text=f"Sale {i}: 20% off!" if i % 2 else f"Anyone tried {i}?") for i in range(300)]
+    one = [p for _, p, _ in score_encoded(model.pipeline, job, posts, workers=1, chunk_size=40)]
+    forked = [p for _, p, _ in score_encoded(model.pipeline, job, posts, workers=2, chunk_size=40)]
+    monkeypatch.setattr(multiprocessing, "get_all_start_methods", lambda: ["spawn"])
+    pooled = [p for _, p, _ in score_encoded(model.pipeline, job, posts, workers=2, chunk_size=40)]
+    assert one == forked == pooled

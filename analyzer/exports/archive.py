@@ -25,6 +25,7 @@ import tarfile
 import tempfile
 import zipfile
 import zlib
+from abc import ABC, abstractmethod
 from array import array
 from contextlib import contextmanager
 from datetime import datetime, timezone
@@ -81,20 +82,22 @@ _GRAILBIRD = re.compile(r"(^|/)data/js/tweets/\d{4}_\d{2}\.js$")
 
 # -- containers ------------------------------------------------------------------
 
-class Source:
+class Source(ABC):
     """One export container; members are POSIX paths relative to its root."""
 
     def __init__(self, label: str):
         self.label = label
 
+    @abstractmethod
     def members(self) -> list[str]:
-        raise NotImplementedError
+        """Every file in the container, as POSIX paths relative to its root."""
 
     def where(self, member: str) -> str:
         return f"{self.label}!{member}"
 
+    @abstractmethod
     def _open(self, member: str) -> IO[bytes]:
-        raise NotImplementedError
+        """A binary stream of one member."""
 
     @contextmanager
     def open(self, member: str) -> Iterator[IO[bytes]]:

@@ -18,8 +18,15 @@ from urllib.parse import unquote
 
 from ..posts import Post, normalize_text, parse_date
 from ..readers import ReaderError
-from .archive import (Source, emit_sorted, entity_meta, member_base, text_hashtags, text_reader,
-                      text_urls)
+from .archive import (
+    Source,
+    emit_sorted,
+    entity_meta,
+    member_base,
+    text_hashtags,
+    text_reader,
+    text_urls,
+)
 
 if TYPE_CHECKING:
     from . import ExportStats

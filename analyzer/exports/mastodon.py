@@ -16,8 +16,16 @@ from typing import TYPE_CHECKING, Any, Iterator
 from urllib.parse import urlparse
 
 from ..posts import Post, normalize_text
-from .archive import (JsonStream, PostSpool, Source, clean_lang, entity_meta, error_post,
-                      iso_datetime, text_reader)
+from .archive import (
+    JsonStream,
+    PostSpool,
+    Source,
+    clean_lang,
+    entity_meta,
+    error_post,
+    iso_datetime,
+    text_reader,
+)
 
 if TYPE_CHECKING:
     from . import ExportStats

@@ -18,8 +18,19 @@ from typing import TYPE_CHECKING, Any, Iterator
 
 from ..posts import Post, normalize_text
 from ..readers import ReaderError
-from .archive import (JsonStream, Source, entity_meta, epoch_utc, error_post, member_base,
-                      emit_sorted, text_hashtags, text_mentions, text_reader, text_urls)
+from .archive import (
+    JsonStream,
+    Source,
+    emit_sorted,
+    entity_meta,
+    epoch_utc,
+    error_post,
+    member_base,
+    text_hashtags,
+    text_mentions,
+    text_reader,
+    text_urls,
+)
 
 if TYPE_CHECKING:
     from . import ExportStats

@@ -23,8 +23,18 @@ from typing import TYPE_CHECKING, Any, Iterator
 
 from ..posts import Post, normalize_text, parse_date
 from ..readers import ReaderError
-from .archive import (JsonStream, PostSpool, Source, clean_lang, entity_meta, error_post,
-                      iso_datetime, member_base, text_reader, text_urls)
+from .archive import (
+    JsonStream,
+    PostSpool,
+    Source,
+    clean_lang,
+    entity_meta,
+    error_post,
+    iso_datetime,
+    member_base,
+    text_reader,
+    text_urls,
+)
 
 if TYPE_CHECKING:
     from . import ExportStats
