@@ -27,7 +27,7 @@ import zipfile
 import zlib
 from abc import ABC, abstractmethod
 from array import array
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import datetime, timezone
 from pathlib import Path, PurePosixPath
 from typing import IO, Any, Callable, Iterable, Iterator
@@ -359,10 +359,9 @@ def detect(path: str | Path) -> dict[str, list[str]]:
     if kind == "tar":
         try:
             with tarfile.open(path, "r:*") as tf:
-                try:
+                # a damaged archive still tells its platform by the members read before the damage
+                with suppress(tarfile.TarError, EOFError, zlib.error, OSError):
                     tf.getmembers()
-                except (tarfile.TarError, EOFError, zlib.error, OSError):
-                    pass  # keep the members read before the damage
                 return platform_members(_clean_tar_name(m.name) for m in tf.members)
         except (tarfile.TarError, EOFError, zlib.error, OSError):
             return {}
