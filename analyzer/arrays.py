@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import io
 import json
-from typing import Any
+from typing import Any, Mapping
 
 import numpy as np
 from sklearn.linear_model import LogisticRegression
@@ -21,7 +21,7 @@ from sklearn.pipeline import Pipeline
 
 from .features import PostFeaturizer
 
-__all__ = ["ARRAYS_FILE", "JSON_FILE", "from_arrays", "to_arrays"]
+__all__ = ["ARRAYS_FILE", "JSON_FILE", "from_arrays", "json_params", "to_arrays"]
 
 ARRAYS_FILE = "model.arrays.npz"
 JSON_FILE = "model.arrays.json"
@@ -30,10 +30,9 @@ _FEATURIZER_LISTS = ("signal_names_", "ngram_names_", "languages_")
 _CLF_ARRAYS = ("coef_", "intercept_", "n_iter_")
 
 
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, tuple):
-        return list(value)
-    return value
+def json_params(params: Mapping[str, Any]) -> dict[str, Any]:
+    """Estimator parameters as JSON holds them (tuples become lists)."""
+    return {k: list(v) if isinstance(v, tuple) else v for k, v in params.items()}
 
 
 def to_arrays(pipeline: Pipeline, source_sha256: str) -> tuple[bytes, bytes]:
@@ -48,10 +47,10 @@ def to_arrays(pipeline: Pipeline, source_sha256: str) -> tuple[bytes, bytes]:
         "format": 1,
         "source_sha256": source_sha256,
         "steps": ["features", "clf"],
-        "features": {"params": {k: _jsonable(v) for k, v in f.get_params().items()},
+        "features": {"params": json_params(f.get_params()),
                      **{k: list(getattr(f, k)) for k in _FEATURIZER_LISTS},
                      "n_features_out_": int(f.n_features_out_)},
-        "clf": {"params": {k: _jsonable(v) for k, v in clf.get_params().items()},
+        "clf": {"params": json_params(clf.get_params()),
                 "classes_": [str(c) for c in clf.classes_],
                 "n_features_in_": int(clf.n_features_in_)},
     }

@@ -37,11 +37,9 @@ _MIX = np.uint64(0x9E3779B97F4A7C15)
 _QUESTION_KEYS = np.array([hash_string(c) for c in ("?", "？")], dtype=np.uint64)
 _EXCLAIM_KEYS = np.array([hash_string(c) for c in ("!", "！")], dtype=np.uint64)
 _CUE_INDEX = {k: i for i, k in enumerate((*CUE_KEYS, *(f"start:{c}" for c in _START_CUES)))}
-_LABEL_KEYS = np.array([hash_string(k) for k in CUE_KEYS], dtype=np.uint64)
 # where each evidence key is found: a column of the cue counts (>= 0) or elsewhere (-2)
 _EVIDENCE_COL = {k: (_CUE_INDEX[f"start:{k}"] if k in _START_CUES else _CUE_INDEX[k]) for k in CUE_KEYS}
 _EVIDENCE_COL.update({k: -2 for k in (*sig.REGEXES, "leading_mention")})
-_LABEL_ORDER = np.argsort(_LABEL_KEYS)
 BASE_KEYS = (
     "n_tokens", "n_words", "caps", "n_urls", "n_emoji", "n_hashtags", "n_mentions", "n_numbers",
     "n_sents", "leading_mentions", "trailing_hashtags", "q_marks", "excl", "newlines",
@@ -86,25 +84,6 @@ class Parsed:
     def __len__(self) -> int:
         return len(self.langs)
 
-    def evidence(self, row: int, key: str | None) -> str:
-        """The first text in post ``row`` that triggered cue list or regex ``key``."""
-        if not key:
-            return ""
-        if key in sig.REGEXES:
-            return self.regex_evidence[row].get(key, "")
-        if key == "leading_mention":
-            span = self.mention_spans.get(row)
-        else:
-            col = _CUE_INDEX.get(key)
-            if col is None:
-                return ""
-            if key in _START_CUES:
-                col = _CUE_INDEX[f"start:{key}"]
-            pair = row * len(_CUE_INDEX) + col
-            i = np.searchsorted(self.cue_pairs, pair)
-            span = tuple(self.cue_spans[i]) if i < len(self.cue_pairs) and self.cue_pairs[i] == pair else None
-        return self.texts[row][span[0]:span[1]] if span else ""
-
     def evidence_for(self, rows: np.ndarray, keys: Sequence[str | None]) -> list[str]:
         """Evidence texts for many (row, key) pairs at once (explanations of a batch)."""
         rows = np.asarray(rows, dtype=np.int64)
@@ -127,11 +106,6 @@ class Parsed:
                 if ok:
                     out[j] = self.texts[row][a:b]
         return out
-
-    def evidence_map(self, row: int) -> dict[str, str]:
-        """Every evidence text of one post (for reports and tests)."""
-        keys = [*CUE_KEYS, *sig.REGEXES, "leading_mention"]
-        return {k: e for k in keys if (e := self.evidence(row, k))}
 
 
 def _inputs(X: Any) -> tuple[list[str], list[str | None], list[Mapping[str, Any]]]:

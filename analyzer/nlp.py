@@ -34,7 +34,6 @@ __all__ = [
     "EMOJI_PATTERN",
     "LexTable",
     "UNDETERMINED",
-    "cue_matcher",
     "freeze_cues",
     "get_nlp",
     "identify_language",
@@ -139,7 +138,6 @@ def _shared_nlp() -> Language:
 def reset_nlp() -> None:
     """Forget the pipeline, its matchers and lexeme table (a fresh, small vocabulary)."""
     _shared_nlp.cache_clear()
-    cue_matcher.cache_clear()
     all_cue_matcher.cache_clear()
     lex_table.cache_clear()
 
@@ -161,27 +159,6 @@ def freeze_cues(
         for key, words in table.items():
             merged.setdefault(key, []).extend(words)
     return tuple(sorted((k, tuple(v)) for k, v in merged.items()))
-
-
-@functools.cache
-def cue_matcher(lang: str, extra: tuple[tuple[str, tuple[str, ...]], ...] = ()) -> PhraseMatcher:
-    """One PhraseMatcher per language, one label per cue list, matched on lowercase.
-
-    Posts in no supported language get the union of every lexicon: a weak
-    fallback, better than no cue at all for very short or mixed posts.
-    """
-    nlp = get_nlp()
-    extra_map = dict(extra) if extra else None
-    langs = [lang] if lang in supported_languages() else list(supported_languages())
-    phrases: dict[str, dict[str, None]] = {}
-    for code in langs:
-        for key, words in load_lexicon(code, extra_map).cues.items():
-            phrases.setdefault(key, {}).update(dict.fromkeys(words))
-    matcher = PhraseMatcher(nlp.vocab, attr="LOWER")
-    for key, words in phrases.items():
-        if words:
-            matcher.add(key, list(nlp.tokenizer.pipe(words)))
-    return matcher
 
 
 def frozen_extra(extra: Mapping[str, Mapping[str, Sequence[str]]] | None) -> tuple:
@@ -376,11 +353,11 @@ def pick_languages(scores: np.ndarray) -> list[str]:
 def identify_languages(texts: Sequence[str]) -> list[str]:
     """The most likely supported language of each text, ``und`` when there is no evidence.
 
-    Counts frequent function words and language-specific letters among the
-    tokens (first 1,000 characters of each text).
+    Counts frequent function words and language-specific letters among all the
+    tokens, as parse_posts does, so that both always name the same language.
     """
     nlp = get_nlp()
-    docs = list(nlp.tokenizer.pipe(t[:1000] for t in texts))
+    docs = list(nlp.tokenizer.pipe(texts))
     orth = np.concatenate([d.to_array("ORTH") for d in docs]) if docs else np.zeros(0, np.uint64)
     token_doc = np.repeat(np.arange(len(docs)), [len(d) for d in docs])
     lower, _, bits = lex_table().lookup(orth.astype(np.uint64), nlp.vocab.strings)

@@ -10,6 +10,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
+from .arrays import json_params
 from .evaluation import BASELINE_NAME, compare_on, fit_baseline, split_by_authors
 from .lexicons import LexiconError
 from .model import TrainResult, prepare_training_posts, train
@@ -26,17 +27,13 @@ def bundled_corpus_files() -> list[Path]:
     return sorted(root.glob("*.jsonl"))
 
 
-def _jsonable(params: dict[str, Any]) -> dict[str, Any]:
-    return {k: list(v) if isinstance(v, tuple) else v for k, v in params.items()}
-
-
 def result_meta(result: TrainResult, files: Sequence[dict[str, Any]], command: str | None) -> dict[str, Any]:
     featurizer = result.model.named_steps["features"]
     return {
         "n_signals": len(featurizer.signal_names_),
         "n_ngrams": len(featurizer.ngram_names_),
         "signals": list(featurizer.signal_names_),
-        "params": _jsonable(result.params),
+        "params": json_params(result.params),
         "cv": result.cv,
         "cv_scheme": result.cv_scheme,
         "training": {

@@ -12,7 +12,8 @@ from sklearn.utils.estimator_checks import (
     check_set_params,
 )
 
-from analyzer.features import PostFeaturizer, normalize_lang, resolve_langs
+from analyzer.features import PostFeaturizer, normalize_lang, parse_posts, resolve_langs
+from analyzer.nlp import UNDETERMINED
 from analyzer.posts import Post
 from analyzer.signals import SIGNAL_NAMES
 
@@ -126,3 +127,14 @@ def test_normalize_lang(code, expected):
 
 def test_resolve_langs_prefers_given_code():
     assert resolve_langs(["hello there", "hola a todos"], ["fr", None]) == ["fr", "es"]
+
+
+def test_posts_of_no_supported_language_match_every_lexicon():
+    texts = ["grazie gracias thanks"] * 3
+    parsed = parse_posts(texts, [UNDETERMINED, "de", "en"])
+    assert parsed.base["cue:thanks"].tolist() == [3.0, 3.0, 1.0]
+
+
+def test_identified_language_is_the_one_the_model_uses_even_for_long_posts():
+    text = "the show was great and we loved it. " * 28 + "gracias a todos por venir, fue una noche increíble. " * 30
+    assert resolve_langs([text], [None]) == parse_posts([text], [None]).langs == ["es"]

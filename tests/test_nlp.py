@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from analyzer import nlp as N
-from analyzer.nlp import UNDETERMINED, cue_matcher, freeze_cues, get_nlp, identify_language
+from analyzer.nlp import UNDETERMINED, get_nlp, identify_language
 
 
 @pytest.mark.parametrize("lang", ["en", "es", "it"])
@@ -72,18 +72,11 @@ def test_identify_languages_in_batch_equals_one_by_one():
 def test_matcher_labels_and_extra_words():
     nlp = get_nlp()
     doc = nlp("Bag yours now, link in bio")
-    labels = {nlp.vocab.strings[m] for m, _, _ in cue_matcher("en")(doc)}
-    assert "click_ask" in labels and "cta_verbs" not in labels
-    extra = freeze_cues({"en": {"cta_verbs": ["bag yours"]}}, "en")
-    labels = {nlp.vocab.strings[m] for m, _, _ in cue_matcher("en", extra)(doc)}
-    assert "cta_verbs" in labels
-
-
-def test_undetermined_matcher_unites_all_lexicons():
-    nlp = get_nlp()
-    doc = nlp("grazie gracias thanks")
-    hits = [nlp.vocab.strings[m] for m, _, _ in cue_matcher(UNDETERMINED)(doc)]
-    assert hits.count("thanks") == 3
+    labels = {nlp.vocab.strings[m] for m, _, _ in N.all_cue_matcher()[0](doc)}
+    assert "en:click_ask" in labels and "en:cta_verbs" not in labels
+    extra = N.frozen_extra({"en": {"cta_verbs": ["bag yours"]}})
+    labels = {nlp.vocab.strings[m] for m, _, _ in N.all_cue_matcher(extra)[0](doc)}
+    assert "en:cta_verbs" in labels
 
 
 def test_reset_when_vocabulary_grows(monkeypatch):
