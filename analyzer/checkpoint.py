@@ -18,8 +18,7 @@ import shutil
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
-from .files import share_mode
-from .writers import OutputExistsError
+from .files import check_overwrite, share_mode
 
 __all__ = ["ResumableOutput", "fingerprint"]
 
@@ -59,11 +58,7 @@ class ResumableOutput:
         self.fmt = fmt
         self.columns = list(columns)
         self.folder = self.dest.with_name(f".{self.dest.name}.resume")
-        if self.dest.is_dir():
-            raise IsADirectoryError(f"{dest}: is a directory")
-        if self.dest.exists() and not force:
-            raise OutputExistsError(
-                f"{dest}: already exists; to overwrite the output file, set the --force or -F flag")
+        check_overwrite(dest, force)
         state = self._read_state()
         if state is None or state.get("digest") != digest:
             if self.folder.exists():

@@ -23,7 +23,7 @@ from .lexicons import LexiconError, read_user_lexicon
 from .persistence import ModelError
 from .posts import Post, normalize_text
 from .readers import Columns, ReaderError, read_many
-from .writers import OutputExistsError
+from .files import OutputExistsError, check_overwrite
 
 app = typer.Typer(
     name="content-analyzer",
@@ -512,8 +512,8 @@ def report_cli(
     tmp = None
     try:
         report_format(output, fmt)
-        if output != "-" and Path(output).exists() and not force:
-            raise OutputExistsError(f"{output}: already exists; to overwrite the output file, set the --force or -F flag")
+        if output != "-":
+            check_overwrite(output, force)  # before the audit, which may take a while
         model = _load(model_dir, lang, lexicon)
         sources = list(inputs)
         if "-" in sources:

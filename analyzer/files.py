@@ -12,14 +12,29 @@ import tempfile
 from pathlib import Path
 from typing import Mapping, Sequence
 
-__all__ = ["atomic_write", "format_from_name", "share_mode"]
+__all__ = ["OutputExistsError", "atomic_write", "check_overwrite", "format_from_name", "share_mode"]
 
 
-def share_mode(path: str | Path) -> None:
-    """Give a file made by mkstemp (0600) the permissions a normal file would get."""
+class OutputExistsError(FileExistsError):
+    """The destination exists and overwriting was not asked for."""
+
+
+def check_overwrite(dest: str | Path, force: bool) -> None:
+    """Refuse a destination that is a directory, or an existing file unless ``force``."""
+    path = Path(dest)
+    if path.is_dir():
+        raise IsADirectoryError(f"{dest}: is a directory")
+    if path.exists() and not force:
+        raise OutputExistsError(
+            f"{dest}: already exists; to overwrite the output file, set the --force or -F flag")
+
+
+def share_mode(path: str | Path, mode: int = 0o666) -> None:
+    """Give a file (or, with 0o777, a folder) made by mkstemp/mkdtemp (0600/0700)
+    the permissions a normal one would get under the umask."""
     mask = os.umask(0)
     os.umask(mask)
-    os.chmod(path, 0o666 & ~mask)
+    os.chmod(path, mode & ~mask)
 
 
 def atomic_write(path: str | Path, data: bytes | str) -> None:

@@ -16,7 +16,7 @@ import tempfile
 from pathlib import Path
 from typing import IO, Any, Iterable, Mapping, Sequence
 
-from .files import format_from_name, share_mode
+from .files import OutputExistsError, check_overwrite, format_from_name, share_mode
 
 __all__ = ["OUTPUT_FORMATS", "OutputExistsError", "RowWriter", "output_format", "open_writer"]
 
@@ -26,10 +26,6 @@ _BY_SUFFIX = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "js
 
 
 _FLOAT_COLUMNS = frozenset(["p_networking", "confidence", "style", "goals", "content", "effort", "roi", "words"])
-
-
-class OutputExistsError(FileExistsError):
-    """The destination exists and overwriting was not asked for."""
 
 
 def output_format(dest: str, fmt: str | None = None) -> str:
@@ -98,11 +94,7 @@ class RowWriter:
             self._fh: IO[str] = stdout or sys.stdout
             return
         path = Path(dest)
-        if path.is_dir():
-            raise IsADirectoryError(f"{dest}: is a directory")
-        if path.exists() and not force:
-            raise OutputExistsError(
-                f"{dest}: already exists; to overwrite the output file, set the --force or -F flag")
+        check_overwrite(path, force)
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
         self._tmp = Path(tmp)
