@@ -13,17 +13,16 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import shutil
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
-from .files import check_overwrite, share_mode
+from .files import atomic_write, check_overwrite
+from .writers import RowWriter
 
 __all__ = ["ResumableOutput", "fingerprint"]
 
 _STATE = "state.json"
-_SUFFIX = {"csv": "csv", "jsonl": "jsonl", "parquet": "parquet"}
 
 
 def fingerprint(inputs: Sequence[str], options: Mapping[str, Any]) -> str:
@@ -38,16 +37,6 @@ def fingerprint(inputs: Sequence[str], options: Mapping[str, Any]) -> str:
             files.append([name, None, None])
     blob = json.dumps({"inputs": files, "options": options}, sort_keys=True, default=str)
     return hashlib.sha256(blob.encode()).hexdigest()
-
-
-def _write_atomic(path: Path, data: bytes | str) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    mode = "wb" if isinstance(data, bytes) else "w"
-    with open(tmp, mode, **({} if mode == "wb" else {"encoding": "utf-8", "newline": ""})) as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
 
 
 class ResumableOutput:
@@ -76,26 +65,25 @@ class ResumableOutput:
             return None
 
     def _save(self, state: Mapping[str, Any]) -> None:
-        _write_atomic(self.folder / _STATE, json.dumps(state))
+        atomic_write(self.folder / _STATE, json.dumps(state), durable=True)
 
     @property
     def rows_done(self) -> int:
         return int(self.state["rows"])
 
     def _chunk_path(self, k: int) -> Path:
-        return self.folder / f"chunk-{k:08d}.{_SUFFIX[self.fmt]}"
+        return self.folder / f"chunk-{k:08d}.{self.fmt}"
 
     def write_chunk(self, payload: Any, n_rows: int, counts: Mapping[str, int]) -> None:
         """Keep one encoded chunk, then record it as done (in that order)."""
-        path = self._chunk_path(self.state["chunks"])
         if self.fmt == "parquet":
+            import pyarrow as pa
             import pyarrow.parquet as pq
 
-            tmp = path.with_name(f".{path.name}.tmp")
-            pq.write_table(payload, str(tmp))
-            os.replace(tmp, path)
-        else:
-            _write_atomic(path, payload)
+            buf = pa.BufferOutputStream()
+            pq.write_table(payload, buf)
+            payload = buf.getvalue().to_pybytes()
+        atomic_write(self._chunk_path(self.state["chunks"]), payload, durable=True)
         self.state["chunks"] += 1
         self.state["rows"] += n_rows
         for k, v in counts.items():
@@ -104,35 +92,15 @@ class ResumableOutput:
 
     def commit(self) -> None:
         """Assemble every chunk into the destination (atomically) and drop the folder."""
-        import tempfile
+        # the destination was checked when the job started; it is replaced as a plain run would
+        with RowWriter(str(self.dest), self.fmt, self.columns, force=True) as writer:
+            for k in range(self.state["chunks"]):
+                path = self._chunk_path(k)
+                if self.fmt == "parquet":
+                    import pyarrow.parquet as pq
 
-        fd, tmp = tempfile.mkstemp(dir=self.dest.parent, prefix=f".{self.dest.name}.", suffix=".tmp")
-        os.close(fd)
-        try:
-            chunks = [self._chunk_path(k) for k in range(self.state["chunks"])]
-            if self.fmt == "parquet":
-                import pyarrow as pa
-                import pyarrow.parquet as pq
-
-                from .writers import arrow_schema
-
-                with pq.ParquetWriter(tmp, arrow_schema(self.columns)) as writer:
-                    for c in chunks:
-                        writer.write_table(pq.read_table(c))
-                    if not chunks:
-                        writer.write_table(pa.Table.from_pylist([], schema=arrow_schema(self.columns)))
-            else:
-                with open(tmp, "w", encoding="utf-8", newline="") as out:
-                    if self.fmt == "csv":
-                        import csv
-
-                        csv.writer(out).writerow(self.columns)
-                    for c in chunks:
-                        with open(c, encoding="utf-8", newline="") as fh:
-                            shutil.copyfileobj(fh, out)
-            share_mode(tmp)
-            os.replace(tmp, self.dest)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+                    writer.write_encoded(pq.read_table(path), 0)
+                else:
+                    with open(path, encoding="utf-8", newline="") as fh:
+                        writer.write_encoded(fh.read(), 0)
         shutil.rmtree(self.folder, ignore_errors=True)

@@ -249,8 +249,7 @@ def score_cli(
                   if resume else open_writer(output, names, fmt=fmt, force=force))
     except _USER_ERRORS as exc:
         raise fail(str(exc)) from None
-    job = ScoreJob(model_dir=str(model.path), overrides=tuple(sorted(model.overrides.items(), key=lambda kv: kv[0])),
-                   top_k=top_k, features=features, text=not no_text, fmt=fmt, columns=tuple(names))
+    job = ScoreJob.for_model(model, top_k=top_k, features=features, text=not no_text, fmt=fmt, columns=names)
     export_stats: list = []
     n_workers = workers or _default_workers(inputs)
     posts = read_many(inputs, fmt=input_format, columns=columns, include_reposts=include_reposts,
@@ -307,19 +306,17 @@ def _score_resumable(out, model, job, posts, workers: int, chunk_size: int) -> N
     out.commit()
 
 
-def _score_dask(inputs, output, *, model_dir, scheduler, workers, lexicon, **kwargs) -> None:
+def _score_dask(inputs, output, *, model_dir, scheduler, workers, lang, lexicon, **kwargs) -> None:
     from .dask_engine import DaskEngineError, score_dask
-    from .persistence import default_model_dir
 
-    if lexicon:
-        raise typer.BadParameter("--lexicon is not supported with --engine dask", param_hint="--lexicon")
     if output == "-":
         raise typer.BadParameter("--engine dask writes a directory of Parquet parts, not stdout",
                                  param_hint="--output")
     try:
+        model = _load(model_dir, lang, lexicon)  # the overrides (--lang, --lexicon) workers apply
         with _progress("scoring on dask"):
-            result = score_dask(list(inputs), output, model_dir=model_dir or default_model_dir(),
-                                scheduler=scheduler, n_workers=workers or 2, **kwargs)
+            result = score_dask(list(inputs), output, model_dir=model.path, scheduler=scheduler,
+                                n_workers=workers or 2, overrides=model.overrides, **kwargs)
     except (*_USER_ERRORS, DaskEngineError) as exc:
         raise fail(str(exc)) from None
     c = result.counts

@@ -26,44 +26,39 @@ import math
 import os
 import shutil
 import tempfile
-import threading
 import uuid
 from collections import Counter
 from contextlib import contextmanager
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterator, Mapping
 
-from .persistence import Model, load_model
+from .files import share_mode
+from .persistence import load_model
 from .posts import Post
 from .readers import (  # the readers' own parsing, so partitions read exactly like files
+    RECORD_READERS,
     Columns,
     ReaderError,
-    _csv_records,
     _default_id,
     _guard,
-    _jsonl_records,
     _open,
     _records,
     _resolve,
     _to_post,
-    _txt_records,
+    _txt_columns,
     read_posts,
 )
-from .scoring import output_columns, score_posts
-from .writers import OutputExistsError, arrow_schema
+from .scoring import ScoreJob, chunks, encode_chunk, output_columns, worker_model
+from .writers import OutputExistsError, RowWriter
 
 __all__ = ["DaskEngineError", "DaskScoreResult", "score_dask"]
 
 _PEEK = 65536  # the most any reader looks ahead at the start of a stream
 _GZIP = b"\x1f\x8b"
 _UTF16 = (b"\xff\xfe", b"\xfe\xff")
-_TEXT_RECORDS = {
-    "csv": lambda name, stream: _csv_records(name, stream, None),
-    "tsv": lambda name, stream: _csv_records(name, stream, "\t"),
-    "jsonl": _jsonl_records,
-    "txt": _txt_records,
-}
+# formats whose records end at line ends, so a file can be cut between records
+_TEXT_RECORDS = {fmt: RECORD_READERS[fmt] for fmt in ("csv", "tsv", "jsonl", "txt")}
 
 
 class DaskEngineError(Exception):
@@ -105,24 +100,14 @@ class _Part:
 
 @dataclass(frozen=True)
 class _Job:
-    """What every partition task shares."""
+    """What every partition task shares: the scoring job (as local workers get it),
+    how to read the inputs and where the parts go."""
 
-    model_dir: str
-    model_sha256: str
-    lang: str | None
+    score: ScoreJob
     columns: Columns
-    out_columns: tuple[str, ...]
-    top_k: int
-    features: bool
     out_dir: str
     width: int
-
-
-class _PortableReaderError(ReaderError):
-    """A ReaderError that survives pickling from a worker back to the client."""
-
-    def __reduce__(self):
-        return type(self), (self.source, self.message, self.line)
+    chunk_size: int = 2000
 
 
 # -- public API -------------------------------------------------------------------
@@ -131,12 +116,14 @@ def score_dask(sources: list[str], output_dir: str | Path, *, model_dir: str | P
                scheduler: str | None = None, n_workers: int = 2, threads_per_worker: int = 1,
                partition_rows: int = 50_000, columns: Columns | None = None, fmt: str | None = None,
                top_k: int = 5, features: bool = False, text: bool = True, force: bool = False,
-               lang: str | None = None) -> DaskScoreResult:
+               overrides: Mapping[str, Any] | None = None) -> DaskScoreResult:
     """Score ``sources`` on a Dask cluster into a directory of Parquet parts.
 
     Without ``scheduler`` a LocalCluster of ``n_workers`` processes is started
     and closed; with ``scheduler="tcp://host:8786"`` that cluster is used. The
-    output appears only when every partition succeeded.
+    output appears only when every partition succeeded. ``overrides`` are
+    featurizer parameters every worker sets on the loaded model (``lang``,
+    ``extra_cues``), as ``score`` does locally.
     """
     if partition_rows < 1:
         raise ValueError("partition_rows must be at least 1")
@@ -147,20 +134,20 @@ def score_dask(sources: list[str], output_dir: str | Path, *, model_dir: str | P
     out = Path(output_dir)
     _check_output(out, force)
     model = load_model(model_dir)  # verify on the client first: fail before any cluster starts
+    model.overrides = dict(overrides or {})
     signal_names = model.pipeline.named_steps["features"].signal_names_
     parts = _plan(sources, fmt, columns or Columns(), partition_rows)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp"))
     try:
-        job = _Job(model_dir=str(model.path.resolve()), model_sha256=model.meta["model_sha256"],
-                   lang=lang, columns=columns or Columns(),
-                   out_columns=tuple(output_columns(features, signal_names, text=text)),
-                   top_k=top_k, features=features, out_dir=str(tmp),
+        score = ScoreJob.for_model(model, top_k=top_k, features=features, text=text, fmt="parquet",
+                                   columns=output_columns(features, signal_names, text=text))
+        job = _Job(score=score, columns=columns or Columns(), out_dir=str(tmp),
                    width=max(5, len(str(len(parts) - 1))))
         with _connect(scheduler, n_workers, threads_per_worker) as client:
             counts = _run(client, parts, job)
         if not parts:  # still give readers of the directory its schema
-            _write_part(tmp / _part_name(0, job.width), iter(()), job)
+            RowWriter(str(tmp / _part_name(0, job.width)), "parquet", score.columns).commit()
         _publish(tmp, out, force)
     except BaseException:  # cleaned after the cluster is closed: no task still writing
         shutil.rmtree(tmp, ignore_errors=True)
@@ -216,9 +203,7 @@ def _run(client: Any, parts: list[_Part], job: _Job) -> dict[str, int]:
 def _publish(tmp: Path, out: Path, force: bool) -> None:
     """Rename the finished directory into place (replacing ``out`` only when allowed)."""
     _check_output(out, force)
-    mask = os.umask(0)
-    os.umask(mask)
-    os.chmod(tmp, 0o777 & ~mask)
+    share_mode(tmp, 0o777)
     if not out.exists():
         os.replace(tmp, out)
         return
@@ -293,7 +278,7 @@ def _split(index: int, name: str, source: str, fmt: str, kind: str, rows: int, p
 def _columns_for(name: str, fmt: str, record: Any, chosen: Columns) -> dict[str, str | None] | None:
     """The columns read_posts settles on at a file's first record (None: not an object)."""
     if fmt == "txt":
-        return {f.name: None for f in fields(Columns)} | {"text": "text"}
+        return _txt_columns()
     return _resolve(name, record, chosen, False) if record is not None else None
 
 
@@ -342,38 +327,20 @@ def _logical(path: str) -> Iterator[_Tracked]:
 
 # -- worker side ----------------------------------------------------------------------
 
-_MODELS: dict[tuple[str, str, str | None], Model] = {}
-_MODEL_LOADS = 0  # models this process loaded; read by tests through Client.run
-_MODEL_LOCK = threading.Lock()
-
-
-def _worker_model(job: _Job) -> Model:
-    """The job's model, loaded (and verified) once per worker process, then reused."""
-    global _MODEL_LOADS
-    key = (job.model_dir, job.model_sha256, job.lang)
-    with _MODEL_LOCK:
-        model = _MODELS.get(key)
-        if model is None:
-            model = load_model(job.model_dir)
-            if model.meta.get("model_sha256") != job.model_sha256:
-                raise DaskEngineError(f"{job.model_dir}: the model changed during the run")
-            if job.lang:
-                model.pipeline.named_steps["features"].set_params(lang=job.lang)
-            _MODELS.clear()
-            _MODELS[key] = model
-            _MODEL_LOADS += 1
-    return model
-
-
 def _score_partition(part: _Part, job: _Job) -> Counter:
-    """Read, score and write one partition; returns its status counts."""
-    model = _worker_model(job)
+    """Read, score and write one partition (atomically: a retried task rewrites it whole);
+    returns its status counts."""
+    pipeline = worker_model(job.score)
+    counts: Counter = Counter()
+    path = Path(job.out_dir) / _part_name(part.index, job.width)
     try:
-        posts = _read_partition(part, job.columns)
-        rows = score_posts(model.pipeline, posts, top_k=job.top_k, features=job.features)
-        counts = _write_part(Path(job.out_dir) / _part_name(part.index, job.width), rows, job)
-    except ReaderError as exc:
-        raise _PortableReaderError(part.name, exc.message, exc.line) from None
+        with RowWriter(str(path), "parquet", job.score.columns, force=True) as writer:
+            for chunk in chunks(_read_partition(part, job.columns), job.chunk_size):
+                n, table, chunk_counts = encode_chunk(pipeline, job.score, chunk)
+                writer.write_encoded(table, n)
+                counts.update(chunk_counts)
+    except ReaderError as exc:  # name the input as the user wrote it, not its absolute path
+        raise ReaderError(part.name, exc.message, exc.line) from None
     if sum(counts.values()) != part.rows:
         raise DaskEngineError(f"{part.name}: partition {part.index} read {sum(counts.values())} "
                               f"rows, expected {part.rows} (did the file change during the run?)")
@@ -386,7 +353,7 @@ def _read_partition(part: _Part, chosen: Columns) -> Iterator[Post]:
         return
     records = _parquet_rows(part) if part.kind == "parquet" else _text_rows(part)
     for n, record, flags, error in records:
-        yield _to_post(n, record, flags, error, part.cols or {}, _default_id(part.prefix, n), False)
+        yield _to_post(record, flags, error, part.cols or {}, _default_id(part.prefix, n), False)
 
 
 def _text_rows(part: _Part) -> Iterator[tuple]:
@@ -434,24 +401,3 @@ def _parquet_rows(part: _Part) -> Iterator[tuple]:
 
 def _part_name(index: int, width: int) -> str:
     return f"part-{index:0{width}d}.parquet"
-
-
-def _write_part(path: Path, chunks: Iterator[list[dict]], job: _Job) -> Counter:
-    """Write scored rows to one Parquet part, atomically (a retried task rewrites it whole)."""
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    schema = arrow_schema(job.out_columns)
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-    counts: Counter = Counter()
-    try:
-        with pq.ParquetWriter(str(tmp), schema) as writer:
-            for rows in chunks:
-                counts.update(r["status"] for r in rows)
-                writer.write_table(pa.Table.from_pylist(
-                    [{c: r.get(c) for c in job.out_columns} for r in rows], schema=schema))
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return counts

@@ -37,8 +37,9 @@ def share_mode(path: str | Path, mode: int = 0o666) -> None:
     os.chmod(path, mode & ~mask)
 
 
-def atomic_write(path: str | Path, data: bytes | str) -> None:
-    """Write ``data`` to ``path`` through a temporary file renamed into place."""
+def atomic_write(path: str | Path, data: bytes | str, *, durable: bool = False) -> None:
+    """Write ``data`` to ``path`` through a temporary file renamed into place;
+    ``durable`` also flushes it to disk first (checkpoints that must survive a crash)."""
     path = Path(path)
     if isinstance(data, str):
         data = data.encode("utf-8")
@@ -46,6 +47,9 @@ def atomic_write(path: str | Path, data: bytes | str) -> None:
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
+            if durable:
+                fh.flush()
+                os.fsync(fh.fileno())
         share_mode(tmp)
         os.replace(tmp, path)
     except BaseException:

@@ -420,14 +420,25 @@ def materialize(items: Iterable[Any]) -> list[Post]:
     return [x if isinstance(x, Post) else post_from_fields(x) for x in items]
 
 
-def _to_post_fields(record: Any, flags: tuple[str, ...], error: str | None,
-                    cols: dict[str, str | None], default_id: str, labels: bool) -> Post:
-    return post_from_fields(_extract(record, flags, error, cols, default_id, labels))
-
-
-def _to_post(n: int, record: Any, flags: tuple[str, ...], error: str | None,
+def _to_post(record: Any, flags: tuple[str, ...], error: str | None,
              cols: dict[str, str | None], default_id: str, labels: bool) -> Post:
     return post_from_fields(_extract(record, flags, error, cols, default_id, labels))
+
+
+def _txt_columns() -> dict[str, str | None]:
+    """Plain text has one field per line: the text."""
+    return {f.name: None for f in fields(Columns)} | {"text": "text"}
+
+
+# format -> record iterator over a (decompressed) byte stream
+RECORD_READERS = {
+    "csv": lambda name, stream: _csv_records(name, stream, None),
+    "tsv": lambda name, stream: _csv_records(name, stream, "\t"),
+    "jsonl": _jsonl_records,
+    "json": _json_records,
+    "parquet": _parquet_records,
+    "txt": _txt_records,
+}
 
 
 def _records(source: str | Path, fmt: str | None, stdin: IO[bytes] | None):
@@ -445,16 +456,7 @@ def _records(source: str | Path, fmt: str | None, stdin: IO[bytes] | None):
     except BaseException:
         _close(raw, stdin)
         raise
-    if fmt in ("csv", "tsv"):
-        records = _csv_records(name, stream, "\t" if fmt == "tsv" else None)
-    elif fmt == "jsonl":
-        records = _jsonl_records(name, stream)
-    elif fmt == "json":
-        records = _json_records(name, stream)
-    elif fmt == "parquet":
-        records = _parquet_records(name, stream)
-    else:
-        records = _txt_records(name, stream)
+    records = RECORD_READERS.get(fmt, _txt_records)(name, stream)
     return name, fmt, _guard(name, records), raw
 
 
@@ -491,7 +493,7 @@ def read_posts(
     parses a label column (training and evaluation data). ``raw`` yields each
     row's raw fields instead (see ``post_from_fields``).
     """
-    make = _extract if raw else _to_post_fields
+    make = _extract if raw else _to_post
     name, fmt, records, raw = _records(source, fmt, stdin)
     try:
         chosen = columns or Columns()
@@ -499,7 +501,7 @@ def read_posts(
         for n, record, flags, error in records:
             if cols is None:
                 if fmt == "txt":
-                    cols = {f.name: None for f in fields(Columns)} | {"text": "text"}
+                    cols = _txt_columns()
                     if labels:
                         raise ReaderError(name, "plain text has no label column; use CSV or JSONL")
                 else:

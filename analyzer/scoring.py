@@ -9,6 +9,7 @@ from __future__ import annotations
 import gc
 import itertools
 import json
+import threading
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Iterator
 
@@ -19,7 +20,10 @@ from .explain import Batch, explain_batch
 from .signals import DIMENSIONS, SIGNAL_NAMES
 from .writers import encode_rows
 
-__all__ = ["OUTPUT_COLUMNS", "ScoreJob", "batch_records", "chunks", "output_columns", "score_encoded", "score_posts"]
+__all__ = [
+    "OUTPUT_COLUMNS", "ScoreJob", "batch_records", "chunks", "encode_chunk", "output_columns", "score_encoded",
+    "score_posts", "worker_model",
+]
 
 OUTPUT_COLUMNS: tuple[str, ...] = (
     "id", "text", "author", "platform", "created_at", "is_reply", "lang", "label", "p_networking",
@@ -119,26 +123,42 @@ class ScoreJob:
     text: bool
     fmt: str
     columns: tuple[str, ...]
+    model_sha256: str | None = None  # when set, workers refuse a model that changed since
+
+    @classmethod
+    def for_model(cls, model: Any, *, top_k: int, features: bool, text: bool, fmt: str,
+                  columns: Iterable[str]) -> ScoreJob:
+        """The job for a loaded ``persistence.Model``: its directory, sha256 and overrides."""
+        return cls(model_dir=str(model.path.resolve()), overrides=tuple(sorted(model.overrides.items())),
+                   top_k=top_k, features=features, text=text, fmt=fmt, columns=tuple(columns),
+                   model_sha256=model.meta.get("model_sha256"))
 
 
-_WORKER_MODELS: dict[tuple[str, Any], Pipeline] = {}
+_WORKER_MODELS: dict[tuple[str, Any, str], Pipeline] = {}
+_WORKER_LOCK = threading.Lock()  # Dask workers may run several tasks in threads
+_MODEL_LOADS = 0  # models this process loaded; read by tests
 
 
-def _worker_model(job: ScoreJob) -> Pipeline:
-    """The job's model, loaded and verified once per worker process."""
-    from .persistence import load_model
+def worker_model(job: ScoreJob) -> Pipeline:
+    """The job's model, loaded and verified once per worker process, then reused."""
+    from .persistence import ModelError, load_model
 
-    key = (job.model_dir, json.dumps(job.overrides, sort_keys=True))
-    if key not in _WORKER_MODELS:
-        pipeline = load_model(job.model_dir).pipeline
-        if job.overrides:
-            pipeline.named_steps["features"].set_params(**dict(job.overrides))
-        _WORKER_MODELS.clear()
-        _WORKER_MODELS[key] = pipeline
-        # the model and spaCy objects live as long as the worker: keep them out of
-        # the garbage collector's generations so its passes stay short
-        gc.freeze()
-    return _WORKER_MODELS[key]
+    global _MODEL_LOADS
+    key = (job.model_dir, job.model_sha256, json.dumps(job.overrides, sort_keys=True))
+    with _WORKER_LOCK:
+        if key not in _WORKER_MODELS:
+            model = load_model(job.model_dir)
+            if job.model_sha256 and model.meta.get("model_sha256") != job.model_sha256:
+                raise ModelError(f"{job.model_dir}: the model changed during the run")
+            if job.overrides:
+                model.pipeline.named_steps["features"].set_params(**dict(job.overrides))
+            _WORKER_MODELS.clear()
+            _WORKER_MODELS[key] = model.pipeline
+            _MODEL_LOADS += 1
+            # the model and spaCy objects live as long as the worker: keep them out of
+            # the garbage collector's generations so its passes stay short
+            gc.freeze()
+        return _WORKER_MODELS[key]
 
 
 def encode_chunk(pipeline: Pipeline, job: ScoreJob, posts: list[Any]) -> tuple[int, Any, dict[str, int]]:
@@ -153,7 +173,7 @@ def encode_chunk(pipeline: Pipeline, job: ScoreJob, posts: list[Any]) -> tuple[i
 def _encode_in_worker(job: ScoreJob, items: list[Any]) -> tuple[int, Any, dict[str, int]]:
     from .readers import materialize
 
-    return encode_chunk(_worker_model(job), job, materialize(items))
+    return encode_chunk(worker_model(job), job, materialize(items))
 
 
 def score_encoded(
@@ -217,7 +237,6 @@ def _encode_forked(items: list[Any]) -> tuple[int, Any, dict[str, int]]:
 def _score_forked(pipeline: Pipeline, job: ScoreJob, posts: Iterable[Any], workers: int,
                   chunk_size: int) -> Iterator[tuple[int, Any, dict[str, int]]]:
     import multiprocessing as mp
-    import threading
 
     _FORKED.update(pipeline=pipeline, job=job)
     in_flight = threading.BoundedSemaphore(2 * workers)

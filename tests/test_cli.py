@@ -294,6 +294,25 @@ def test_score_with_the_dask_engine_equals_local(model_dir, tmp_path):
     assert invoke("score", SAMPLE, "-o", "-", "--engine", "dask", "--model", model_dir).exit_code == 2
 
 
+def test_dask_engine_applies_lang_and_lexicon_like_local(model_dir, tmp_path):
+    pytest.importorskip("dask.distributed")
+    import pyarrow.parquet as pq
+
+    lex = tmp_path / "lex.toml"
+    lex.write_text('[en]\nsponsor = ["sale"]\n')
+    options = ["--model", model_dir, "--lexicon", lex, "--lang", "en", "--features"]
+    local = tmp_path / "local.parquet"
+    assert invoke("score", SAMPLE, "-o", local, *options).exit_code == 0
+    out = tmp_path / "parts"
+    result = invoke("score", SAMPLE, "-o", out, "--engine", "dask", "--workers", "1", *options)
+    assert result.exit_code == 0, result.stderr
+    rows = [r for p in sorted(out.glob("part-*.parquet")) for r in pq.read_table(p).to_pylist()]
+    want = pq.read_table(local).to_pylist()
+    assert rows == want
+    assert {r["lang"] for r in want if r["status"] == "ok"} == {"en"}
+    assert any(r["goals__has_sponsor_tag"] == 1.0 for r in want)  # the lexicon's word was found
+
+
 def _bad_inputs(tmp_path):
     """Every malformed input the scorer must refuse with one line and no output."""
     import gzip

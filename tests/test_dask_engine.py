@@ -13,7 +13,7 @@ import pyarrow.parquet as pq
 import pytest
 from typer.testing import CliRunner
 
-from analyzer import dask_engine
+from analyzer import dask_engine, scoring
 from analyzer.cli import app
 from analyzer.dask_engine import DaskEngineError, score_dask
 from analyzer.nlp import get_nlp
@@ -221,7 +221,7 @@ def test_model_and_spacy_load_once_per_worker_process(cluster, model_dir, tmp_pa
             result = run(cluster, [src], tmp_path / f"out{k}", model_dir, partition_rows=2)
             assert result.partitions == 20
             pipelines.append(client.run(lambda: (os.getpid(), id(get_nlp("en")))))
-        loads = client.run(lambda: dask_engine._MODEL_LOADS)
+        loads = client.run(lambda: scoring._MODEL_LOADS)
     assert len({pid for pid, _ in pipelines[0].values()}) == 2  # two processes, a cache in each
     assert sorted(loads.values()) == [1, 1]  # 40 partitions in two runs, one load per worker
     assert pipelines[0] == pipelines[1]  # the same spaCy pipeline object served both runs
