@@ -19,7 +19,7 @@ from typing import Iterator
 from ..posts import Post
 from ..readers import ReaderError
 from . import bluesky, linkedin, mastodon, meta, x
-from .archive import SUPPORTED, detect, open_source, posts_files
+from .archive import SUPPORTED, Keep, detect, open_source, posts_files
 
 __all__ = ["PLATFORMS", "ExportStats", "detect_export", "read_export"]
 
@@ -67,7 +67,7 @@ def read_export(path: str | Path, *, platform: str | None = None, include_repost
     stats = stats if stats is not None else ExportStats()
     source = open_source(path)
     try:
-        names = source.members()
+        names = source.members
         found = posts_files(source, platform)
         if platform is None:
             if not found:
@@ -82,8 +82,7 @@ def read_export(path: str | Path, *, platform: str | None = None, include_repost
                                                 f"{_listing(names)}; supported: {SUPPORTED}")
             chosen = {platform: found[platform]}
         stats.platform = platform
-        yield from _READERS[platform](source, chosen, include_reposts=include_reposts,
-                                      include_direct=include_direct, stats=stats)
+        yield from _READERS[platform](source, chosen, Keep(stats, include_reposts, include_direct))
     finally:
         source.close()
 

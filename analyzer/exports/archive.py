@@ -9,7 +9,8 @@ users can find them: ``twitter.zip!data/tweets.js:12: invalid JSON (...)``.
 Also here, because several platforms need them: platform detection by member names
 and content (``detect``), an incremental JSON reader for one-huge-array files
 (``JsonStream``), a disk-backed spool that hands posts back oldest first
-(``PostSpool``), and the small helpers that build ``Post.meta``.
+(``PostSpool``), the filter that leaves reposts out and counts (``Keep``), and the
+small helpers that build ``Post.meta``.
 """
 
 from __future__ import annotations
@@ -27,36 +28,44 @@ import zipfile
 import zlib
 from abc import ABC, abstractmethod
 from array import array
-from contextlib import contextmanager, suppress
-from datetime import datetime, timezone
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from functools import cached_property
 from pathlib import Path, PurePosixPath
-from typing import IO, Any, Callable, Iterable, Iterator
+from typing import IO, TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
 from ..features import normalize_lang
-from ..posts import Post
+from ..posts import Post, parse_date
 from ..readers import ReaderError
+
+if TYPE_CHECKING:
+    from . import ExportStats
 
 __all__ = [
     "SUPPORTED",
     "JsonStream",
+    "Keep",
     "PostSpool",
     "Source",
     "clean_lang",
+    "dated",
     "detect",
     "entity_meta",
     "epoch_utc",
     "error_post",
-    "iso_datetime",
     "member_base",
     "open_source",
     "platform_members",
     "posts_files",
     "scan_zip",
-    "sort_posts",
+    "side_files",
+    "snowflake_time",
     "text_hashtags",
     "text_mentions",
     "text_reader",
     "text_urls",
+    "utc_datetime",
 ]
 
 SUPPORTED = ("X/Twitter archive (data/tweets.js), Mastodon archive (outbox.json), LinkedIn export "
@@ -88,9 +97,14 @@ class Source(ABC):
     def __init__(self, label: str):
         self.label = label
 
-    @abstractmethod
+    @cached_property
     def members(self) -> list[str]:
-        """Every file in the container, as POSIX paths relative to its root."""
+        """Every file in the container, as POSIX paths relative to its root (listed once)."""
+        return self._list()
+
+    @abstractmethod
+    def _list(self) -> list[str]:
+        """The listing ``members`` keeps."""
 
     def where(self, member: str) -> str:
         return f"{self.label}!{member}"
@@ -129,7 +143,7 @@ class _ZipSource(Source):
         self._zip = zipfile.ZipFile(path)
         self._names = [i.filename for i in self._zip.infolist() if not i.is_dir()]
 
-    def members(self) -> list[str]:
+    def _list(self) -> list[str]:
         return [n for n in self._names if not _junk(n)]
 
     def _open(self, member: str) -> IO[bytes]:
@@ -146,18 +160,20 @@ class _TarSource(Source):
         try:
             infos = self._tar.getmembers()
         except (tarfile.TarError, EOFError, zlib.error, OSError) as exc:
+            read = [_clean_tar_name(i.name) for i in self._tar.members]
             last = self._tar.members[-1].name if self._tar.members else None
             self._tar.close()
             where = self.where(_clean_tar_name(last)) if last else self.label
-            raise ReaderError(where, f"archive is truncated or corrupt ({exc})") from None
+            raise _Damaged(where, f"archive is truncated or corrupt ({exc})",
+                           members=read) from None
         self._infos = {_clean_tar_name(i.name): i for i in infos if i.isfile()}
 
-    def members(self) -> list[str]:
+    def _list(self) -> list[str]:
         return [n for n in self._infos if not _junk(n)]
 
     def _open(self, member: str) -> IO[bytes]:
         fh = self._tar.extractfile(self._infos[member])
-        assert fh is not None  # members() lists regular files only
+        assert fh is not None  # members lists regular files only
         return fh
 
     def close(self) -> None:
@@ -169,7 +185,7 @@ class _DirSource(Source):
         super().__init__(str(path))
         self._root = path
 
-    def members(self) -> list[str]:
+    def _list(self) -> list[str]:
         names = []
         for folder, dirs, files in os.walk(self._root):
             dirs[:] = sorted(d for d in dirs if d != "__MACOSX")
@@ -189,7 +205,7 @@ class _FileSource(Source):
         super().__init__(str(path))
         self.path = path
 
-    def members(self) -> list[str]:
+    def _list(self) -> list[str]:
         return [self.path.name]
 
     def where(self, member: str) -> str:
@@ -290,17 +306,28 @@ def scan_zip(path: Path) -> tuple[list[str], str | None]:
     return names, None
 
 
+class _Damaged(ReaderError):
+    """A broken container; ``members`` are the names read before the damage, by which
+    ``detect`` still recognises it (and read_export then reports the damage)."""
+
+    def __init__(self, source: str, message: str, line: int | None = None, *,
+                 members: Iterable[str] = ()):
+        super().__init__(source, message, line)
+        self.members = list(members)
+
+
 def _zip_damage(path: Path, exc: Exception) -> ReaderError:
     try:
         names, cut = scan_zip(path)
     except (OSError, ValueError):
         names, cut = [], None
     if cut:
-        return ReaderError(f"{path}!{cut}", "archive is truncated: the file ends inside this "
-                                            "member (incomplete download?)")
+        return _Damaged(f"{path}!{cut}", "archive is truncated: the file ends inside this "
+                                         "member (incomplete download?)", members=names)
     if names:
-        return ReaderError(f"{path}!{names[-1]}", "archive is truncated or corrupt after this "
-                                                  f"member: its directory is missing ({exc})")
+        return _Damaged(f"{path}!{names[-1]}", "archive is truncated or corrupt after this "
+                                               f"member: its directory is missing ({exc})",
+                        members=names)
     return ReaderError(str(path), f"not a readable zip archive ({exc})")
 
 
@@ -329,12 +356,12 @@ def posts_files(source: Source, platform: str | None = None) -> dict[str, list[s
     A single file whose name says nothing is recognised by its content, or taken as
     the posts file of ``platform`` when the caller names one.
     """
-    names = source.members()
+    names = source.members
     found = platform_members(names)
     if not found and isinstance(source, _FileSource):
         sniffed = platform or _sniff_file(source.path)
         if sniffed:
-            found = {sniffed: names}
+            found = {sniffed: list(names)}
     return found
 
 
@@ -345,31 +372,18 @@ def detect(path: str | Path) -> dict[str, list[str]]:
     still recognised (and read_export reports which member is cut).
     """
     path = Path(path)
-    if path.is_dir():
-        return platform_members(_DirSource(path).members())
-    if not path.is_file():
+    if not (path.is_dir() or path.is_file()):
         return {}
-    kind = _kind(path)
-    if kind == "zip":
-        try:
-            with zipfile.ZipFile(path) as zf:
-                return platform_members(n for n in zf.namelist() if not _junk(n))
-        except (zipfile.BadZipFile, OSError, EOFError):
-            return platform_members(scan_zip(path)[0])
-    if kind == "tar":
-        try:
-            with tarfile.open(path, "r:*") as tf:
-                # a damaged archive still tells its platform by the members read before the damage
-                with suppress(tarfile.TarError, EOFError, zlib.error, OSError):
-                    tf.getmembers()
-                return platform_members(_clean_tar_name(m.name) for m in tf.members)
-        except (tarfile.TarError, EOFError, zlib.error, OSError):
-            return {}
-    found = platform_members([path.name])
-    if found:
-        return found
-    platform = _sniff_file(path)
-    return {platform: [path.name]} if platform else {}
+    try:
+        source = open_source(path)
+    except _Damaged as exc:
+        return platform_members(exc.members)
+    except ReaderError:
+        return {}
+    try:
+        return posts_files(source)
+    finally:
+        source.close()
 
 
 _YTD_TWEETS = re.compile(r"window\.YTD\.(tweets?|community_tweet)\.part\d+\s*=")
@@ -628,9 +642,6 @@ class PostSpool:
         self._offset = array("q", [0])
         self.duplicates = 0
 
-    def __len__(self) -> int:
-        return len(self._time)
-
     def add(self, post: Post, tie: int = 0, key: int = 0) -> None:
         created = post.created_at
         record = (post.id, post.text, post.author, created.isoformat() if created else None,
@@ -685,24 +696,37 @@ class PostSpool:
         self._fh.close()
 
 
-def sort_posts(posts: list[Post]) -> list[Post]:
-    """Oldest first; undated posts last, in reading order (small exports only)."""
-    inf = float("inf")
-    return sorted(posts, key=lambda p: p.created_at.timestamp() if p.created_at else inf)
+@dataclass
+class Keep:
+    """Which posts a reader yields: the user's own; reposts and (Mastodon) direct messages
+    only when included. What is left out, and what is yielded, is counted in ``stats``."""
 
+    stats: ExportStats
+    reposts: bool = False
+    direct: bool = False
 
-def emit_sorted(posts: Iterable[Post], stats: Any, include_reposts: bool) -> Iterator[Post]:
-    """The user's own posts, oldest first, counted in ``stats``; reposts are left out
-    (and counted) unless included. For exports small enough to sort in memory."""
-    kept: list[Post] = []
-    for post in posts:
-        if post.meta["is_repost"] and not include_reposts:
-            stats.reposts_skipped += 1
-            continue
-        kept.append(post)
-    for post in sort_posts(kept):
-        stats.posts += 1
-        yield post
+    def __call__(self, post: Post, direct: bool = False) -> bool:
+        """Whether to yield ``post`` (a direct message when ``direct``); counts it if not."""
+        if post.meta["is_repost"] and not self.reposts:
+            self.stats.reposts_skipped += 1
+            return False
+        if direct and not self.direct:
+            self.stats.direct_skipped += 1
+            return False
+        return True
+
+    def emit(self, posts: Iterable[Post]) -> Iterator[Post]:
+        """Yield posts already filtered and in order, counting them."""
+        for post in posts:
+            self.stats.posts += 1
+            yield post
+
+    def emit_sorted(self, posts: Iterable[Post]) -> Iterator[Post]:
+        """The kept posts oldest first, undated last in reading order (small exports only)."""
+        inf = float("inf")
+        kept = sorted(filter(self, posts),
+                      key=lambda p: p.created_at.timestamp() if p.created_at else inf)
+        yield from self.emit(kept)
 
 
 # -- post helpers ---------------------------------------------------------------------
@@ -766,16 +790,32 @@ def epoch_utc(value: Any) -> datetime | None:
         return None
 
 
-def iso_datetime(value: Any) -> datetime | None:
-    """An ISO-8601 / RFC-3339 time, UTC when it carries no zone."""
+def utc_datetime(value: Any) -> datetime | None:
+    """A time string (ISO-8601 / RFC-3339 and what ``parse_date`` reads), UTC when it
+    carries no zone; None for anything else."""
     if not isinstance(value, str) or not value:
         return None
-    try:
-        dt = datetime.fromisoformat(value.strip())
-    except ValueError:
-        return None
-    return dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
+    dt = parse_date(value)
+    return dt if dt is None or dt.tzinfo else dt.replace(tzinfo=timezone.utc)
+
+
+def dated(value: Any, parse: Callable[[Any], datetime | None] = utc_datetime
+          ) -> tuple[datetime | None, tuple[str, ...]]:
+    """A record's time and its flags: ``bad_date`` when a value is there but unreadable."""
+    created = parse(value)
+    return created, ("bad_date",) if created is None and value else ()
+
+
+def snowflake_time(number: int, epoch_ms: int) -> datetime:
+    """The time in a snowflake id: its bits above the 22nd are ms since ``epoch_ms``."""
+    ms = (number >> 22) + epoch_ms
+    return datetime(1970, 1, 1, tzinfo=timezone.utc) + timedelta(milliseconds=ms)
 
 
 def member_base(member: str) -> str:
     return PurePosixPath(member).name.lower()
+
+
+def side_files(source: Source, base: str) -> list[str]:
+    """Members named ``base`` (lower case) in any folder, in listing order."""
+    return [m for m in source.members if member_base(m) == base]

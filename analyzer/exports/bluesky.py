@@ -15,15 +15,11 @@ small, since images and video are not in the file.
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import Any, Iterator
 
 from ..posts import Post, normalize_text
 from ..readers import ReaderError
-from .archive import Source, clean_lang, emit_sorted, entity_meta, error_post, iso_datetime
-
-if TYPE_CHECKING:
-    from . import ExportStats
+from .archive import Keep, Source, clean_lang, dated, entity_meta, error_post
 
 __all__ = ["facet_entities", "read", "walk_mst"]
 
@@ -32,17 +28,15 @@ REPOST = "app.bsky.feed.repost"
 _FACET = "app.bsky.richtext.facet#"
 
 
-def read(source: Source, found: dict[str, list[str]], *, include_reposts: bool,
-         include_direct: bool, stats: ExportStats) -> Iterator[Post]:
+def read(source: Source, found: dict[str, list[str]], keep: Keep) -> Iterator[Post]:
     """Posts of one or more repo CARs, oldest first."""
-    del include_direct
 
     def candidates() -> Iterator[Post]:
         for member in found["bluesky"]:
-            stats.files.append(member)
+            keep.stats.files.append(member)
             yield from _repo_posts(source.where(member), source.read_bytes(member), member)
 
-    yield from emit_sorted(candidates(), stats, include_reposts)
+    yield from keep.emit_sorted(candidates())
 
 
 def _libipld(where: str) -> Any:
@@ -195,14 +189,9 @@ def _media_count(embed: Any) -> int:
     return 0
 
 
-def _created(record: dict[str, Any]) -> tuple[datetime | None, tuple[str, ...]]:
-    created = iso_datetime(record.get("createdAt"))
-    return created, ("bad_date",) if created is None and record.get("createdAt") else ()
-
-
 def _post(record: dict[str, Any], uri: str, did: str, member: str) -> Post:
     text = record.get("text")
-    created, flags = _created(record)
+    created, flags = dated(record.get("createdAt"))
     if not isinstance(text, str):
         return error_post(uri, "bluesky", member, "post record has no text", did, created)
     text, urls, mentions, tags = facet_entities(text, record.get("facets"))
@@ -225,7 +214,7 @@ def _post(record: dict[str, Any], uri: str, did: str, member: str) -> Post:
 def _repost(record: dict[str, Any], uri: str, did: str, member: str) -> Post:
     subject = record.get("subject")
     target = subject.get("uri") if isinstance(subject, dict) else None
-    created, flags = _created(record)
+    created, flags = dated(record.get("createdAt"))
     return Post(id=uri, text="", author=did, created_at=created, platform="bluesky", flags=flags,
                 meta=entity_meta(member, is_repost=True,
                                  urls=[target] if isinstance(target, str) else []))

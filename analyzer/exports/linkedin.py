@@ -12,44 +12,42 @@ from __future__ import annotations
 import csv
 import hashlib
 import re
-from datetime import datetime, timedelta, timezone
-from typing import IO, TYPE_CHECKING, Iterator
+from datetime import datetime
+from typing import IO, Iterator
 from urllib.parse import unquote
 
-from ..posts import Post, normalize_text, parse_date
-from ..readers import ReaderError
+from ..posts import Post, normalize_text
+from ..readers import _CSV_LIMIT, ReaderError
 from .archive import (
+    Keep,
     Source,
-    emit_sorted,
+    dated,
     entity_meta,
     member_base,
+    side_files,
+    snowflake_time,
     text_hashtags,
     text_reader,
     text_urls,
 )
 
-if TYPE_CHECKING:
-    from . import ExportStats
-
 __all__ = ["read"]
 
 _URN = re.compile(r"urn:li:(?:share|ugcPost|activity):\d+")
-_CSV_LIMIT = 2**31 - 1
 
 
-def read(source: Source, found: dict[str, list[str]], *, include_reposts: bool,
-         include_direct: bool, stats: ExportStats) -> Iterator[Post]:
+def read(source: Source, found: dict[str, list[str]], keep: Keep) -> Iterator[Post]:
     """Shares and comments of a LinkedIn export, oldest first (undated comments last)."""
-    del include_direct
     author = _profile_name(source)
 
     def candidates() -> Iterator[Post]:
         seen: set[str] = set()
         for member in found["linkedin"]:
-            stats.files.append(member)
+            keep.stats.files.append(member)
             comments = member_base(member).startswith("comments")
+            need = "Message" if comments else "ShareCommentary"
             with source.open(member) as fh:
-                for n, row in _rows(source.where(member), text_reader(fh), comments):
+                for n, row in _rows(source.where(member), text_reader(fh), need, comments):
                     if comments:
                         yield _comment(row, member, author)
                         continue
@@ -58,19 +56,21 @@ def read(source: Source, found: dict[str, list[str]], *, include_reposts: bool,
                         seen.add(post.id)
                         yield post
 
-    yield from emit_sorted(candidates(), stats, include_reposts)
+    yield from keep.emit_sorted(candidates())
 
 
-def _rows(where: str, text: IO[str], comments: bool) -> Iterator[tuple[int, dict[str, str]]]:
+def _rows(where: str, text: IO[str], need: str | None = None,
+          comments: bool = False) -> Iterator[tuple[int, dict[str, str]]]:
+    """Numbered non-blank rows keyed by lower-cased column name; ``need`` is a column that
+    must be there. Comments files escape quotes with a backslash."""
     csv.field_size_limit(_CSV_LIMIT)
     reader = csv.reader(text, escapechar="\\") if comments else csv.reader(text)
-    need = "Message" if comments else "ShareCommentary"
     try:
         header = next(reader, None)
         if header is None:
             return
         header = [h.strip() for h in header]
-        if need.lower() not in (h.lower() for h in header):
+        if need and need.lower() not in (h.lower() for h in header):
             raise ReaderError(where, f"no {need} column (columns: {', '.join(header)}); "
                               "is this a LinkedIn export file?", 1)
         lowered = [h.lower() for h in header]
@@ -86,25 +86,15 @@ def _rows(where: str, text: IO[str], comments: bool) -> Iterator[tuple[int, dict
 
 def _date(value: str) -> tuple[datetime | None, tuple[str, ...]]:
     """``2024-03-01 10:00:00``, no zone: UTC, as every reader of these files assumes."""
-    value = value.strip()
-    if not value:
-        return None, ()
-    try:
-        return datetime.strptime(value, "%Y-%m-%d %H:%M:%S").replace(tzinfo=timezone.utc), ()
-    except ValueError:
-        parsed = parse_date(value)
-        if parsed is None:
-            return None, ("bad_date",)
-        return (parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)), ()
+    return dated(value.strip())
 
 
 def _urn_time(urn: str) -> datetime | None:
     """Share URN ids are snowflakes: id >> 22 is Unix ms (undocumented, FORMATS.md §3.2)."""
     number = int(urn.rsplit(":", 1)[1])
-    ms = number >> 22
-    if not 1_000_000_000_000 <= ms <= 4_000_000_000_000:
+    if not 1_000_000_000_000 <= number >> 22 <= 4_000_000_000_000:
         return None
-    return datetime(1970, 1, 1, tzinfo=timezone.utc) + timedelta(milliseconds=ms)
+    return snowflake_time(number, 0)
 
 
 def _share(row: dict[str, str], member: str, n: int, author: str | None) -> Post:
@@ -138,21 +128,11 @@ def _comment(row: dict[str, str], member: str, author: str | None) -> Post:
 
 def _profile_name(source: Source) -> str | None:
     """The owner's name from Profile.csv: the rows themselves never name their author."""
-    member = next((m for m in source.members() if member_base(m) == "profile.csv"), None)
+    member = next(iter(side_files(source, "profile.csv")), None)
     if member is None:
         return None
     with source.open(member) as fh:
-        for _, row in _rows_any(source.where(member), text_reader(fh)):
+        for _, row in _rows(source.where(member), text_reader(fh)):
             name = f"{row.get('first name', '').strip()} {row.get('last name', '').strip()}".strip()
             return name or None
     return None
-
-
-def _rows_any(where: str, text: IO[str]) -> Iterator[tuple[int, dict[str, str]]]:
-    reader = csv.reader(text)
-    try:
-        header = [h.strip().lower() for h in next(reader, [])]
-        for n, row in enumerate(reader, 1):
-            yield n, dict(zip(header, row))
-    except csv.Error as exc:
-        raise ReaderError(where, f"invalid CSV ({exc})", reader.line_num) from None

@@ -12,23 +12,22 @@ the server writes it in database-id order, not by date.
 from __future__ import annotations
 
 from html.parser import HTMLParser
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import Any, Iterator
 from urllib.parse import urlparse
 
 from ..posts import Post, normalize_text
 from .archive import (
     JsonStream,
+    Keep,
     PostSpool,
     Source,
     clean_lang,
+    dated,
     entity_meta,
     error_post,
-    iso_datetime,
     text_reader,
+    utc_datetime,
 )
-
-if TYPE_CHECKING:
-    from . import ExportStats
 
 __all__ = ["html_to_text", "read", "visibility"]
 
@@ -36,42 +35,34 @@ _PUBLIC = {"https://www.w3.org/ns/activitystreams#Public", "as:Public", "Public"
 _MEDIA_TYPES = {"Document", "Image", "Video", "Audio"}
 
 
-def read(source: Source, found: dict[str, list[str]], *, include_reposts: bool,
-         include_direct: bool, stats: ExportStats) -> Iterator[Post]:
+def read(source: Source, found: dict[str, list[str]], keep: Keep) -> Iterator[Post]:
     """Statuses of a Mastodon archive, oldest first."""
-    names = source.members()
     spool = PostSpool()
     try:
         for member in found["mastodon"]:
-            author = _author(source, names, member)
-            stats.files.append(member)
+            author = _author(source, member)
+            keep.stats.files.append(member)
             with source.open(member) as fh:
                 stream = JsonStream(source.where(member), text_reader(fh))
                 if stream.peek() != "{" or not stream.find_key("orderedItems"):
                     raise stream.error("expected an ActivityStreams OrderedCollection with "
                                        "orderedItems (is this a Mastodon outbox.json?)")
                 for n, item in enumerate(stream.array_items(), 1):
-                    post, kind = _to_post(item, member, n, author)
-                    if kind == "repost" and not include_reposts:
-                        stats.reposts_skipped += 1
-                    elif kind == "direct" and not include_direct:
-                        stats.direct_skipped += 1
-                    else:
+                    post, direct = _to_post(item, member, n, author)
+                    if keep(post, direct):
                         spool.add(post)
                 stream.close_object()
                 stream.finish()
-        for post in spool:
-            stats.posts += 1
-            yield post
+        yield from keep.emit(spool)
     finally:
         spool.close()
 
 
-def _author(source: Source, names: list[str], outbox: str) -> str | None:
+def _author(source: Source, outbox: str) -> str | None:
     """``user@host`` from actor.json next to the outbox (the handle users know)."""
     folder = outbox.rsplit("/", 1)[0] + "/" if "/" in outbox else ""
     member = folder + "actor.json"
-    if member not in names:
+    if member not in source.members:
         return None
     with source.open(member) as fh:
         stream = JsonStream(source.where(member), text_reader(fh))
@@ -97,7 +88,7 @@ def _actor_handle(uri: Any) -> str | None:
 
 def visibility(obj: dict[str, Any]) -> str:
     """public, unlisted, private (followers only) or direct, from the addressing."""
-    to, cc = _as_list(obj.get("to")), _as_list(obj.get("cc"))
+    to, cc = _as_list(obj.get("to"), str), _as_list(obj.get("cc"), str)
     if _PUBLIC & set(to):
         return "public"
     if _PUBLIC & set(cc):
@@ -107,32 +98,34 @@ def visibility(obj: dict[str, Any]) -> str:
     return "direct" if to or cc else "public"
 
 
-def _as_list(value: Any) -> list[str]:
-    if isinstance(value, str):
+def _as_list(value: Any, kind: type) -> list[Any]:
+    """ActivityStreams' one-or-many values: ``value`` or the list's items of type ``kind``."""
+    if isinstance(value, kind):
         return [value]
-    return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
+    return [v for v in value if isinstance(v, kind)] if isinstance(value, list) else []
 
 
-def _to_post(item: Any, member: str, n: int, author: str | None) -> tuple[Post, str]:
+def _to_post(item: Any, member: str, n: int, author: str | None) -> tuple[Post, bool]:
+    """The post of an outbox item, and whether it is a direct message."""
     if not isinstance(item, dict):
         return error_post(f"{member}#{n}", "mastodon", member,
-                          "activity is not a JSON object", author), "post"
+                          "activity is not a JSON object", author), False
     kind = item.get("type")
     obj = item.get("object")
     author = author or _actor_handle(item.get("actor"))
     activity_id = str(item.get("id") or f"{member}#{n}")
     if kind == "Announce":
-        return _boost(item, obj, activity_id, member, author), "repost"
+        return _boost(item, obj, activity_id, member, author), False
     if kind != "Create" or not isinstance(obj, dict):
         what = f"a {kind} activity" if kind != "Create" else "a Create without an inline object"
         return error_post(activity_id, "mastodon", member, f"unsupported outbox item: {what}",
-                          author), "post"
+                          author), False
     try:
         post = _status(item, obj, member, author)
     except (AttributeError, KeyError, TypeError, ValueError) as exc:
         post = error_post(str(obj.get("id") or activity_id), "mastodon", member,
                           f"unusable status ({type(exc).__name__}: {exc})", author)
-    return post, "direct" if visibility(obj) == "direct" else "post"
+    return post, visibility(obj) == "direct"
 
 
 def _status(item: dict[str, Any], obj: dict[str, Any], member: str, author: str | None) -> Post:
@@ -142,17 +135,15 @@ def _status(item: dict[str, Any], obj: dict[str, Any], member: str, author: str 
         return error_post(post_id, "mastodon", member, "status content is not a string", author)
     body, links = html_to_text(content or "")
     if obj.get("type") == "Question":
-        options = [o.get("name") for o in _as_dicts(obj.get("oneOf") or obj.get("anyOf"))]
+        options = [o.get("name") for o in _as_list(obj.get("oneOf") or obj.get("anyOf"), dict)]
         options = [o for o in options if isinstance(o, str)]
         if options:
             body = (body + "\n\n" if body else "") + "\n".join(options)
-    tags = _as_dicts(obj.get("tag"))
-    attachments = _as_dicts(obj.get("attachment"))
+    tags = _as_list(obj.get("tag"), dict)
+    attachments = _as_list(obj.get("attachment"), dict)
     links += [a["href"] for a in attachments if a.get("type") == "Link" and a.get("href")]
-    text, flags = normalize_text(body)
-    created = iso_datetime(obj.get("published") or item.get("published"))
-    if created is None and (obj.get("published") or item.get("published")):
-        flags += ("bad_date",)
+    text, text_flags = normalize_text(body)
+    created, date_flags = dated(obj.get("published") or item.get("published"))
     meta = entity_meta(
         member,
         is_reply=bool(obj.get("inReplyTo")),
@@ -169,7 +160,7 @@ def _status(item: dict[str, Any], obj: dict[str, Any], member: str, author: str 
     if isinstance(content_map, dict) and content_map:
         lang = clean_lang(next(iter(content_map)))
     return Post(id=post_id, text=text, author=author, created_at=created, lang=lang,
-                platform="mastodon", flags=flags, meta=meta)
+                platform="mastodon", flags=text_flags + date_flags, meta=meta)
 
 
 def _boost(item: dict[str, Any], obj: Any, activity_id: str, member: str,
@@ -182,14 +173,8 @@ def _boost(item: dict[str, Any], obj: Any, activity_id: str, member: str,
     text, flags = normalize_text(text)
     urls = ([target] if isinstance(target, str) else []) + links
     return Post(id=activity_id, text=text, author=author,
-                created_at=iso_datetime(item.get("published")), platform="mastodon", flags=flags,
+                created_at=utc_datetime(item.get("published")), platform="mastodon", flags=flags,
                 meta=entity_meta(member, is_repost=True, urls=urls))
-
-
-def _as_dicts(value: Any) -> list[dict[str, Any]]:
-    if isinstance(value, dict):
-        return [value]
-    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
 
 
 # -- HTML -> text ----------------------------------------------------------------------

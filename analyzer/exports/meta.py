@@ -20,12 +20,13 @@ from ..posts import Post, normalize_text
 from ..readers import ReaderError
 from .archive import (
     JsonStream,
+    Keep,
     Source,
-    emit_sorted,
+    dated,
     entity_meta,
     epoch_utc,
     error_post,
-    member_base,
+    side_files,
     text_hashtags,
     text_mentions,
     text_reader,
@@ -64,15 +65,13 @@ def repair(value: Any) -> Any:
     return value
 
 
-def read(source: Source, found: dict[str, list[str]], *, include_reposts: bool,
-         include_direct: bool, stats: ExportStats) -> Iterator[Post]:
+def read(source: Source, found: dict[str, list[str]], keep: Keep) -> Iterator[Post]:
     """Posts of the Meta platforms in ``found``, merged oldest first.
 
     Meta files are small next to an X archive (posts only, no media), so the posts
     are sorted in memory; each file is still parsed item by item.
     """
-    del include_direct
-    yield from emit_sorted(_candidates(source, found, stats), stats, include_reposts)
+    yield from keep.emit_sorted(_candidates(source, found, keep.stats))
 
 
 def _candidates(source: Source, found: dict[str, list[str]], stats: ExportStats) -> Iterator[Post]:
@@ -102,7 +101,7 @@ def _username(source: Source, platform: str) -> str | None:
     """
     if platform == "facebook":
         return None
-    files = [m for m in source.members() if member_base(m) == "personal_information.json"]
+    files = side_files(source, "personal_information.json")
     files.sort(key=lambda m: ("/threads/" in f"/{m}") != (platform == "threads"))
     for member in files:
         try:
@@ -173,13 +172,12 @@ def _to_post(platform: str, item: Any, member: str, n: int, counters: dict[Any, 
     if not isinstance(item, dict):
         return error_post(f"{platform}:{member}#{n}", platform, member,
                           "post record is not a JSON object", author)
-    convert = {"facebook": _facebook, "instagram": _instagram, "threads": _threads}[platform]
     try:
-        stamp, text, meta = convert(item, member)
+        stamp, text, meta = _CONVERT[platform](item, member)
     except (AttributeError, KeyError, TypeError, ValueError) as exc:
         return error_post(f"{platform}:{member}#{n}", platform, member,
                           f"unusable post record ({type(exc).__name__}: {exc})", author)
-    created = epoch_utc(stamp)
+    created, date_flags = dated(stamp, epoch_utc)
     if created is None:
         post_id = f"{platform}:{member}#{n}"
     else:
@@ -188,11 +186,9 @@ def _to_post(platform: str, item: Any, member: str, n: int, counters: dict[Any, 
         post_id = f"{platform}:{key}:{counters[key]}"
     if not isinstance(text, str):
         return error_post(post_id, platform, member, "post text is not a string", author, created)
-    text, flags = normalize_text(text)
-    if created is None and stamp is not None:
-        flags = ("bad_date",) + flags
+    text, text_flags = normalize_text(text)
     return Post(id=post_id, text=text, author=author, created_at=created, platform=platform,
-                flags=flags, meta=meta)
+                flags=date_flags + text_flags, meta=meta)
 
 
 def _single_keys(entries: Any) -> Iterator[tuple[str, Any]]:
@@ -228,32 +224,36 @@ def _facebook(item: dict[str, Any], member: str) -> tuple[Any, Any, dict[str, An
     return item.get("timestamp"), text, meta
 
 
-def _first_media(item: dict[str, Any]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+def _captioned(item: dict[str, Any]
+               ) -> tuple[list[dict[str, Any]], dict[str, Any], Any, Any, dict[str, Any]]:
+    """Instagram / Threads: (media, first media, timestamp, text, entities of the text).
+
+    Single-media posts keep caption and time on media[0]; carousels at the top level.
+    """
     media = [m for m in item.get("media") or () if isinstance(m, dict)]
-    return media, media[0] if media else {}
+    first = media[0] if media else {}
+    text = item.get("title") or first.get("title") or ""
+    stamp = item.get("creation_timestamp") or first.get("creation_timestamp")
+    body = text if isinstance(text, str) else ""
+    entities = {"urls": text_urls(body), "mentions": text_mentions(body),
+                "hashtags": text_hashtags(body)}
+    return media, first, stamp, text, entities
 
 
 def _instagram(item: dict[str, Any], member: str) -> tuple[Any, Any, dict[str, Any]]:
-    # single-media posts keep caption and time on media[0]; carousels at the top level
-    media, first = _first_media(item)
-    text = item.get("title") or first.get("title") or ""
-    stamp = item.get("creation_timestamp") or first.get("creation_timestamp")
+    media, first, stamp, text, entities = _captioned(item)
     client = (first.get("cross_post_source") or {}).get("source_app")
-    body = text if isinstance(text, str) else ""
-    meta = entity_meta(member, urls=text_urls(body), mentions=text_mentions(body),
-                       hashtags=text_hashtags(body), media_count=len(media),
-                       client=client if isinstance(client, str) else None)
+    meta = entity_meta(member, media_count=len(media),
+                       client=client if isinstance(client, str) else None, **entities)
     return stamp, text, meta
 
 
 def _threads(item: dict[str, Any], member: str) -> tuple[Any, Any, dict[str, Any]]:
-    media, first = _first_media(item)
-    text = item.get("title") or first.get("title") or ""
-    stamp = item.get("creation_timestamp") or first.get("creation_timestamp")
+    media, _, stamp, text, entities = _captioned(item)
     flags = [m.get("text_app_post") or {} for m in media] + [item.get("text_app_post") or {}]
-    body = text if isinstance(text, str) else ""
     meta = entity_meta(member, is_reply=any(f.get("is_reply") is True for f in flags),
-                       urls=text_urls(body), mentions=text_mentions(body),
-                       hashtags=text_hashtags(body),
-                       media_count=sum(1 for m in media if m.get("uri")))
+                       media_count=sum(1 for m in media if m.get("uri")), **entities)
     return stamp, text, meta
+
+
+_CONVERT = {"facebook": _facebook, "instagram": _instagram, "threads": _threads}

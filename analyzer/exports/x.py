@@ -8,32 +8,38 @@ The author comes from ``account.js`` (or ``manifest.js``), which is the only pla
 is written.
 
 Memory: tweets are decoded one at a time (JsonStream) and parked on disk in a
-PostSpool, because parts are not in date order and may repeat a tweet. Held in
-memory are the spool index (date, id, offset: about 32 bytes a tweet) and the notes
-of note-tweet.js (long posts only, a small fraction of an archive).
+PostSpool, because parts are not in date order and may repeat a tweet; retweets
+left out never reach it. Held in memory are the spool index (date, id, offset: about
+32 bytes a tweet), the ids of the retweets left out, and the notes of note-tweet.js
+(long posts only, a small fraction of an archive).
 """
 
 from __future__ import annotations
 
 import html
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Iterator
 
-from ..posts import Post, normalize_text, parse_date
+from ..posts import Post, normalize_text
 from ..readers import ReaderError
 from .archive import (
+    _NAMES,
     JsonStream,
+    Keep,
     PostSpool,
     Source,
     clean_lang,
+    dated,
     entity_meta,
     error_post,
-    iso_datetime,
     member_base,
+    side_files,
+    snowflake_time,
     text_reader,
     text_urls,
+    utc_datetime,
 )
 
 if TYPE_CHECKING:
@@ -42,7 +48,7 @@ if TYPE_CHECKING:
 __all__ = ["read"]
 
 _WRAPPER = re.compile(r"window\.YTD\.([A-Za-z_]+)\.part(\d+)")
-_PART = re.compile(r"(tweets?|community-tweet)(-part\d+)?\.js")
+_PART = _NAMES["x"]  # tweets.js, tweet.js, tweets-partN.js, community-tweet.js
 _MONTHS = {m: i for i, m in enumerate(
     ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1)}
 _TAGS = re.compile(r"<[^>]*>")
@@ -51,22 +57,21 @@ _SNOWFLAKE_EPOCH_MS = 1288834974657
 _FIRST_SNOWFLAKE = 29_700_859_247  # ids below this are pre-snowflake sequence numbers
 
 
-def read(source: Source, found: dict[str, list[str]], *, include_reposts: bool,
-         include_direct: bool, stats: ExportStats) -> Iterator[Post]:
+def read(source: Source, found: dict[str, list[str]], keep: Keep) -> Iterator[Post]:
     """Posts of an X archive, oldest first, de-duplicated by id."""
-    del include_direct  # X archives hold no direct messages in the posts files
-    names = source.members()
+    stats = keep.stats
     parts = sorted((m for m in found["x"] if _PART.fullmatch(member_base(m))), key=_part_order)
     if not parts:  # then every file found is a Grailbird data/js/tweets/YYYY_MM.js
         raise ReaderError(source.where(found["x"][0]), "this is the pre-2019 'Grailbird' "
                           "archive layout (tweets.csv, data/js/tweets/YYYY_MM.js), which is not "
                           "supported; request a new archive from X (Settings > Your account > "
                           "Download an archive of your data)")
-    manifest = _load_manifest(source, names)
-    _check_manifest(source, manifest, names)
-    author = _load_author(source, names, manifest)
-    notes = _load_notes(source, names, stats)
+    manifest = _load_manifest(source)
+    _check_manifest(source, manifest)
+    author = _load_author(source, manifest)
+    notes = _load_notes(source, stats)
     spool = PostSpool(dedup=True)
+    skipped: set[int] = set()  # dedup keys of the retweets left out: parts repeat tweets
     try:
         for member in parts:
             stats.files.append(member)
@@ -77,14 +82,15 @@ def read(source: Source, found: dict[str, list[str]], *, include_reposts: bool,
                 _check_wrapper(stream, kinds)
                 for n, item in enumerate(stream.array_items(), 1):
                     post = _to_post(item, member, n, author, notes)
-                    spool.add(post, tie=_int_id(post.id), key=_dedup_key(post.id))
+                    tie, key = _id_keys(post.id)
+                    if key in skipped:
+                        continue  # a copy of a retweet already left out and counted
+                    if not keep(post):
+                        skipped.add(key)
+                        continue
+                    spool.add(post, tie=tie, key=key)
                 stream.finish()
-        for post in spool:
-            if post.meta["is_repost"] and not include_reposts:
-                stats.reposts_skipped += 1
-                continue
-            stats.posts += 1
-            yield post
+        yield from keep.emit(spool)
     finally:
         spool.close()
 
@@ -98,13 +104,13 @@ def _part_order(member: str) -> tuple[bool, int, str]:
 
 # -- side files ------------------------------------------------------------------
 
-def _side_file(names: list[str], base: str) -> str | None:
-    matches = sorted((m for m in names if member_base(m) == base), key=lambda m: (m.count("/"), m))
-    return matches[0] if matches else None
+def _side_file(source: Source, base: str) -> str | None:
+    """The shallowest member named ``base``."""
+    return min(side_files(source, base), key=lambda m: (m.count("/"), m), default=None)
 
 
-def _load_manifest(source: Source, names: list[str]) -> dict[str, Any] | None:
-    member = _side_file(names, "manifest.js")
+def _load_manifest(source: Source) -> dict[str, Any] | None:
+    member = _side_file(source, "manifest.js")
     if member is None:
         return None
     with source.open(member) as fh:
@@ -114,11 +120,11 @@ def _load_manifest(source: Source, names: list[str]) -> dict[str, Any] | None:
     return value if isinstance(value, dict) else None
 
 
-def _check_manifest(source: Source, manifest: dict[str, Any] | None, names: list[str]) -> None:
+def _check_manifest(source: Source, manifest: dict[str, Any] | None) -> None:
     """A part listed in the manifest but absent would silently lose posts: refuse instead."""
     if not manifest or not isinstance(manifest.get("dataTypes"), dict):
         return
-    present = {member_base(n) for n in names}  # by name: the input may be the data/ folder
+    present = {member_base(n) for n in source.members}  # by name: the input may be the data/ folder
     for kind in ("tweets", "tweet", "noteTweet", "communityTweet"):
         entry = manifest["dataTypes"].get(kind)
         for f in (entry.get("files") or []) if isinstance(entry, dict) else []:
@@ -128,8 +134,8 @@ def _check_manifest(source: Source, manifest: dict[str, Any] | None, names: list
                                   "the archive (was it extracted or downloaded completely?)")
 
 
-def _load_author(source: Source, names: list[str], manifest: dict[str, Any] | None) -> str | None:
-    member = _side_file(names, "account.js")
+def _load_author(source: Source, manifest: dict[str, Any] | None) -> str | None:
+    member = _side_file(source, "account.js")
     if member is not None:
         with source.open(member) as fh:
             stream = JsonStream(source.where(member), text_reader(fh))
@@ -197,9 +203,9 @@ def _comparable(text: str) -> str:
     return " ".join(text.split())
 
 
-def _load_notes(source: Source, names: list[str], stats: ExportStats) -> _Notes:
+def _load_notes(source: Source, stats: ExportStats) -> _Notes:
     notes = _Notes()
-    for member in sorted(m for m in names
+    for member in sorted(m for m in source.members
                          if re.fullmatch(r"note-tweet(-part\d+)?\.js", member_base(m))):
         stats.files.append(member)
         with source.open(member) as fh:
@@ -208,7 +214,7 @@ def _load_notes(source: Source, names: list[str], stats: ExportStats) -> _Notes:
             for item in stream.array_items():
                 note = item.get("noteTweet") if isinstance(item, dict) else None
                 core = note.get("core") if isinstance(note, dict) else None
-                created = iso_datetime(note.get("createdAt")) if isinstance(note, dict) else None
+                created = utc_datetime(note.get("createdAt")) if isinstance(note, dict) else None
                 if not (isinstance(core, dict) and isinstance(core.get("text"), str) and created):
                     continue  # the tweet itself is still read from tweets.js, cut
                 urls = [(u.get("shortUrl", ""), u.get("expandedUrl", ""))
@@ -234,11 +240,8 @@ def _to_post(item: Any, member: str, n: int, author: str | None, notes: _Notes) 
 
 def _convert(tweet: dict[str, Any], tid: str, member: str, author: str | None,
              notes: _Notes) -> Post:
-    flags: list[str] = []
-    created = _created_at(tweet.get("created_at"))
+    created, flags = dated(tweet.get("created_at"), _created_at)
     if created is None:
-        if tweet.get("created_at"):
-            flags.append("bad_date")
         created = _snowflake_time(tid)
     raw = tweet.get("full_text", tweet.get("text"))
     if not isinstance(raw, str):
@@ -278,7 +281,7 @@ def _convert(tweet: dict[str, Any], tid: str, member: str, author: str | None,
         client=_client(tweet.get("source")),
     )
     return Post(id=tid, text=text, author=author, created_at=created, platform="x",
-                lang=clean_lang(tweet.get("lang")), flags=tuple(flags) + text_flags, meta=meta)
+                lang=clean_lang(tweet.get("lang")), flags=flags + text_flags, meta=meta)
 
 
 def _created_at(value: Any) -> datetime | None:
@@ -292,10 +295,7 @@ def _created_at(value: Any) -> datetime | None:
                             tzinfo=timezone.utc)
     except (KeyError, ValueError):
         pass
-    parsed = parse_date(value)
-    if parsed is not None and parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=timezone.utc)
-    return parsed
+    return utc_datetime(value)
 
 
 def _snowflake_time(tid: str) -> datetime | None:
@@ -303,8 +303,7 @@ def _snowflake_time(tid: str) -> datetime | None:
     number = _int_id(tid)
     if number < _FIRST_SNOWFLAKE:
         return None
-    ms = (number >> 22) + _SNOWFLAKE_EPOCH_MS
-    return datetime(1970, 1, 1, tzinfo=timezone.utc) + timedelta(milliseconds=ms)
+    return snowflake_time(number, _SNOWFLAKE_EPOCH_MS)
 
 
 @lru_cache(maxsize=512)
@@ -326,8 +325,8 @@ def _int_id(tid: str) -> int:
     return 0
 
 
-def _dedup_key(tid: str) -> int:
+def _id_keys(tid: str) -> tuple[int, int]:
+    """Spool tie-break and dedup key: the numeric id; a non-numeric id ties at 0 and is
+    deduplicated in negative space, never a real id."""
     number = _int_id(tid)
-    if number:
-        return number
-    return -(hash(tid) % (2**62)) - 1  # non-numeric ids: negative space, never a real id
+    return number, number or -(hash(tid) % (2**62)) - 1
