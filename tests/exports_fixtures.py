@@ -45,9 +45,10 @@ def pack_zip(name: str, dest: Path, *, prefix: str = "", last: str | None = None
     return dest
 
 
-def pack_tar_gz(name: str, dest: Path) -> Path:
+def pack_tar_gz(name: str, dest: Path, *, mode: str = "w:gz") -> Path:
+    """The fixture as a tar archive (gzipped unless ``mode`` says otherwise, e.g. "w")."""
     root = fixture(name)
-    with tarfile.open(dest, "w:gz") as tf:
+    with tarfile.open(dest, mode) as tf:
         for path in _files(root):
             tf.add(path, path.relative_to(root).as_posix())
     return dest

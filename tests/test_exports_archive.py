@@ -50,6 +50,14 @@ def test_detect_folder_zip_and_tar_gz(tmp_path, name, platform):
     assert detect_export(pack_tar_gz(name, tmp_path / "export.tar.gz")) == platform
 
 
+def test_uncompressed_tar_is_read_like_the_folder(tmp_path):
+    tar = pack_tar_gz("mastodon/targz-2022", tmp_path / "archive.tar", mode="w")
+    assert detect_export(tar) == "mastodon"
+    from_tar = [(p.id, p.created_at, p.text) for p in read_export(tar)]
+    from_folder = [(p.id, p.created_at, p.text) for p in read_export(fixture("mastodon/targz-2022"))]
+    assert from_tar == from_folder and len(from_tar) == 2
+
+
 @pytest.mark.parametrize("name, platform", SINGLE_FILES)
 def test_detect_single_files(name, platform):
     assert detect_export(fixture(name)) == platform

@@ -227,17 +227,17 @@ def _clean_tar_name(name: str) -> str:
 def _kind(path: Path) -> str:
     """zip, tar, or file, from the first bytes (names lie: .json.gz is not a tar)."""
     with open(path, "rb") as fh:
-        head = fh.read(4)
+        head = fh.read(512)
         if head[:4] in (b"PK\x03\x04", b"PK\x05\x06"):
             return "zip"
-        fh.seek(0)
         if head[:2] == b"\x1f\x8b":
+            fh.seek(0)
             try:
                 block = zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(fh.read(4096), 512)
             except zlib.error:
                 return "file"
         else:
-            block = head + fh.read(508)
+            block = head
     return "tar" if block[257:262] == b"ustar" else "file"
 
 
