@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Iterable, Mapping, Sequence
 
+import numpy as np
+
 from .posts import parse_date
 from .signals import DIMENSIONS, SIGNAL_NAMES, signal_by_name
 
@@ -32,6 +34,9 @@ RULES: dict[str, dict[str, Any]] = {
 UNCERTAIN = (0.4, 0.6)
 GROUPINGS = (("author", "account"), ("month", "month"), ("platform", "platform"), ("lang", "language"))
 _MIN_POSTS_FOR_SUGGESTION = 5
+_SIGNAL_CHUNK = 2048  # rows whose signal values are counted together
+# value types np.asarray(dtype=float) converts exactly as _float does (None -> NaN, which counts as no hit)
+_PLAIN_VALUES = frozenset({float, int, bool, type(None), np.float64})
 
 
 def month_of(value: Any) -> str | None:
@@ -108,35 +113,43 @@ class AuditBuilder:
         self.total = _Mix()
         self.groups: dict[str, dict[str, _Mix]] = {g: defaultdict(_Mix) for g, _ in GROUPINGS}
         self.present: Counter[str] = Counter()  # rows that have author / month / platform / lang
-        self.signal_rows = 0
+        # per label, the ok rows that carry per-signal values: the denominators of signal prevalence
+        self.signal_rows: Counter[str] = Counter()
         self.signal_hits: dict[str, Counter[str]] = {"media": Counter(), "networking": Counter()}
-        self.label_rows: Counter[str] = Counter()
         self.behaviour: dict[str, Counter[str]] = defaultdict(Counter)
         self.times: dict[str, list[float]] = defaultdict(list)
-        self.top_drivers: dict[str, dict[str, Counter[str]]] = defaultdict(
+        self.top_drivers: dict[str, dict[str, Counter[str]]] = defaultdict(  # per account
             lambda: {"media": Counter(), "networking": Counter()})
-        self.question: Counter[str] = Counter()
         self._heaps: dict[str, list] = {"media": [], "networking": [], "borderline": []}
         self._seq = 0
 
     # -- consuming rows -------------------------------------------------------
     def add(self, rows: Iterable[Mapping[str, Any]]) -> None:
+        valued: dict[str, list[Mapping[str, Any]]] = {"media": [], "networking": []}
         for row in rows:
-            self._add(row)
+            label = self._add(row)
+            if label is not None:
+                valued[label].append(row)
+                if len(valued[label]) >= _SIGNAL_CHUNK:
+                    self._count_signals(label, valued[label])
+                    valued[label] = []
+        for label, chunk in valued.items():
+            self._count_signals(label, chunk)
 
-    def _add(self, row: Mapping[str, Any]) -> None:
+    def _add(self, row: Mapping[str, Any]) -> str | None:
+        """Count one row; returns its label when it carries per-signal values (counted by the caller)."""
         status = str(row.get("status") or "ok")
         self.status[status] += 1
         p = _float(row.get("p_networking"))
         label = row.get("label")
         if status != "ok" or p is None or label not in ("media", "networking"):
-            return
+            return None
         dims = [_float(row.get(d)) or 0.0 for d in DIMENSIONS]
         self.total.add(label, p, dims)
-        self.label_rows[label] += 1
+        created = parse_date(row.get("created_at"))
         keys = {
             "author": row.get("author") or None,
-            "month": month_of(row.get("created_at")),
+            "month": month_of(created),
             "platform": row.get("platform") or None,
             "lang": row.get("lang") or None,
         }
@@ -147,26 +160,33 @@ class AuditBuilder:
         account = str(keys["author"]) if keys["author"] else None
         has_values = any(name in row for name in SIGNAL_NAMES)
         if has_values:
-            self.signal_rows += 1
-            for name in SIGNAL_NAMES:
-                if (_float(row.get(name)) or 0.0) > 0:
-                    self.signal_hits[label][name] += 1
+            self.signal_rows[label] += 1
         self._behaviour("__all__", row, has_values)
         if account:
             self._behaviour(account, row, has_values)
-            ts = parse_date(row.get("created_at")) if not isinstance(row.get("created_at"), datetime) else row["created_at"]
-            if ts is not None:
-                if ts.tzinfo is None:
-                    ts = ts.replace(tzinfo=timezone.utc)
+            if created is not None:
+                ts = created if created.tzinfo is not None else created.replace(tzinfo=timezone.utc)
                 self.times[account].append(ts.timestamp())
-        signals = row.get("signals") or []
-        for s in signals:
-            c = _float(s.get("contribution")) or 0.0
-            if label == "networking" and c > 0:
-                self.top_drivers[account or "__all__"]["networking"][s["name"]] += 1
-            elif label == "media" and c < 0:
-                self.top_drivers[account or "__all__"]["media"][s["name"]] += 1
+            drivers = self.top_drivers[account][label]
+            for s in row.get("signals") or []:
+                c = _float(s.get("contribution")) or 0.0
+                if (label == "networking" and c > 0) or (label == "media" and c < 0):
+                    drivers[s["name"]] += 1
         self._example(row, label, p)
+        return label if has_values else None
+
+    def _count_signals(self, label: str, rows: Sequence[Mapping[str, Any]]) -> None:
+        """Add the rows' signal hits (value > 0, as ``_float`` reads it) to ``signal_hits[label]``."""
+        if not rows:
+            return
+        values = [row.get(name) for row in rows for name in SIGNAL_NAMES]
+        if not set(map(type, values)) <= _PLAIN_VALUES:
+            values = [_float(v) for v in values]
+        hits = (np.asarray(values, dtype=float).reshape(len(rows), len(SIGNAL_NAMES)) > 0).sum(axis=0)
+        counter = self.signal_hits[label]
+        for name, n in zip(SIGNAL_NAMES, hits.tolist()):
+            if n:
+                counter[name] += n
 
     def _behaviour(self, key: str, row: Mapping[str, Any], has_values: bool) -> None:
         b = self.behaviour[key]
@@ -247,7 +267,7 @@ class AuditBuilder:
         if not self.signal_rows:
             return None
         rows = []
-        nm, nn = self.label_rows["media"], self.label_rows["networking"]
+        nm, nn = self.signal_rows["media"], self.signal_rows["networking"]
         for name in SIGNAL_NAMES:
             hm, hn = self.signal_hits["media"][name], self.signal_hits["networking"][name]
             if not (hm or hn or name in self.weights):

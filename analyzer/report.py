@@ -16,7 +16,7 @@ from typing import Any, Iterable, Mapping
 import numpy as np
 
 from .explain import global_weights
-from .files import atomic_write, format_from_name
+from .files import atomic_write, check_overwrite, format_from_name
 from .signals import DIMENSIONS, SIGNAL_NAMES, signal_by_name
 
 __all__ = [
@@ -138,11 +138,8 @@ def write_report(report: Mapping[str, Any], dest: str, fmt: str | None = None, *
 
         (stdout or sys.stdout).write(text)
         return fmt
+    check_overwrite(dest, force)
     path = Path(dest)
-    if path.exists() and not force:
-        from .writers import OutputExistsError
-
-        raise OutputExistsError(f"{dest}: already exists; to overwrite the output file, set the --force or -F flag")
     path.parent.mkdir(parents=True, exist_ok=True)
     atomic_write(path, text)
     return fmt
@@ -174,7 +171,19 @@ def _mix_rows(section: Mapping[str, Any]) -> list[list[str]]:
              str(r["uncertain"]), f"{r['over_target']:+.0%}"] for r in section["rows"]]
 
 
-_MIX_HEADER = ["", "posts", "media", "networking", "uncertain", "vs target"]
+def _mix_header(title: str) -> list[str]:
+    return [title, "posts", "media", "networking", "uncertain", "vs target"]
+
+
+def _dimension_rows(report: Mapping[str, Any]) -> list[list[str]]:
+    dims = report["dimensions"]
+    return [["all posts", *(_num(dims["overall"][d]) for d in DIMENSIONS)]] + [
+        [a, *(_num(v[d]) for d in DIMENSIONS)] for a, v in dims["by_account"].items()]
+
+
+_DIMENSION_HEADER = ["", *DIMENSIONS]
+_EXAMPLE_SECTIONS = (("media", "Most confidently media"), ("networking", "Most confidently networking"),
+                     ("borderline", "Borderline"))
 
 
 def _behaviour_rows(report: Mapping[str, Any]) -> list[list[str]]:
@@ -247,18 +256,16 @@ def render_markdown(report: Mapping[str, Any]) -> str:
         out.append(f"- {name} rule ({rule['description']}): {'met' if rule['met'] else 'not met'}")
     out.append("")
     for title, section in report["mix"].items():
-        out += [f"## Mix per {title}", "", _md_table([title, *_MIX_HEADER[1:]], _mix_rows(section)), ""]
+        out += [f"## Mix per {title}", "", _md_table(_mix_header(title), _mix_rows(section)), ""]
     for key, reason in report["omitted"].items():
         out += [f"> {key.replace('_', ' ')}: left out because {reason}.", ""]
     out += ["## Dimension profile", "", "Average contribution per dimension (positive = toward networking).", "",
-            _md_table(["", *DIMENSIONS], [["all posts", *(_num(report["dimensions"]["overall"][d]) for d in DIMENSIONS)]]
-                      + [[a, *(_num(v[d]) for d in DIMENSIONS)] for a, v in report["dimensions"]["by_account"].items()]), ""]
+            _md_table(_DIMENSION_HEADER, _dimension_rows(report)), ""]
     if report.get("signals"):
         out += ["## Signal prevalence", "", _md_table(_SIGNAL_HEADER, _signal_rows(report)), ""]
     out += ["## Posting behaviour", "", _md_table(_BEHAVIOUR_HEADER, _behaviour_rows(report)), ""]
     out += ["## Examples", ""]
-    for key, title in (("media", "Most confidently media"), ("networking", "Most confidently networking"),
-                       ("borderline", "Borderline")):
+    for key, title in _EXAMPLE_SECTIONS:
         out += [f"### {title}", ""]
         for e in report["examples"][key]:
             out.append(f"- **{e['id']}** ({e.get('author') or '?'}, P(networking) {float(e['p_networking']):.2f}): "
@@ -354,19 +361,17 @@ def render_html(report: Mapping[str, Any]) -> str:
         note = (f'<p class="muted">{section["posts_without_value"]} scored posts have no {title}.</p>'
                 if section["posts_without_value"] else "")
         mix_html.append(f'<section id="mix-{_h(title)}"><h2>Mix per {_h(title)}</h2>{chart}'
-                        f"{_html_table([title, *_MIX_HEADER[1:]], _mix_rows(section))}{note}</section>")
+                        f"{_html_table(_mix_header(title), _mix_rows(section))}{note}</section>")
     parts += mix_html
     for key, reason in report["omitted"].items():
         parts.append(f'<p class="omitted" data-omitted="{_h(key)}">{_h(key.replace("_", " ").capitalize())}: '
                      f"left out because {_h(reason)}.</p>")
 
-    dims = report["dimensions"]
-    dim_rows = [["all posts", *(_num(dims["overall"][d]) for d in DIMENSIONS)]] + [
-        [a, *(_num(v[d]) for d in DIMENSIONS)] for a, v in dims["by_account"].items()]
-    dim_chart = charts.dimension_chart(dims["overall"], "Dimension profile (all posts)") if o["posts"] else ""
+    dim_chart = (charts.dimension_chart(report["dimensions"]["overall"], "Dimension profile (all posts)")
+                 if o["posts"] else "")
     parts.append('<section id="dimensions"><h2>Dimension profile</h2>'
                  '<p class="muted">Average signed contribution of each dimension; positive = toward networking.</p>'
-                 f"{dim_chart}{_html_table(['', *DIMENSIONS], dim_rows)}</section>")
+                 f"{dim_chart}{_html_table(_DIMENSION_HEADER, _dimension_rows(report))}</section>")
 
     if report.get("signals"):
         parts.append('<section id="signals"><h2>Signal prevalence</h2>'
@@ -381,8 +386,7 @@ def render_html(report: Mapping[str, Any]) -> str:
                  + _html_table(_BEHAVIOUR_HEADER, _behaviour_rows(report)) + "</section>")
 
     ex_html = []
-    for key, title in (("media", "Most confidently media"), ("networking", "Most confidently networking"),
-                       ("borderline", "Borderline")):
+    for key, title in _EXAMPLE_SECTIONS:
         items = []
         for e in report["examples"][key]:
             sig = "".join(f"<li>{_h(s)}</li>" for s in _top_signals(e))

@@ -83,6 +83,24 @@ def test_signal_prevalence(audit):
     assert by["content__n_urls"]["networking_share"] == 0
 
 
+def test_prevalence_counts_only_rows_that_carry_signal_values():
+    # the same posts once more, as `score --no-text` writes them: no signal columns
+    bare = [{k: v for k, v in r.items() if "__" not in k} | {"id": f"b{r['id']}"} for r in ROWS]
+    by = {r["name"]: r for r in build_audit(ROWS + bare)["signals"]}
+    assert by["style__n_questions"]["media_share"] == pytest.approx(1 / 4)
+    assert by["style__n_questions"]["networking_share"] == pytest.approx(2 / 3)
+    assert by["content__n_urls"]["media_share"] == pytest.approx(3 / 4)
+
+
+def test_string_and_missing_signal_values_count_like_numbers():
+    as_text = [{k: (str(v) if "__" in k else v) for k, v in r.items()} for r in ROWS]
+    as_text[0]["style__n_questions"] = ""
+    as_text[1].pop("content__n_urls")
+    by = {r["name"]: r for r in build_audit(as_text)["signals"]}
+    assert by["style__n_questions"]["media_share"] == pytest.approx(1 / 4)
+    assert by["content__n_urls"]["media_share"] == pytest.approx(2 / 4)
+
+
 def test_behaviour(audit):
     acme = audit["behaviour"]["by_account"]["acme"]
     assert acme["reply_share"] == pytest.approx(1 / 5)
