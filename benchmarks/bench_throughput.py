@@ -37,7 +37,7 @@ from analyzer.persistence import load_model  # noqa: E402
 from analyzer.readers import read_many  # noqa: E402
 from analyzer.scoring import ScoreJob, output_columns, score_encoded  # noqa: E402
 from analyzer.writers import open_writer  # noqa: E402
-from data import ROOT, synthetic_posts, write_csv  # noqa: E402
+from data import CORPUS, ROOT, synthetic_posts, write_csv  # noqa: E402
 
 
 def timed(fn) -> float:
@@ -50,7 +50,7 @@ def score_file(model, src: Path, dest: Path, workers: int) -> None:
     """What `content-analyzer score SRC -o DEST --workers N` does once the model is loaded."""
     names = output_columns()
     with open_writer(str(dest), names, force=True) as writer:
-        job = ScoreJob(str(model.path), (), 5, False, True, writer.fmt, tuple(names))
+        job = ScoreJob.for_model(model, top_k=5, features=False, text=True, fmt=writer.fmt, columns=names)
         for n, payload, _ in score_encoded(model.pipeline, job, read_many([str(src)], raw=workers > 1),
                                            workers=workers):
             writer.write_encoded(payload, n)
@@ -111,7 +111,7 @@ def main(argv=None) -> None:
     args = parser.parse_args(argv)
 
     model = load_model()
-    corpus = list(read_many(sorted((ROOT / "data" / "corpus").glob("*.jsonl")), labels=True))
+    corpus = list(read_many(CORPUS, labels=True))
     baseline = fit_baseline(corpus)
     t0 = time.perf_counter()
     textcat = train_textcat(corpus)
