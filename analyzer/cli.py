@@ -19,11 +19,11 @@ from rich.console import Console
 
 from . import __version__
 from .errors import TrainingDataError
+from .files import OutputExistsError, check_overwrite
 from .lexicons import LexiconError, read_user_lexicon
 from .persistence import ModelError
 from .posts import Post, normalize_text
 from .readers import Columns, ReaderError, read_many
-from .files import OutputExistsError, check_overwrite
 
 app = typer.Typer(
     name="content-analyzer",
