@@ -18,7 +18,7 @@ from typing import Any, Iterable, Mapping, Sequence
 
 import numpy as np
 
-from .posts import parse_date
+from .posts import FUNCTIONS, parse_date
 from .signals import DIMENSIONS, SIGNAL_NAMES, signal_by_name
 
 __all__ = ["AuditBuilder", "RULES", "UNCERTAIN", "build_audit", "month_of"]
@@ -39,6 +39,14 @@ _SIGNAL_CHUNK = 2048  # rows whose signal values are counted together
 _PLAIN_VALUES = frozenset({float, int, bool, type(None), np.float64})
 
 
+# Published shares of the three functions (SIGNALS.md, given there in the order
+# information / community / action): what organisations' feeds look like.
+FUNCTION_BASE_RATES: dict[str, dict[str, float]] = {
+    "Lovejoy & Saxton 2012 (4,655 nonprofit tweets)": {"information": 0.586, "action": 0.156, "community": 0.258},
+    "48 later studies (mean)": {"information": 0.51, "action": 0.26, "community": 0.24},
+}
+
+
 def month_of(value: Any) -> str | None:
     """``YYYY-MM`` of a timestamp (UTC for zone-aware times), None when unknown."""
     dt = value if isinstance(value, datetime) else parse_date(value)
@@ -56,9 +64,12 @@ class _Mix:
     networking: int = 0
     uncertain: int = 0
     dims: list[float] = field(default_factory=lambda: [0.0] * len(DIMENSIONS))
+    functions: Counter = field(default_factory=Counter)
 
-    def add(self, label: str, p: float, dims: Sequence[float]) -> None:
+    def add(self, label: str, p: float, dims: Sequence[float], function: str | None = None) -> None:
         self.n += 1
+        if function in FUNCTIONS:
+            self.functions[function] += 1
         if label == "media":
             self.media += 1
         else:
@@ -79,6 +90,9 @@ class _Mix:
             "networking_share": self.networking / self.n if self.n else 0.0,
             "over_target": media_share - target,
             "dimensions": {d: (self.dims[i] / self.n if self.n else 0.0) for i, d in enumerate(DIMENSIONS)},
+            "functions": {f: self.functions.get(f, 0) for f in FUNCTIONS},
+            "function_shares": ({f: self.functions.get(f, 0) / sum(self.functions.values()) for f in FUNCTIONS}
+                                if self.functions else None),
         }
 
 
@@ -145,7 +159,8 @@ class AuditBuilder:
         if status != "ok" or p is None or label not in ("media", "networking"):
             return None
         dims = [_float(row.get(d)) or 0.0 for d in DIMENSIONS]
-        self.total.add(label, p, dims)
+        function = row.get("function") or None
+        self.total.add(label, p, dims, function)
         created = parse_date(row.get("created_at"))
         keys = {
             "author": row.get("author") or None,
@@ -156,7 +171,7 @@ class AuditBuilder:
         for g, key in keys.items():
             if key:
                 self.present[g] += 1
-                self.groups[g][str(key)].add(label, p, dims)
+                self.groups[g][str(key)].add(label, p, dims, function)
         account = str(keys["author"]) if keys["author"] else None
         has_values = any(name in row for name in SIGNAL_NAMES)
         if has_values:
@@ -230,6 +245,7 @@ class AuditBuilder:
             "target_rule": self.target_rule,
             "target_media_share": self.target,
             "uncertain_range": list(UNCERTAIN),
+            "function_base_rates": FUNCTION_BASE_RATES,
             "status": {k: self.status.get(k, 0) for k in ("ok", "empty", "error")},
             "rows": sum(self.status.values()),
             "overall": overall,
@@ -354,6 +370,8 @@ class AuditBuilder:
 def _plain(name: str) -> str:
     if name.startswith("ngram__"):
         return f'the words "{name[7:]}"'
+    if name.startswith("char__"):
+        return f'the letters "{name[6:].strip()}"'
     return signal_by_name(name).description.rstrip(".").lower()
 
 
@@ -436,7 +454,8 @@ def _audit(sources, model, read_posts_kwargs, chunk_size, target_rule, examples,
                     on_chunk(len(rows))
             continue
         posts = read_many([source], **kwargs)
-        for rows in score_posts(pipeline, posts, chunk_size=chunk_size, features=True):
+        for rows in score_posts(pipeline, posts, chunk_size=chunk_size, features=True,
+                                function_head=model.function_head):
             builder.add(rows)
             if on_chunk:
                 on_chunk(len(rows))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-__all__ = ["render_card", "metrics_table"]
+__all__ = ["render_card", "metrics_table", "summary_table"]
 
 
 def _fmt(x: Any, digits: int = 3) -> str:
@@ -34,6 +34,56 @@ def metrics_table(report: Mapping[str, Any], title: str = "language") -> str:
     return "\n".join(rows)
 
 
+def _f(m: Mapping[str, Any] | None, *keys: str) -> str:
+    for k in keys:
+        m = (m or {}).get(k)
+    return _fmt(m) if isinstance(m, float) else ""
+
+
+def _best_in_bold(reports: list[Mapping[str, Any] | None]) -> list[str]:
+    """Macro-F1 cells with the best of the row in bold, so a baseline that wins shows it."""
+    cells = [_f(r, "macro_f1") for r in reports]
+    best = max((c for c in cells if c), default="")
+    return [f"**{c}**" if c and c == best else c for c in cells]
+
+
+def summary_table(meta: Mapping[str, Any]) -> str:
+    """One row per evaluation: the model next to both baselines, then the same with links
+    removed from the texts (external files only)."""
+    rows = ["| evaluation | posts | macro-F1 | F1 media | F1 networking | ECE | word TF-IDF | char TF-IDF "
+            "| links removed: model | word | char |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for name, ev in (meta.get("evaluations") or {}).items():
+        groups = [("all", ev)] if name.startswith("external") else [
+            *((g, ev) for g in sorted(ev["report"].get("by_group", {}))), ("all", ev)]
+        for group, e in groups:
+            pick = (lambda r: r.get("overall")) if group == "all" else (lambda r: r.get("by_group", {}).get(group))  # noqa: E731
+            model = pick(e["report"]) or {}
+            base = [pick(b) for b in (e.get("baselines") or {"": e.get("baseline", {})}).values()]
+            masked = e.get("links_masked") or {}
+            mb = [pick(b) for b in (masked.get("baselines") or {}).values()]
+            label = name if group == "all" else f"{name}, {group}"
+            scores = _best_in_bold([model, *(base + [None, None])[:2]])
+            masked_scores = _best_in_bold([pick(masked["report"]) if masked else None, *(mb + [None, None])[:2]])
+            rows.append(
+                f"| {label} | {model.get('n', '')} | {scores[0]} | "
+                f"{_f(model, 'per_class', 'media', 'f1')} | {_f(model, 'per_class', 'networking', 'f1')} | "
+                f"{_f(model, 'ece')} | {' | '.join(scores[1:])} | {' | '.join(masked_scores)} |")
+    external = [ev for name, ev in (meta.get("evaluations") or {}).items() if name.startswith("external")]
+    if len(external) > 1:
+        means = []
+        for which in range(3):
+            vals = []
+            for ev in external:
+                reports = [ev["report"], *(ev.get("baselines") or {}).values()]
+                if which < len(reports) and (reports[which].get("overall") or {}).get("macro_f1") is not None:
+                    vals.append(reports[which]["overall"]["macro_f1"])
+            means.append({"macro_f1": sum(vals) / len(vals)} if len(vals) == len(external) else None)
+        cells = _best_in_bold(means)
+        rows.append(f"| external, mean of {len(external)} files | | {cells[0]} | | | | {' | '.join(cells[1:])} | | | |")
+    return "\n".join(rows)
+
+
 def render_card(meta: Mapping[str, Any]) -> str:
     training = meta.get("training", {})
     lines = [
@@ -52,7 +102,11 @@ def render_card(meta: Mapping[str, Any]) -> str:
         "## Model",
         "",
         f"- Pipeline: PostFeaturizer ({meta.get('n_signals', '?')} named signals + "
-        f"{meta.get('n_ngrams', '?')} word n-grams) -> LogisticRegression",
+        f"{meta.get('n_ngrams', '?')} word n-grams + {meta.get('n_char_ngrams', 0)} character n-grams, "
+        "a FeatureUnion of MaxAbsScaler and TfidfTransformer blocks) -> LogisticRegression"
+        + (", Platt-calibrated on grouped out-of-fold decisions" if meta.get("calibration") else "")
+        + ("; a function head (information / action / community) on the same features"
+           if meta.get("function_head") else ""),
         f"- Parameters: `{meta.get('params', {})}`",
         f"- Created: {meta.get('created_at', '?')} with "
         + ", ".join(f"{k} {v}" for k, v in (meta.get("versions") or {}).items()),
@@ -77,14 +131,25 @@ def render_card(meta: Mapping[str, Any]) -> str:
             "",
             metrics_table(meta["cv"]),
         ]
+    if meta.get("evaluations"):
+        lines += ["", "## Summary", "",
+                  "Macro-F1 of this model and of two baselines trained on the same posts in the same run "
+                  "(word and character TF-IDF + logistic regression); ECE of this model.", "",
+                  summary_table(meta)]
     for name, ev in (meta.get("evaluations") or {}).items():
         lines += ["", f"## Evaluation: {name}", ""]
         if ev.get("description"):
             lines += [ev["description"], ""]
         lines.append(metrics_table(ev["report"], ev.get("group_title", "language")))
-        if ev.get("baseline"):
-            lines += ["", f"Baseline ({ev.get('baseline_name', 'word TF-IDF + logistic regression')}), same data, same run:", "",
-                      metrics_table(ev["baseline"], ev.get("group_title", "language"))]
+        for bname, report in (ev.get("baselines") or {ev.get("baseline_name", "baseline"): ev.get("baseline")}).items():
+            if report:
+                lines += ["", f"Baseline ({bname}), same data, same run:", "",
+                          metrics_table(report, ev.get("group_title", "language"))]
+        if ev.get("function_report"):
+            fr = ev["function_report"]
+            lines += ["", f"Function (information / action / community): macro-F1 {_fmt(fr['macro_f1'])}, "
+                      "F1 " + ", ".join(f"{k} {_fmt(v['f1'])}" for k, v in fr["per_function"].items())
+                      + f" over {fr['n']} posts."]
     lines += [
         "",
         "## Limitations",

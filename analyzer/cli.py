@@ -261,7 +261,7 @@ def score_cli(
             counts = writer.state["counts"]
         else:
             with writer, _progress("scoring") as advance:
-                for n, payload, chunk_counts in score_encoded(model.pipeline, job, posts, workers=n_workers,
+                for n, payload, chunk_counts in score_encoded((model.pipeline, model.function_head), job, posts, workers=n_workers,
                                                               chunk_size=chunk_size):
                     writer.write_encoded(payload, n)
                     for k, v in chunk_counts.items():
@@ -299,7 +299,7 @@ def _score_resumable(out, model, job, posts, workers: int, chunk_size: int) -> N
         err.print(f"resuming after {out.rows_done} rows already scored", markup=False)
     posts = itertools.islice(posts, out.rows_done, None)
     with _progress("scoring") as advance:
-        for n, payload, chunk_counts in score_encoded(model.pipeline, job, posts, workers=workers,
+        for n, payload, chunk_counts in score_encoded((model.pipeline, model.function_head), job, posts, workers=workers,
                                                       chunk_size=chunk_size):
             out.write_chunk(payload, n, chunk_counts)
             advance(n)
@@ -429,7 +429,8 @@ def train_cli(
 
     for name, ev in (read_meta(output).get("evaluations") or {}).items():
         render_metrics(err, ev["report"], title=f"{name}: model")
-        render_metrics(err, ev["baseline"], title=f"{name}: baseline ({ev['baseline_name']})")
+        for bname, report in (ev.get("baselines") or {ev["baseline_name"]: ev["baseline"]}).items():
+            render_metrics(err, report, title=f"{name}: baseline ({bname})")
     err.print(f"model written to {output}")
 
 

@@ -330,13 +330,13 @@ def _logical(path: str) -> Iterator[_Tracked]:
 def _score_partition(part: _Part, job: _Job) -> Counter:
     """Read, score and write one partition (atomically: a retried task rewrites it whole);
     returns its status counts."""
-    pipeline = worker_model(job.score)
+    model = worker_model(job.score)
     counts: Counter = Counter()
     path = Path(job.out_dir) / _part_name(part.index, job.width)
     try:
         with RowWriter(str(path), "parquet", job.score.columns, force=True) as writer:
             for chunk in chunks(_read_partition(part, job.columns), job.chunk_size):
-                n, table, chunk_counts = encode_chunk(pipeline, job.score, chunk)
+                n, table, chunk_counts = encode_chunk(model, job.score, chunk)
                 writer.write_encoded(table, n)
                 counts.update(chunk_counts)
     except ReaderError as exc:  # name the input as the user wrote it, not its absolute path

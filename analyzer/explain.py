@@ -2,7 +2,9 @@
 
 For a logistic regression the decision value of a post is
 ``intercept + sum_j x_j * coef_j``; each term is the exact contribution of one
-feature (positive = toward networking). Signal contributions are summed per
+feature (positive = toward networking). The starting point shown is the
+intercept plus the starting-point column, which is scaled by how much evidence
+the post holds (see PostFeaturizer). Signal contributions are summed per
 dimension; n-gram contributions form the ``words`` score. Nothing is sampled
 or approximated, so the same post always gets the same explanation.
 """
@@ -16,7 +18,7 @@ import numpy as np
 from sklearn.pipeline import Pipeline
 
 from .features import PostFeaturizer
-from .posts import Label, Post
+from .posts import FUNCTIONS, Label, Post
 from .signals import DIMENSIONS, describe, signal_by_name
 
 __all__ = [
@@ -65,6 +67,8 @@ class Prediction:
     words: float | None = None
     top: tuple[Contribution, ...] = ()
     signals: Mapping[str, float] | None = None  # every raw signal value, on request
+    function: str | None = None  # information / action / community (consistent with label)
+    p_function: Mapping[str, float] | None = None
 
     @property
     def status(self) -> str:
@@ -111,13 +115,22 @@ class Batch:
     p_networking: np.ndarray
     dims: np.ndarray
     words: np.ndarray
-    intercept: float
+    intercept: np.ndarray  # the starting point of each row
     labels: np.ndarray
     top_row: np.ndarray
     top_col: np.ndarray
     top_value: np.ndarray
     top_contribution: np.ndarray
+    p_function: np.ndarray | None = None  # (rows, 3) in FUNCTIONS order
     _items: list | None = field(default=None, repr=False)
+
+    def functions(self) -> list[str | None]:
+        """The function of each row: community for networking, else the likelier of
+        information and action."""
+        if self.p_function is None:
+            return [None] * len(self.labels)
+        media = np.where(self.p_function[:, 0] >= self.p_function[:, 1], "information", "action")
+        return np.where(self.labels == Label.NETWORKING.value, "community", media).tolist()
 
     def top_items(self, row: int) -> list[tuple[str, str, float, float, str]]:
         """(name, dimension, value, contribution, text) of one row's top contributions."""
@@ -134,6 +147,7 @@ class Batch:
         f = self.featurizer
         n_sig = len(f.signal_names_)
         sig_names = f.signal_names_
+        names = f.get_feature_names_out()
         meta = [signal_by_name(n) for n in sig_names]
         evidence = self.parsed.evidence_for(self.top_row, [meta[c].evidence if c < n_sig else None
                                                            for c in self.top_col.tolist()])
@@ -144,12 +158,26 @@ class Batch:
                 name = sig_names[col]
                 out.append((name, meta[col].dimension, value, c, describe(name, value, ev)))
             else:
-                gram = f.ngram_names_[col - n_sig]
-                out.append((f"ngram__{gram}", "words", value, c, f'uses the words "{gram}"'))
+                name = str(names[col])
+                kind, gram = name.split("__", 1)
+                text = f'uses the words "{gram}"' if kind == "ngram" else f'has the letters "{gram.strip()}"'
+                out.append((name, "words", value, c, text))
         return out
 
 
-def explain_batch(model: Pipeline, posts: Iterable[Post], *, top_k: int = 5) -> Batch:
+def function_probabilities(head: Any, X: Any, p_networking: np.ndarray) -> np.ndarray:
+    """(rows, 3) P(information), P(action), P(community), consistent with the binary model:
+    P(community) is P(networking) and the head splits P(media) between information and action."""
+    q = head.predict_proba(X)
+    classes = [str(c) for c in head.classes_]
+    info, action = q[:, classes.index("information")], q[:, classes.index("action")]
+    share = info / np.maximum(info + action, 1e-12)
+    media = 1.0 - p_networking
+    return np.stack([media * share, media * (1.0 - share), p_networking], axis=1)
+
+
+def explain_batch(model: Pipeline, posts: Iterable[Post], *, top_k: int = 5,
+                  function_head: Any = None) -> Batch:
     """Score and explain a batch: one tokenisation pass, then matrix algebra."""
     featurizer, clf = _parts(model)
     posts = list(posts)
@@ -158,14 +186,18 @@ def explain_batch(model: Pipeline, posts: Iterable[Post], *, top_k: int = 5) -> 
     raw = featurizer.signal_values(parsed)
     X = featurizer.transform_parsed(parsed, raw)
     coef = clf.coef_[0]
-    intercept = float(clf.intercept_[0])
-    decision = np.asarray(X @ coef).ravel() + intercept
+    decision = np.asarray(X @ coef).ravel() + float(clf.intercept_[0])
     n_sig = len(featurizer.signal_names_)
     sig_contrib = X[:, :n_sig].toarray() * coef[:n_sig]
     dims = sig_contrib @ dimension_matrix(featurizer.signal_names_)
+    # the starting point of each post: the calibrated intercept plus the last column
+    # (the classifier's own starting point, scaled by the post's evidence)
+    start_col = X.shape[1] - 1
+    intercept = float(clf.intercept_[0]) + X[:, start_col].toarray().ravel() * coef[start_col]
     # exact per-feature contributions share X's sparsity structure
     contrib = X.data * coef[X.indices]
-    pick = _top_k_positions(X.indptr, contrib, top_k)
+    contrib_shown = np.where(X.indices == start_col, 0.0, contrib)
+    pick = _top_k_positions(X.indptr, contrib_shown, top_k)
     cols = X.indices[pick]
     top_row = np.repeat(np.arange(X.shape[0]), np.diff(X.indptr))[pick]
     is_sig = cols < n_sig
@@ -181,9 +213,11 @@ def explain_batch(model: Pipeline, posts: Iterable[Post], *, top_k: int = 5) -> 
 
         for i, lang in zip(rest, resolve_langs([posts[i].text for i in rest], [posts[i].lang for i in rest])):
             langs[i] = lang
+    p_net = 1.0 / (1.0 + np.exp(-decision))
     return Batch(
         posts=posts, ok=ok, langs=langs, featurizer=featurizer, parsed=parsed, raw=raw,
-        decision=decision, p_networking=1.0 / (1.0 + np.exp(-decision)), dims=dims,
+        decision=decision, p_networking=p_net, dims=dims,
+        p_function=function_probabilities(function_head, X, p_net) if function_head is not None and len(ok) else None,
         words=decision - intercept - sig_contrib.sum(axis=1), intercept=intercept, labels=labels,
         top_row=top_row, top_col=cols, top_value=values, top_contribution=contrib[pick],
     )
@@ -217,13 +251,15 @@ def predict_posts(
     *,
     top_k: int = 5,
     with_signals: bool = False,
+    function_head: Any = None,
 ) -> list[Prediction]:
     """Label, probability and explanation for each post, in input order.
 
     Posts with ``status`` empty or error get a Prediction without a label,
     so callers keep one output row per input row.
     """
-    b = explain_batch(model, posts, top_k=top_k)
+    b = explain_batch(model, posts, top_k=top_k, function_head=function_head)
+    functions = b.functions()
     out = [Prediction(post=p, lang=lang, label=None, p_networking=None) for p, lang in zip(b.posts, b.langs)]
     names = b.featurizer.signal_names_
     for row, i in enumerate(b.ok.tolist()):
@@ -233,12 +269,15 @@ def predict_posts(
             label=str(b.labels[row]),
             p_networking=float(b.p_networking[row]),
             decision=float(b.decision[row]),
-            intercept=b.intercept,
+            intercept=float(b.intercept[row]),
             dimensions={d: float(b.dims[row, k]) for k, d in enumerate(DIMENSIONS)},
             words=float(b.words[row]),
             top=tuple(Contribution(name, "ngram" if dim == "words" else "signal", dim, v, c, text)
                       for name, dim, v, c, text in b.top_items(row)),
             signals=dict(zip(names, map(float, b.raw[row]))) if with_signals else None,
+            function=functions[row],
+            p_function=(dict(zip(FUNCTIONS, map(float, b.p_function[row])))
+                        if b.p_function is not None else None),
         )
     return out
 

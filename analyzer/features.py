@@ -1,26 +1,31 @@
-"""Turn posts into the model's feature matrix: named signals plus word n-grams.
+"""Turn posts into the model's feature matrix: named signals, word and character n-grams.
 
-One transformer does both, because both need the same tokens: each post is
+One transformer holds every block, because all need the same tokens: each post is
 tokenised once by spaCy, its token attributes are read into numpy with
 ``Doc.to_array`` and its cue-list hits with one PhraseMatcher call. Signal
-formulas and n-gram hashing then run vectorised over the whole batch, so no
-Python loop walks the tokens.
+formulas and n-gram hashing (:mod:`analyzer.blocks`) then run vectorised over
+the whole batch, so no Python loop walks the tokens.
 """
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.base import BaseEstimator, TransformerMixin, clone
+from sklearn.feature_extraction.text import TfidfTransformer
+from sklearn.pipeline import FeatureUnion, Pipeline
+from sklearn.preprocessing import MaxAbsScaler
 from sklearn.utils.validation import check_is_fitted
 from spacy.attrs import IDX, ORTH
 from spacy.strings import hash_string
 
 from . import nlp as N
 from . import signals as sig
+from .blocks import CharNgramCounts, ConstantColumn, SignalValues, WordNgramCounts
 from .lexicons import CUE_KEYS
 from .posts import Post
 
@@ -31,7 +36,6 @@ _START_CUES = ("cta_verbs", "question_openers")
 # Placeholders that stand in n-grams for tokens whose exact form carries no meaning.
 _PLACEHOLDERS = {"url": "<url>", "user": "<user>", "num": "<num>"}
 _PH_KEYS = {k: np.uint64(hash_string(v)) for k, v in _PLACEHOLDERS.items()}
-_MIX = np.uint64(0x9E3779B97F4A7C15)
 # Question and exclamation marks are counted as tokens, so a "?" inside a URL
 # (?utm_source=...) is not a question.
 _QUESTION_KEYS = np.array([hash_string(c) for c in ("?", "？")], dtype=np.uint64)
@@ -76,6 +80,8 @@ class Parsed:
     base: dict[str, np.ndarray]
     tokens: np.ndarray  # uint64 lowercase hashes (placeholders for URLs, handles, numbers)
     token_doc: np.ndarray  # int64 post index of each token
+    token_weak: np.ndarray  # bool: punctuation or placeholder (no n-gram of only these)
+    token_stop: np.ndarray  # bool: a stop word of the post's language
     regex_evidence: list[dict[str, str]] = field(default_factory=list)
     cue_pairs: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     cue_spans: np.ndarray = field(default_factory=lambda: np.zeros((0, 2), np.int64))
@@ -154,7 +160,6 @@ def parse_posts(
     metas: Sequence[Mapping[str, Any]] | None = None,
     *,
     extra_cues: Mapping[str, Mapping[str, Sequence[str]]] | None = None,
-    batch_size: int = 256,
     transient: bool = True,
 ) -> Parsed:
     """Tokenise each post once and collect every measurement signals and n-grams need.
@@ -331,38 +336,33 @@ def parse_posts(
         for t in first_seen.tolist():
             a = int(char[t])
             strings.add(texts[int(doc[t])][a:a + int(tok_len[t])].lower())
+    weak = col["punct"] | col["url"] | col["mention"] | (col["num"] & ~col["alpha"])
+    stop = np.zeros(total, bool)
+    token_lang = post_lang[doc] if total else np.zeros(0, np.int64)
+    for k, lang in enumerate((*supported, None)):  # each post's own stop words (all for others)
+        on = token_lang == k if lang else token_lang < 0
+        if on.any():
+            stop[on] = np.isin(lower[on], _stop_keys(lang))
     keep = ~col["space"]
-    return Parsed(texts, resolved, base, tokens[keep], doc[keep], regex_evidence,
+    return Parsed(texts, resolved, base, tokens[keep], doc[keep], weak[keep], stop[keep], regex_evidence,
                   cue_pairs, cue_spans, mention_spans)
 
 
-def _ngram_keys(parsed: Parsed, ngram_range: tuple[int, int]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """(post index, n-gram key, start position, n) for every n-gram in the batch."""
-    toks, doc = parsed.tokens, parsed.token_doc
-    docs, keys, starts, sizes = [], [], [], []
-    lo, hi = ngram_range
-    for size in range(lo, hi + 1):
-        m = len(toks) - size + 1
-        if m <= 0:
-            continue
-        key = toks[:m].copy()
-        same = np.ones(m, dtype=bool)
-        for k in range(1, size):
-            key = key * _MIX + toks[k:k + m]
-            same &= doc[k:k + m] == doc[:m]
-        idx = np.flatnonzero(same)
-        docs.append(doc[idx])
-        keys.append(key[idx])
-        starts.append(idx)
-        sizes.append(np.full(len(idx), size))
-    if not keys:
-        empty = np.zeros(0, dtype=np.int64)
-        return empty, np.zeros(0, dtype=np.uint64), empty, empty
-    return (np.concatenate(docs), np.concatenate(keys), np.concatenate(starts),
-            np.concatenate(sizes))
+@functools.lru_cache(maxsize=None)
+def _stop_keys(lang: str | None) -> np.ndarray:
+    """Hashes of spaCy's stop words of a language (None: of every supported language)."""
+    import importlib
+
+    words: set[str] = set()
+    for lang in [lang] if lang else N.supported_languages():
+        words |= {w.lower() for w in importlib.import_module(f"spacy.lang.{lang}.stop_words").STOP_WORDS}
+    return np.array(sorted(hash_string(w) for w in words), dtype=np.uint64)
 
 
-def _lookup_string(key: int) -> str:
+
+
+def lookup_string(key: int) -> str:
+    """The text of a token hash (placeholders included), for naming n-grams."""
     strings = N.get_nlp().vocab.strings
     if key in strings:
         return strings[key]
@@ -373,33 +373,26 @@ def _lookup_string(key: int) -> str:
 
 
 class PostFeaturizer(TransformerMixin, BaseEstimator):
-    """Signals and word n-grams for a batch of posts, as one sparse matrix.
+    """Signals, word n-grams and character n-grams for a batch of posts, as one matrix.
 
-    Columns are the named signals (``style__n_questions`` ...) divided by their
-    largest training value, then TF-IDF weights of the word n-grams kept at
-    fit time (``ngram__link in bio`` ...). Input: an iterable of strings or
+    The posts are tokenised once (:func:`parse_posts`); a scikit-learn
+    ``FeatureUnion`` of named blocks then reads that one parse:
+
+    - ``signals``: the named signals (``style__n_questions`` ...), counts on a log
+      scale, through ``MaxAbsScaler``;
+    - ``words``: word 1-2-gram counts (no n-gram of only punctuation and placeholders)
+      through ``TfidfTransformer``;
+    - ``chars``: character 2-5-grams inside word bounds through ``TfidfTransformer``;
+    - ``start``: a column of ones, the starting point (the classifier fits no
+      intercept of its own; calibration adds one).
+
+    ``signal_weight`` and ``char_weight`` are the union's block weights. Each row is
+    then scaled by its evidence, ``n / (n + evidence_prior)`` where ``n`` counts the
+    words, numbers, links, @handles and hashtags of the post: a post with nothing to
+    go on ("👍", "😍🔥🔥") scores at the classifier's starting point, a one-word post
+    at a quarter of its weights, a 30-word post at 91 %. Contributions stay exact,
+    because the scale is part of the features. Input: an iterable of strings or
     :class:`~analyzer.posts.Post` (whose ``lang`` and export ``meta`` are used).
-
-    Parameters
-    ----------
-    ngram_range : tuple (min_n, max_n), default=(1, 2)
-    min_df : int, default=2
-        Keep n-grams seen in at least this many training posts.
-    max_features : int, default=50000
-        Keep at most this many n-grams (highest document frequency).
-    sublinear_tf : bool, default=True
-    use_signals, use_ngrams : bool, default=True
-        Switch either block off (ablations, baselines).
-    signal_weight : float, default=1.0
-        Multiplier of the scaled signal block relative to the n-gram block.
-    extra_cues : dict or None
-        ``{lang: {cue_list: [words]}}`` merged over the shipped lexicons.
-    lang : str or None
-        Force one language for every post instead of the post's or the identified one.
-    signals : sequence of str or None
-        The signals to use (default: the whole catalogue); for ablations.
-    batch_size : int, default=256
-        spaCy ``nlp.pipe`` batch size.
     """
 
     def __init__(
@@ -415,7 +408,15 @@ class PostFeaturizer(TransformerMixin, BaseEstimator):
         extra_cues=None,
         lang=None,
         signals=None,
-        batch_size=256,
+        log_counts=True,
+        drop_weak_ngrams=True,
+        stop_words_weak=False,
+        use_chars=True,
+        char_ngram_range=(2, 5),
+        char_min_df=3,
+        char_max_features=100_000,
+        char_weight=1.0,
+        evidence_prior=3.0,
     ):
         self.ngram_range = ngram_range
         self.min_df = min_df
@@ -427,7 +428,15 @@ class PostFeaturizer(TransformerMixin, BaseEstimator):
         self.extra_cues = extra_cues
         self.lang = lang
         self.signals = signals
-        self.batch_size = batch_size
+        self.log_counts = log_counts
+        self.drop_weak_ngrams = drop_weak_ngrams
+        self.stop_words_weak = stop_words_weak
+        self.use_chars = use_chars
+        self.char_ngram_range = char_ngram_range
+        self.char_min_df = char_min_df
+        self.char_max_features = char_max_features
+        self.char_weight = char_weight
+        self.evidence_prior = evidence_prior
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -435,16 +444,34 @@ class PostFeaturizer(TransformerMixin, BaseEstimator):
         tags.input_tags.two_d_array = False
         return tags
 
-    # -- parsing ---------------------------------------------------------
     def parse(self, X: Iterable[Any], *, transient: bool = True) -> Parsed:
         """Tokenise and measure posts (the one pass over tokens)."""
         texts, given, metas = _inputs(X)
         if self.lang:
             given = [self.lang] * len(texts)
-        return parse_posts(texts, given, metas, extra_cues=self.extra_cues,
-                           batch_size=self.batch_size, transient=transient)
+        return parse_posts(texts, given, metas, extra_cues=self.extra_cues, transient=transient)
 
-    # -- fitting ---------------------------------------------------------
+    def _union(self) -> FeatureUnion:
+        if not (self.use_signals or self.use_ngrams or self.use_chars):
+            raise ValueError("at least one of use_signals, use_ngrams and use_chars must be True")
+        blocks = [
+            ("signals", Pipeline([("values", SignalValues(self.signals, self.log_counts)),
+                                  ("scale", MaxAbsScaler())]) if self.use_signals else "drop"),
+            ("words", Pipeline([("counts", WordNgramCounts(tuple(self.ngram_range), self.min_df,
+                                                           self.max_features, self.drop_weak_ngrams,
+                                                           self.stop_words_weak)),
+                                ("tfidf", TfidfTransformer(sublinear_tf=self.sublinear_tf))])
+             if self.use_ngrams else "drop"),
+            ("chars", Pipeline([("counts", CharNgramCounts(tuple(self.char_ngram_range), self.char_min_df,
+                                                           self.char_max_features)),
+                                ("tfidf", TfidfTransformer(sublinear_tf=True))])
+             if self.use_chars else "drop"),
+            ("start", ConstantColumn()),
+        ]
+        return FeatureUnion(blocks, transformer_weights={"signals": float(self.signal_weight),
+                                                         "words": 1.0, "chars": float(self.char_weight),
+                                                         "start": 1.0})
+
     def fit(self, X, y=None):
         self._fit(self.parse(X, transient=False))
         return self
@@ -455,104 +482,62 @@ class PostFeaturizer(TransformerMixin, BaseEstimator):
         return self.transform_parsed(parsed)
 
     def _fit(self, parsed: Parsed) -> None:
-        if not (self.use_signals or self.use_ngrams):
-            raise ValueError("at least one of use_signals and use_ngrams must be True")
-        lo, hi = self.ngram_range
-        if not 1 <= lo <= hi:
-            raise ValueError(f"invalid ngram_range {self.ngram_range!r}")
-        n = len(parsed)
-        names = list(sig.SIGNAL_NAMES if self.signals is None else self.signals)
-        unknown = [s for s in names if s not in sig.SIGNAL_NAMES]
-        if unknown:
-            raise ValueError(f"unknown signals: {unknown}")
-        self.signal_names_ = names if self.use_signals else []
-        if self.signal_names_:
-            values = sig.compute_signals(parsed.base, tuple(self.signal_names_))
-            scale = np.abs(values).max(axis=0) if n else np.ones(len(self.signal_names_))
-            self.signal_scale_ = np.where(scale > 0, scale, 1.0)
-        else:
-            self.signal_scale_ = np.ones(0)
-        vocab_keys = np.zeros(0, dtype=np.uint64)
-        names: list[str] = []
-        idf = np.zeros(0)
-        languages = sorted(set(parsed.langs))
-        lang_mask = np.zeros(0, dtype=np.uint64)
-        if self.use_ngrams and n:
-            doc, keys, starts, sizes = _ngram_keys(parsed, self.ngram_range)
-            pairs = np.unique(np.stack([keys, doc.astype(np.uint64)], axis=1), axis=0)
-            uniq, df = np.unique(pairs[:, 0], return_counts=True)
-            keep = df >= self.min_df
-            uniq, df = uniq[keep], df[keep]
-            if self.max_features is not None and len(uniq) > self.max_features:
-                top = np.sort(np.argsort(-df, kind="stable")[: self.max_features])
-                uniq, df = uniq[top], df[top]
-            # name every kept n-gram from its first occurrence
-            order = np.argsort(keys, kind="stable")
-            where = order[np.searchsorted(keys[order], uniq)]
-            toks = parsed.tokens
-            names = [
-                " ".join(_lookup_string(int(t)) for t in toks[s:s + z])
-                for s, z in zip(starts[where], sizes[where])
-            ]
-            vocab_keys = uniq
-            idf = np.log((1 + n) / (1 + df)) + 1.0
-            # which training languages each kept n-gram occurs in (bit i = languages_[i])
-            lang_bits = np.array([1 << languages.index(lang) for lang in parsed.langs], dtype=np.uint64)
-            where_pair = np.searchsorted(uniq, pairs[:, 0])
-            where_pair[where_pair == len(uniq)] = 0
-            found = uniq[where_pair] == pairs[:, 0] if len(uniq) else np.zeros(len(pairs), bool)
-            lang_mask = np.zeros(len(uniq), dtype=np.uint64)
-            np.bitwise_or.at(lang_mask, where_pair[found], lang_bits[pairs[found, 1].astype(np.int64)])
-        self.vocabulary_keys_ = vocab_keys
-        self.ngram_names_ = names
-        self.idf_ = idf
-        self.ngram_lang_mask_ = lang_mask
-        self.languages_ = languages
-        self.n_features_out_ = len(self.signal_names_) + len(names)
+        union = self._union()
+        # a block whose vocabulary comes out empty (tiny or one-word training sets) is
+        # dropped: scikit-learn's TF-IDF refuses zero columns
+        for i, (name, block) in enumerate(union.transformer_list):
+            if name in ("words", "chars") and block != "drop" and not len(clone(block[0]).fit(parsed).vocabulary_keys_):
+                union.transformer_list[i] = (name, "drop")
+        union.fit(parsed)
+        self.union_ = union
+        self.signal_names_ = list(self._block("signals", "values").signal_names_) if self.use_signals else []
+        words = self._block("words", "counts")
+        self.ngram_names_ = list(words.ngram_names_) if words is not None else []
+        self.ngram_lang_mask_ = words.ngram_lang_mask_ if words is not None else np.zeros(0, np.uint64)
+        self.languages_ = list(words.languages_) if words is not None else sorted(set(parsed.langs))
+        chars = self._block("chars", "counts")
+        self.char_names_ = list(chars.ngram_names_) if chars is not None else []
+        self.n_features_out_ = len(self.signal_names_) + len(self.ngram_names_) + len(self.char_names_) + 1
 
-    # -- transforming ----------------------------------------------------
-    def transform(self, X):
-        check_is_fitted(self, "vocabulary_keys_")
-        return self.transform_parsed(self.parse(X))
+    def _block(self, name: str, step: str) -> Any:
+        block = dict(self.union_.transformer_list)[name]
+        return None if block == "drop" else block.named_steps[step]
 
     def signal_values(self, parsed: Parsed) -> np.ndarray:
-        """Raw (unscaled) signal values: what reports and explanations show."""
+        """Signal values as a person reads them (capped, before the log scale)."""
+        check_is_fitted(self, "union_")
         if not self.signal_names_:
             return np.zeros((len(parsed), 0))
-        return sig.compute_signals(parsed.base, tuple(self.signal_names_))
+        return self._block("signals", "values").raw(parsed)
+
+    def transform(self, X):
+        check_is_fitted(self, "union_")
+        return self.transform_parsed(self.parse(X))
 
     def transform_parsed(self, parsed: Parsed, signal_values: np.ndarray | None = None) -> sp.csr_matrix:
-        check_is_fitted(self, "vocabulary_keys_")
-        blocks = []
-        if self.signal_names_:
-            values = self.signal_values(parsed) if signal_values is None else signal_values
-            blocks.append(sp.csr_matrix(values / self.signal_scale_ * self.signal_weight))
-        if self.use_ngrams:
-            blocks.append(self._ngram_matrix(parsed))
-        out = sp.hstack(blocks, format="csr") if len(blocks) > 1 else blocks[0].tocsr()
+        check_is_fitted(self, "union_")
+        if len(parsed) == 0:  # scikit-learn's scalers refuse empty input
+            return sp.csr_matrix((0, self.n_features_out_))
+        out = sp.csr_matrix(self.union_.transform(parsed))
+        if self.evidence_prior:
+            out = sp.csr_matrix(sp.diags(self.evidence_scale(parsed)) @ out)
         out.sort_indices()
         return out
 
-    def _ngram_matrix(self, parsed: Parsed) -> sp.csr_matrix:
-        n, v = len(parsed), len(self.vocabulary_keys_)
-        doc, keys, _, _ = _ngram_keys(parsed, self.ngram_range)
-        if v == 0 or len(keys) == 0:
-            return sp.csr_matrix((n, v))
-        col = np.searchsorted(self.vocabulary_keys_, keys)
-        col[col == v] = 0
-        hit = self.vocabulary_keys_[col] == keys
-        m = sp.csr_matrix((np.ones(hit.sum()), (doc[hit], col[hit])), shape=(n, v))
-        m.sum_duplicates()
-        if self.sublinear_tf:
-            m.data = 1.0 + np.log(m.data)
-        m = m @ sp.diags(self.idf_)
-        m = sp.csr_matrix(m)
-        norms = np.sqrt(np.asarray(m.multiply(m).sum(axis=1)).ravel())
-        norms[norms == 0] = 1.0
-        return sp.csr_matrix(sp.diags(1.0 / norms) @ m)
+    def evidence_scale(self, parsed: Parsed) -> np.ndarray:
+        """Per post, n / (n + evidence_prior): how much the post gives the model to go on."""
+        b = parsed.base
+        n = b["n_words"] + b["n_urls"] + b["n_mentions"] + b["n_hashtags"]
+        if not self.evidence_prior:
+            return np.ones(len(parsed))
+        return n / (n + float(self.evidence_prior))
+
+    def column_kinds(self) -> np.ndarray:
+        """0 for signal columns, 1 for word n-grams, 2 for character n-grams, 3 for the
+        starting point (the last column)."""
+        return np.repeat([0, 1, 2, 3], [len(self.signal_names_), len(self.ngram_names_), len(self.char_names_), 1])
 
     def get_feature_names_out(self, input_features=None):
-        check_is_fitted(self, "vocabulary_keys_")
-        return np.asarray(
-            [*self.signal_names_, *(f"ngram__{g}" for g in self.ngram_names_)], dtype=object
-        )
+        check_is_fitted(self, "union_")
+        return np.asarray([*self.signal_names_, *(f"ngram__{g}" for g in self.ngram_names_),
+                           *(f"char__{g}" for g in self.char_names_), "starting_point"], dtype=object)

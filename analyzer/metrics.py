@@ -13,7 +13,7 @@ from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
 
 from .posts import LABELS, Label
 
-__all__ = ["LABELS", "classification_report", "expected_calibration_error", "report_by"]
+__all__ = ["LABELS", "classification_report", "expected_calibration_error", "function_report", "report_by"]
 
 
 def expected_calibration_error(
@@ -86,3 +86,19 @@ def report_by(
         )
     out["by_group"] = by
     return out
+
+
+def function_report(y_true: Sequence[str], y_pred: Sequence[str]) -> dict:
+    """Macro-F1, accuracy and per-function F1 of information / action / community labels."""
+    from .posts import FUNCTIONS
+
+    p, r, f, s = precision_recall_fscore_support(list(y_true), list(y_pred), labels=list(FUNCTIONS),
+                                                 zero_division=0)
+    present = [i for i in range(len(FUNCTIONS)) if s[i] > 0]
+    return {
+        "n": len(y_true),
+        "macro_f1": float(np.mean([f[i] for i in present])) if present else 0.0,
+        "accuracy": float(np.mean([a == b for a, b in zip(y_true, y_pred)])) if len(y_true) else 0.0,
+        "per_function": {fn: {"precision": float(p[i]), "recall": float(r[i]), "f1": float(f[i]),
+                              "support": int(s[i])} for i, fn in enumerate(FUNCTIONS)},
+    }

@@ -14,9 +14,10 @@ from typing import Any, Iterable, Sequence
 
 import numpy as np
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold, cross_val_predict
+from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
 from sklearn.pipeline import Pipeline
 
+from .augment import augment_posts
 from .errors import TrainingDataError
 from .features import PostFeaturizer, resolve_langs
 from .lexicons import available_languages
@@ -36,30 +37,33 @@ __all__ = [
     "train",
 ]
 
+# chosen by mean macro-F1 over ../shared/eval/dev (see data/tools/select_model.py)
 DEFAULT_PARAMS: dict[str, Any] = {
     "C": 8.0,
-    "ngram_range": (1, 2),
-    "min_df": 2,
-    "max_features": 50_000,
-    "signal_weight": 1.0,
+    "signal_weight": 0.3,
+    "char_weight": 1.0,
 }
 MIN_POSTS_PER_CLASS = 10
-_FEATURIZER_KEYS = ("ngram_range", "min_df", "max_features", "sublinear_tf", "use_signals",
-                    "use_ngrams", "signal_weight", "extra_cues", "lang", "signals", "batch_size")
+MIN_POSTS_PER_FUNCTION = 5  # fewer, and the function head is not trained
+_FEATURIZER_KEYS = tuple(PostFeaturizer().get_params())
 
 
-def build_model(*, C: float = DEFAULT_PARAMS["C"], random_state: int = 0, **featurizer_params) -> Pipeline:
-    """The untrained pipeline: PostFeaturizer -> LogisticRegression."""
+def build_model(*, C: float = DEFAULT_PARAMS["C"], random_state: int = 0, augment: float = 0.0,
+                **featurizer_params) -> Pipeline:
+    """The untrained pipeline: PostFeaturizer -> LogisticRegression (``augment`` is a
+    training option, see :func:`train`, accepted here so one parameter dict fits both)."""
     unknown = set(featurizer_params) - set(_FEATURIZER_KEYS)
     if unknown:
         raise TypeError(f"unknown model parameters: {sorted(unknown)}")
     params = {k: v for k, v in DEFAULT_PARAMS.items() if k in _FEATURIZER_KEYS}
     params.update(featurizer_params)
-    if "ngram_range" in params:
-        params["ngram_range"] = tuple(params["ngram_range"])
+    for key in ("ngram_range", "char_ngram_range"):
+        if key in params:
+            params[key] = tuple(params[key])
     return Pipeline([
         ("features", PostFeaturizer(**params)),
-        ("clf", LogisticRegression(C=C, max_iter=5000, random_state=random_state)),
+        # the featurizer's last column is the starting point, scaled by evidence like the rest
+        ("clf", LogisticRegression(C=C, max_iter=5000, random_state=random_state, fit_intercept=False)),
     ])
 
 
@@ -140,19 +144,76 @@ def _splitter(posts: Sequence[Post], y: np.ndarray, n_splits: int, random_state:
             {"kind": "StratifiedKFold", "grouped_by": None, "n_splits": k})
 
 
+def _as_array(posts: Sequence[Post]) -> np.ndarray:
+    X = np.empty(len(posts), dtype=object)
+    X[:] = list(posts)
+    return X
+
+
+def out_of_fold_decisions(posts: Sequence[Post], *, n_splits: int = 5, random_state: int = 0,
+                          augment: float = 0.0, **params) -> tuple[np.ndarray, dict]:
+    """Decision values of every post from a model that saw neither it nor its author
+    (each fold's training posts augmented as the final model's are)."""
+    y = np.array([p.label.value for p in posts])
+    cv, groups, scheme = _splitter(posts, y, n_splits, random_state)
+    decision = np.zeros(len(posts))
+    for train_idx, test_idx in cv.split(np.zeros(len(posts)), y, groups):
+        model = _fit(build_model(random_state=random_state, **params),
+                     [posts[i] for i in train_idx], augment, random_state)
+        decision[test_idx] = model.decision_function(_as_array([posts[i] for i in test_idx]))
+    return decision, scheme
+
+
+def _fit(model: Pipeline, posts: Sequence[Post], augment: float, seed: int) -> Pipeline:
+    posts = augment_posts(posts, augment, seed=seed) if augment else list(posts)
+    return model.fit(_as_array(posts), np.array([p.label.value for p in posts]))
+
+
+def platt(decision: np.ndarray, y: Sequence[str]) -> tuple[float, float]:
+    """(a, b) so that sigmoid(a * decision + b) is calibrated on these out-of-fold values.
+
+    Folded into the classifier's coefficients, the calibrated model stays one linear
+    function: every explanation still adds up exactly to the decision.
+    """
+    target = (np.asarray(y) == Label.NETWORKING.value).astype(int)
+    fit = LogisticRegression(C=1e6, max_iter=1000).fit(decision.reshape(-1, 1), target)
+    return float(fit.coef_[0, 0]), float(fit.intercept_[0])
+
+
+def calibrate(model: Pipeline, a: float, b: float) -> Pipeline:
+    """Scale the fitted classifier in place: decision' = a * decision + b."""
+    clf = model.named_steps["clf"]
+    clf.coef_ = clf.coef_ * a
+    clf.intercept_ = np.asarray(clf.intercept_, dtype=float) * a + b
+    return model
+
+
 def cross_validate(
     posts: Sequence[Post], *, n_splits: int = 5, random_state: int = 0, **params
 ) -> tuple[dict, np.ndarray, dict]:
     """Out-of-fold P(networking) for every post, with metrics per language."""
-    X = np.empty(len(posts), dtype=object)
-    X[:] = list(posts)
-    y = np.array([p.label.value for p in posts])
-    cv, groups, scheme = _splitter(posts, y, n_splits, random_state)
-    model = build_model(random_state=random_state, **params)
-    proba = cross_val_predict(model, X, y, groups=groups, cv=cv, method="predict_proba")[:, 1]
+    params = {**DEFAULT_PARAMS, **params}
+    decision, scheme = out_of_fold_decisions(posts, n_splits=n_splits, random_state=random_state, **params)
+    return _cv_report(posts, decision), 1.0 / (1.0 + np.exp(-decision)), scheme
+
+
+def _cv_report(posts: Sequence[Post], decision: np.ndarray) -> dict:
+    y = [p.label.value for p in posts]
+    proba = 1.0 / (1.0 + np.exp(-decision))
     pred = np.where(proba > 0.5, Label.NETWORKING.value, Label.MEDIA.value)
     langs = resolve_langs([p.text for p in posts], [p.lang for p in posts])
-    return report_by(langs, list(y), list(pred), list(proba)), proba, scheme
+    return report_by(langs, y, list(pred), list(proba))
+
+
+def fit_function_head(model: Pipeline, posts: Sequence[Post], C: float) -> LogisticRegression | None:
+    """Information / action / community classifier on the fitted model's features,
+    or None when the posts carry too few function labels to learn all three."""
+    keep = [p for p in posts if p.function]
+    counts = collections.Counter(p.function for p in keep)
+    if len(counts) < 3 or min(counts.values()) < MIN_POSTS_PER_FUNCTION:
+        return None
+    X = model.named_steps["features"].transform(_as_array(keep))
+    return LogisticRegression(C=C, max_iter=5000).fit(X, [p.function for p in keep])
 
 
 @dataclass
@@ -167,6 +228,9 @@ class TrainResult:
     warnings: list[str] = field(default_factory=list)
     posts: list[Post] = field(default_factory=list, repr=False)  # the posts trained on, in order
     cv_proba: np.ndarray | None = field(default=None, repr=False)  # out-of-fold P(networking)
+    function_head: LogisticRegression | None = None
+    calibration: dict | None = None
+    function_counts: dict[str, int] = field(default_factory=dict)
 
 
 def train(
@@ -175,18 +239,34 @@ def train(
     n_splits: int = 5,
     random_state: int = 0,
     cross_validation: bool = True,
+    calibrated: bool = True,
     **params,
 ) -> TrainResult:
-    """Check the data, cross-validate (grouped by author), then fit on everything."""
+    """Check the data, cross-validate (grouped by author), then fit on everything.
+
+    The out-of-fold decisions calibrate the final model (Platt scaling), and a
+    three-way function head is fitted when the posts carry function labels.
+    """
     posts, warnings = prepare_training_posts(posts)
     merged = {**DEFAULT_PARAMS, **params}
-    cv = scheme = proba = None
-    if cross_validation:
-        cv, proba, scheme = cross_validate(posts, n_splits=n_splits, random_state=random_state, **merged)
-    model = build_model(random_state=random_state, **merged)
-    X = np.empty(len(posts), dtype=object)
-    X[:] = posts
-    model.fit(X, np.array([p.label.value for p in posts]))
+    model_params = {k: v for k, v in merged.items() if k != "augment"}
+    augment = float(merged.get("augment", 0.0))
+    cv = scheme = proba = calibration = None
+    if cross_validation or calibrated:
+        decision, scheme = out_of_fold_decisions(posts, n_splits=n_splits, random_state=random_state,
+                                                 augment=augment, **model_params)
+        if cross_validation:
+            cv, proba = _cv_report(posts, decision), 1.0 / (1.0 + np.exp(-decision))
+        else:
+            scheme = None
+    model = _fit(build_model(random_state=random_state, **model_params), posts, augment, random_state)
+    y = [p.label.value for p in posts]
+    if calibrated:
+        a, b = platt(decision, y)
+        calibrate(model, a, b)
+        calibration = {"method": "platt", "on": "out-of-fold decisions, folds grouped by author",
+                       "a": round(a, 6), "b": round(b, 6)}
+    head = fit_function_head(model, posts, model_params.get("C", DEFAULT_PARAMS["C"]))
     langs = resolve_langs([p.text for p in posts], [p.lang for p in posts])
     return TrainResult(
         model=model,
@@ -195,10 +275,13 @@ def train(
         cv_scheme=scheme,
         n_posts=len(posts),
         label_counts=dict(sorted(collections.Counter(p.label.value for p in posts).items())),
+        function_counts=dict(sorted(collections.Counter(p.function for p in posts if p.function).items())),
         lang_counts=dict(sorted(collections.Counter(langs).items())),
         warnings=warnings,
         posts=posts,
         cv_proba=proba,
+        function_head=head,
+        calibration=calibration,
     )
 
 

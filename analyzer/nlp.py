@@ -95,6 +95,8 @@ _LINK_TOKEN = re.compile(
     rf"[\w-]+(?:\.[\w-]+)*\.(?:{_WORD_TLDS})(?::\d+)?/\S*",
     re.IGNORECASE,
 )
+# A link anywhere in a text (not a whole token): scheme or www, or a domain with a path.
+LINK_IN_TEXT = re.compile(r"(?:https?://|ftp://|www\.)\S+|\b[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}/\S*", re.IGNORECASE)
 # Sentence-final punctuation, as spaCy's sentencizer understands it (short list).
 _FINAL = frozenset([".", "!", "?", "…", "。", "！", "？", "...", "¡", "¿"]) - {"¡", "¿"}
 

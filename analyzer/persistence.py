@@ -24,7 +24,7 @@ from sklearn.pipeline import Pipeline
 
 from .features import PostFeaturizer
 from .files import atomic_write, share_mode  # noqa: F401  (share_mode: re-exported)
-from .posts import LABELS, Post
+from .posts import FUNCTIONS, LABELS, Post
 
 __all__ = [
     "FORMAT_VERSION",
@@ -48,7 +48,13 @@ META_FILE = "meta.json"
 CARD_FILE = "README.md"
 MODEL_ENV = "CONTENT_ANALYZER_MODEL"
 # The only types outside skops' own defaults that a model file may contain.
-TRUSTED_TYPES: tuple[str, ...] = ("analyzer.features.PostFeaturizer",)
+TRUSTED_TYPES: tuple[str, ...] = (
+    "analyzer.features.PostFeaturizer",
+    "analyzer.blocks.SignalValues",
+    "analyzer.blocks.WordNgramCounts",
+    "analyzer.blocks.CharNgramCounts",
+    "analyzer.blocks.ConstantColumn",
+)
 _PICKLE_SUFFIXES = (".pkl", ".pickle", ".joblib", ".sav", ".dill")
 
 
@@ -90,6 +96,7 @@ class Model:
     meta: dict[str, Any]
     path: Path
     overrides: dict[str, Any] = field(default_factory=dict)  # featurizer params changed after loading
+    function_head: LogisticRegression | None = None  # information / action / community
 
     def predict(self, posts: Iterable[Post | str], *, top_k: int = 5, with_signals: bool = False):
         """Predictions (label, P(networking), dimension scores, top signals) in order."""
@@ -103,7 +110,8 @@ class Model:
             else:
                 text, flags = normalize_text(p)
                 items.append(Post(id=str(n), text=text, flags=flags))
-        return predict_posts(self.pipeline, items, top_k=top_k, with_signals=with_signals)
+        return predict_posts(self.pipeline, items, top_k=top_k, with_signals=with_signals,
+                             function_head=self.function_head)
 
 
 def save_model(
@@ -112,30 +120,28 @@ def save_model(
     *,
     meta: Mapping[str, Any] | None = None,
     card: str | None = None,
+    function_head: LogisticRegression | None = None,
 ) -> dict[str, Any]:
-    """Write model.skops, meta.json and the model card; return the meta written."""
-    import skops.io as sio
+    """Write model.skops, meta.json and the model card; return the meta written.
 
-    from .arrays import ARRAYS_FILE, JSON_FILE, to_arrays
+    model.skops holds ``{"binary": pipeline, "function": head or None}``.
+    """
+    import skops.io as sio
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    data = sio.dumps(pipeline, compression=zipfile.ZIP_DEFLATED)
+    data = sio.dumps({"binary": pipeline, "function": function_head}, compression=zipfile.ZIP_DEFLATED)
     untrusted = set(sio.get_untrusted_types(data=data))
     unexpected = sorted(untrusted - set(TRUSTED_TYPES))
     if unexpected:
         raise ModelError(f"refusing to save a model with types outside the allow-list: {unexpected}")
     atomic_write(out_dir / MODEL_FILE, data)
-    npz, doc = to_arrays(pipeline, hashlib.sha256(data).hexdigest())
-    atomic_write(out_dir / ARRAYS_FILE, npz)
-    atomic_write(out_dir / JSON_FILE, doc)
     full = {
         "format_version": FORMAT_VERSION,
         "labels": list(LABELS),
         **(meta or {}),
         "model_file": MODEL_FILE,
         "model_sha256": hashlib.sha256(data).hexdigest(),
-        "arrays": {ARRAYS_FILE: hashlib.sha256(npz).hexdigest(), JSON_FILE: hashlib.sha256(doc).hexdigest()},
         "versions": versions(),
         "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "trusted_types": list(TRUSTED_TYPES),
@@ -179,17 +185,14 @@ def _model_dir(path: str | Path) -> Path:
     return path
 
 
-def load_model(
-    model_dir: str | Path | None = None, *, allow_version_mismatch: bool = False, fast: bool = True
-) -> Model:
+def load_model(model_dir: str | Path | None = None, *, allow_version_mismatch: bool = False) -> Model:
     """Verify and load a model directory (default: the bundled model).
 
     Checks, in order: the directory holds meta.json and the model files; their
     sha256 match meta.json; the model was saved by the installed scikit-learn
     version; it contains no type outside TRUSTED_TYPES; it is a PostFeaturizer ->
-    LogisticRegression pipeline over media/networking. With ``fast`` (default),
-    the arrays form (see :mod:`analyzer.arrays`) is read when the directory has
-    it; otherwise model.skops is audited and loaded by skops.
+    LogisticRegression pipeline over media/networking, with an optional
+    function head over information/action/community.
     """
     model_dir = _model_dir(model_dir if model_dir is not None else default_model_dir())
     meta = read_meta(model_dir)
@@ -202,14 +205,12 @@ def load_model(
         raise ModelError(
             f"{path}: saved with scikit-learn {saved}, installed is {installed}; "
             f"install scikit-learn=={saved} or retrain the model")
-    data = _verified_bytes(path, meta.get("model_sha256"))  # every file of the directory is checked
-    arrays = meta.get("arrays") or {}
-    if fast and arrays and all((model_dir / name).is_file() for name in arrays):
-        pipeline = _load_arrays(model_dir, arrays, meta["model_sha256"])
-    else:
-        pipeline = _load_skops(path, data)
-    _check_shape(pipeline, path)
-    return Model(pipeline=pipeline, meta=meta, path=model_dir)
+    data = _verified_bytes(path, meta.get("model_sha256"))
+    loaded = _load_skops(path, data)
+    if not isinstance(loaded, dict) or set(loaded) != {"binary", "function"}:
+        raise ModelError(f"{path}: not a content-type-analyzer model (expected binary and function parts)")
+    _check_shape(loaded["binary"], loaded["function"], path)
+    return Model(pipeline=loaded["binary"], meta=meta, path=model_dir, function_head=loaded["function"])
 
 
 def _verified_bytes(path: Path, expected: str | None) -> bytes:
@@ -219,19 +220,6 @@ def _verified_bytes(path: Path, expected: str | None) -> bytes:
             f"{path}: sha256 does not match {META_FILE} (file corrupted or replaced); "
             "retrain or restore the model directory")
     return data
-
-
-def _load_arrays(model_dir: Path, hashes: Mapping[str, str], source_sha256: str) -> Pipeline:
-    from .arrays import ARRAYS_FILE, JSON_FILE, from_arrays
-
-    if set(hashes) != {ARRAYS_FILE, JSON_FILE}:
-        raise ModelError(f"{model_dir}: unexpected array files {sorted(hashes)} in {META_FILE}")
-    npz = _verified_bytes(model_dir / ARRAYS_FILE, hashes[ARRAYS_FILE])
-    doc = _verified_bytes(model_dir / JSON_FILE, hashes[JSON_FILE])
-    try:
-        return from_arrays(npz, doc, source_sha256)
-    except Exception as exc:  # malformed content behind a matching hash
-        raise ModelError(f"{model_dir / ARRAYS_FILE}: cannot be read ({type(exc).__name__}: {exc})") from None
 
 
 def _load_skops(path: Path, data: bytes) -> Pipeline:
@@ -259,7 +247,7 @@ def _unsafe_from(message: str) -> list[str]:
     return re.findall(r"'([^']+)'", found.group(1)) if found else [message.splitlines()[0]]
 
 
-def _check_shape(pipeline: Any, path: Path) -> None:
+def _check_shape(pipeline: Any, head: Any, path: Path) -> None:
     ok = (
         isinstance(pipeline, Pipeline)
         and isinstance(pipeline.named_steps.get("features"), PostFeaturizer)
@@ -270,4 +258,9 @@ def _check_shape(pipeline: Any, path: Path) -> None:
     classes = [str(c) for c in pipeline.named_steps["clf"].classes_]
     if classes != list(LABELS):
         raise ModelError(f"{path}: classes {classes}, expected {list(LABELS)}")
+    if head is not None:
+        n_in = pipeline.named_steps["features"].n_features_out_
+        if not isinstance(head, LogisticRegression) or sorted(map(str, head.classes_)) != sorted(FUNCTIONS) \
+                or head.n_features_in_ != n_in:
+            raise ModelError(f"{path}: the function head does not fit this model")
 

@@ -52,6 +52,19 @@ LABEL_SYNONYMS: dict[str, Label] = {
 }
 
 
+# Lovejoy & Saxton's functions; information and action are media, community is networking.
+FUNCTIONS: tuple[str, ...] = ("information", "action", "community")
+FUNCTION_LABEL: dict[str, Label] = {
+    "information": Label.MEDIA, "action": Label.MEDIA, "community": Label.NETWORKING,
+}
+FUNCTION_SYNONYMS: dict[str, str] = {
+    **{f: f for f in FUNCTIONS}, "info": "information", "informational": "information",
+    "información": "information", "informazione": "information", "act": "action",
+    "acción": "action", "azione": "action", "mobilization": "action", "mobilisation": "action",
+    "comunidad": "community", "comunità": "community", "dialogue": "community",
+}
+
+
 class LabelError(ValueError):
     """A label value that is neither a label nor one of its synonyms."""
 
@@ -66,6 +79,18 @@ def parse_label(value: Any) -> Label:
     except KeyError:
         accepted = ", ".join(sorted(LABEL_SYNONYMS))
         raise LabelError(f"unknown label {value!r} (accepted: {accepted})") from None
+
+
+def parse_function(value: Any) -> str | None:
+    """Map a function label (any case, a few synonyms) to information/action/community;
+    None for an empty value."""
+    key = str(value).strip().lower() if value is not None else ""
+    if not key or key in ("nan", "none", "null"):
+        return None
+    try:
+        return FUNCTION_SYNONYMS[key]
+    except KeyError:
+        raise LabelError(f"unknown function {value!r} (accepted: {', '.join(FUNCTIONS)})") from None
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +111,7 @@ class Post:
     platform: str | None = None
     label: Label | None = None
     flags: tuple[str, ...] = ()
+    function: str | None = None
     error: str | None = None
     meta: Mapping[str, Any] = field(default_factory=dict)
 

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import IO, Any, Iterable, Iterator, Mapping
 
 from .features import normalize_lang
-from .posts import LabelError, Post, normalize_text, parse_date, parse_label
+from .posts import FUNCTION_LABEL, LabelError, Post, normalize_text, parse_date, parse_function, parse_label
 
 __all__ = [
     "ALIASES",
@@ -50,6 +50,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "lang": ("lang", "language", "locale", "idioma", "lingua"),
     "label": ("label", "labels", "class", "category", "y", "target", "annotation"),
     "platform": ("platform", "network", "channel", "social_network", "plataforma", "piattaforma"),
+    "function": ("function", "funcion", "función", "funzione"),
 }
 _CSV_LIMIT = 2**31 - 1
 
@@ -77,6 +78,7 @@ class Columns:
     lang: str | None = None
     label: str | None = None
     platform: str | None = None
+    function: str | None = None
 
 
 def detect_format(name: str) -> str | None:
@@ -348,7 +350,7 @@ def _resolve(name: str, keys: Mapping[str, Any], chosen: Columns, labels: bool) 
         raise ReaderError(
             name, f"no text column (looked for {', '.join(ALIASES['text'])}); "
             f"columns: {_columns(keys)}; choose one with --text-col")
-    if labels and out["label"] is None:
+    if labels and out["label"] is None and out["function"] is None:
         raise ReaderError(
             name, f"no label column (looked for {', '.join(ALIASES['label'])}); "
             f"columns: {_columns(keys)}; choose one with --label-col")
@@ -375,16 +377,17 @@ def _extract(record: Any, flags: tuple[str, ...], error: str | None, cols: dict[
     """The raw values of one row's fields: cheap, so a reading process can hand rows
     to scoring workers, which normalise them with ``post_from_fields``."""
     if record is None:
-        return (default_id, flags, error, None, None, None, None, None, None, labels, None)
+        return (default_id, flags, error, None, None, None, None, None, None, labels, None, None)
     get = lambda field: _lookup(record, cols[field]) if cols.get(field) else None  # noqa: E731
     return (default_id, flags, error, get("text"), get("id"), get("author"), get("created_at"),
-            get("lang"), get("platform"), labels, get("label") if labels else None)
+            get("lang"), get("platform"), labels, get("label") if labels else None,
+            get("function") if labels else None)
 
 
 def post_from_fields(fields: tuple) -> Post:
     """A Post from the raw fields ``_extract`` took from a row (normalised, flagged)."""
     (default_id, flags, error, raw_text, raw_id, raw_author, raw_date, raw_lang, raw_platform,
-     labels, raw_label) = fields
+     labels, raw_label, raw_function) = fields
     meta: dict[str, Any] = {}
     if isinstance(raw_text, (dict, list)):
         error = f"text is a {type(raw_text).__name__}, expected a string"
@@ -394,12 +397,16 @@ def post_from_fields(fields: tuple) -> Post:
     created = parse_date(raw_date)
     if created is None and _as_str(raw_date) is not None:
         all_flags.append("bad_date")
-    label = None
+    label = function = None
     if labels:
         try:
-            label = parse_label(raw_label)
+            function = parse_function(raw_function)
+            label = parse_label(raw_label) if _as_str(raw_label) or function is None else FUNCTION_LABEL[function]
+            if function is not None and FUNCTION_LABEL[function] is not label:
+                label = None
+                meta["label_raw"] = f"{raw_label} (function {function} is {FUNCTION_LABEL[function].value})"
         except LabelError:
-            meta["label_raw"] = raw_label
+            meta["label_raw"] = raw_label if function is not None or raw_function is None else raw_function
     platform = _as_str(raw_platform)
     return Post(
         id=_as_str(raw_id) or default_id,
@@ -409,6 +416,7 @@ def post_from_fields(fields: tuple) -> Post:
         lang=normalize_lang(_as_str(raw_lang)),
         platform=platform.lower() if platform else None,
         label=label,
+        function=function,
         flags=tuple(all_flags),
         error=error,
         meta=meta,

@@ -175,6 +175,27 @@ def _mix_header(title: str) -> list[str]:
     return [title, "posts", "media", "networking", "uncertain", "vs target"]
 
 
+_FUNCTION_HEADER = ["posts", "information", "action", "community"]
+
+
+def _function_rows(report: Mapping[str, Any]) -> list[list[str]]:
+    """The information / action / community mix overall, per account and, for comparison,
+    the published base rates; empty when the model has no function head."""
+    o = report["overall"]
+    if not o.get("function_shares"):
+        return []
+
+    def row(name: str, shares: Mapping[str, float], n: Any) -> list[str]:
+        return [name, str(n), *(_pct(shares[f]) for f in ("information", "action", "community"))]
+
+    rows = [row("all posts", o["function_shares"], o["posts"])]
+    for r in report["mix"].get("account", {}).get("rows", []):
+        if r.get("function_shares"):
+            rows.append(row(str(r["key"]), r["function_shares"], r["posts"]))
+    rows += [row(name, rates, "published") for name, rates in report.get("function_base_rates", {}).items()]
+    return rows
+
+
 def _dimension_rows(report: Mapping[str, Any]) -> list[list[str]]:
     dims = report["dimensions"]
     return [["all posts", *(_num(dims["overall"][d]) for d in DIMENSIONS)]] + [
@@ -255,6 +276,11 @@ def render_markdown(report: Mapping[str, Any]) -> str:
     for name, rule in o["rules"].items():
         out.append(f"- {name} rule ({rule['description']}): {'met' if rule['met'] else 'not met'}")
     out.append("")
+    functions = _function_rows(report)
+    if functions:
+        out += ["## Functions (Lovejoy & Saxton)", "",
+                "Information and action are media, community is networking.", "",
+                _md_table(["", *_FUNCTION_HEADER], functions), ""]
     for title, section in report["mix"].items():
         out += [f"## Mix per {title}", "", _md_table(_mix_header(title), _mix_rows(section)), ""]
     for key, reason in report["omitted"].items():
@@ -349,6 +375,12 @@ def render_html(report: Mapping[str, Any]) -> str:
     if o["posts"]:
         overview += charts.mix_bars([{"key": "all posts", **o}], target, "Overall mix")
     parts.append(f'<section id="overview"><h2>Overall mix</h2>{overview}</section>')
+    functions = _function_rows(report)
+    if functions:
+        parts.append('<section id="functions"><h2>Functions (Lovejoy &amp; Saxton)</h2>'
+                     '<p class="muted">Information and action are media, community is networking; '
+                     'the last rows are published shares for comparison.</p>'
+                     f'{_html_table(["", *_FUNCTION_HEADER], functions, numeric=[1, 2, 3, 4])}</section>')
 
     mix_html = []
     for title, section in report["mix"].items():

@@ -17,6 +17,7 @@ import numpy as np
 from sklearn.pipeline import Pipeline
 
 from .explain import Batch, explain_batch
+from .posts import FUNCTIONS
 from .signals import DIMENSIONS, SIGNAL_NAMES
 from .writers import encode_rows
 
@@ -27,7 +28,8 @@ __all__ = [
 
 OUTPUT_COLUMNS: tuple[str, ...] = (
     "id", "text", "author", "platform", "created_at", "is_reply", "lang", "label", "p_networking",
-    "confidence", *DIMENSIONS, "words", "signals", "status", "error", "flags",
+    "confidence", "function", "p_function", *DIMENSIONS, "words", "intercept", "signals", "status",
+    "error", "flags",
 )
 
 
@@ -51,8 +53,12 @@ def batch_records(batch: Batch, *, features: bool = False, text: bool = True) ->
         "label": batch.labels.tolist(),
         "p_networking": np.round(batch.p_networking, 6).tolist(),
         "confidence": np.round(np.maximum(batch.p_networking, 1 - batch.p_networking), 6).tolist(),
+        "function": batch.functions(),
+        "p_function": ([dict(zip(FUNCTIONS, r)) for r in np.round(batch.p_function, 6).tolist()]
+                       if batch.p_function is not None else [None] * n_ok),
         **{d: np.round(batch.dims[:, k], 4).tolist() for k, d in enumerate(DIMENSIONS)},
         "words": np.round(batch.words, 4).tolist(),
+        "intercept": np.round(batch.intercept, 4).tolist(),
     }
     row_of = {int(i): r for r, i in enumerate(batch.ok.tolist())} if n_ok else {}
     names = batch.featurizer.signal_names_
@@ -61,8 +67,7 @@ def batch_records(batch: Batch, *, features: bool = False, text: bool = True) ->
     for row, (name, dim, v, c, t) in zip(batch.top_row.tolist(), batch.all_top_items()):
         signals[row].append({"name": name, "dimension": dim, "value": round(v, 6),
                              "contribution": round(c, 6), "text": t})
-    empty = {"label": None, "p_networking": None, "confidence": None, **{d: None for d in DIMENSIONS},
-             "words": None}
+    empty = {k: None for k in cols}
     out = []
     for i, post in enumerate(batch.posts):
         rec: dict[str, Any] = {
@@ -100,10 +105,12 @@ def score_posts(
     features: bool = False,
     text: bool = True,
     on_chunk: Callable[[int], None] | None = None,
+    function_head: Any = None,
 ) -> Iterator[list[dict[str, Any]]]:
     """Yield output rows chunk by chunk, in input order."""
     for chunk in chunks(posts, chunk_size):
-        rows = batch_records(explain_batch(model, chunk, top_k=top_k), features=features, text=text)
+        rows = batch_records(explain_batch(model, chunk, top_k=top_k, function_head=function_head),
+                             features=features, text=text)
         if on_chunk is not None:
             on_chunk(len(rows))
         yield rows
@@ -134,12 +141,12 @@ class ScoreJob:
                    model_sha256=model.meta.get("model_sha256"))
 
 
-_WORKER_MODELS: dict[tuple[str, Any, str], Pipeline] = {}
+_WORKER_MODELS: dict[tuple[str, Any, str], tuple[Pipeline, Any]] = {}
 _WORKER_LOCK = threading.Lock()  # Dask workers may run several tasks in threads
 _MODEL_LOADS = 0  # models this process loaded; read by tests
 
 
-def worker_model(job: ScoreJob) -> Pipeline:
+def worker_model(job: ScoreJob) -> tuple[Pipeline, Any]:
     """The job's model, loaded and verified once per worker process, then reused."""
     from .persistence import ModelError, load_model
 
@@ -153,7 +160,7 @@ def worker_model(job: ScoreJob) -> Pipeline:
             if job.overrides:
                 model.pipeline.named_steps["features"].set_params(**dict(job.overrides))
             _WORKER_MODELS.clear()
-            _WORKER_MODELS[key] = model.pipeline
+            _WORKER_MODELS[key] = (model.pipeline, model.function_head)
             _MODEL_LOADS += 1
             # the model and spaCy objects live as long as the worker: keep them out of
             # the garbage collector's generations so its passes stay short
@@ -161,9 +168,11 @@ def worker_model(job: ScoreJob) -> Pipeline:
         return _WORKER_MODELS[key]
 
 
-def encode_chunk(pipeline: Pipeline, job: ScoreJob, posts: list[Any]) -> tuple[int, Any, dict[str, int]]:
-    """Score a chunk and return (rows, encoded rows, status counts)."""
-    rows = batch_records(explain_batch(pipeline, posts, top_k=job.top_k), features=job.features, text=job.text)
+def encode_chunk(model: tuple[Pipeline, Any], job: ScoreJob, posts: list[Any]) -> tuple[int, Any, dict[str, int]]:
+    """Score a chunk with (pipeline, function head) and return (rows, encoded rows, status counts)."""
+    pipeline, head = model
+    rows = batch_records(explain_batch(pipeline, posts, top_k=job.top_k, function_head=head),
+                         features=job.features, text=job.text)
     counts = {"ok": 0, "empty": 0, "error": 0}
     for r in rows:
         counts[r["status"]] += 1
@@ -177,7 +186,7 @@ def _encode_in_worker(job: ScoreJob, items: list[Any]) -> tuple[int, Any, dict[s
 
 
 def score_encoded(
-    pipeline: Pipeline,
+    pipeline: tuple[Pipeline, Any],
     job: ScoreJob,
     posts: Iterable[Any],
     *,
@@ -185,6 +194,8 @@ def score_encoded(
     chunk_size: int = 2000,
 ) -> Iterator[tuple[int, Any, dict[str, int]]]:
     """Score posts chunk by chunk, in input order, in this process or in ``workers`` processes.
+
+    ``pipeline`` is the (pipeline, function head) pair of a loaded model.
 
     Workers turn raw rows into posts (``read_many(..., raw=True)`` items),
     score them and send back their chunk already encoded; this process only
@@ -205,7 +216,7 @@ def single_threaded_blas():
     return threadpool_limits(limits=1, user_api="blas")
 
 
-def _score_encoded(pipeline: Pipeline, job: ScoreJob, posts: Iterable[Any], workers: int,
+def _score_encoded(pipeline: tuple[Pipeline, Any], job: ScoreJob, posts: Iterable[Any], workers: int,
                    chunk_size: int) -> Iterator[tuple[int, Any, dict[str, int]]]:
     if workers <= 1:
         from .readers import materialize
@@ -234,7 +245,7 @@ def _encode_forked(items: list[Any]) -> tuple[int, Any, dict[str, int]]:
     return encode_chunk(_FORKED["pipeline"], _FORKED["job"], materialize(items))
 
 
-def _score_forked(pipeline: Pipeline, job: ScoreJob, posts: Iterable[Any], workers: int,
+def _score_forked(pipeline: tuple[Pipeline, Any], job: ScoreJob, posts: Iterable[Any], workers: int,
                   chunk_size: int) -> Iterator[tuple[int, Any, dict[str, int]]]:
     import multiprocessing as mp
 

@@ -40,6 +40,8 @@ def check_json(pred: Prediction) -> dict[str, Any]:
         "label": pred.label,
         "p_networking": None if pred.p_networking is None else round(pred.p_networking, 6),
         "confidence": None if pred.confidence is None else round(pred.confidence, 6),
+        "function": pred.function,
+        "p_function": None if pred.p_function is None else {k: round(v, 6) for k, v in pred.p_function.items()},
         "dimensions": {k: round(v, 6) for k, v in pred.dimensions.items()},
         "words": None if pred.words is None else round(pred.words, 6),
         "intercept": None if pred.intercept is None else round(pred.intercept, 6),
@@ -77,10 +79,13 @@ def render_check(console: Console, pred: Prediction) -> None:
     if post.flags:
         head.append(f"  flags: {', '.join(post.flags)}", style="yellow")
     console.print(head)
+    if pred.function and pred.p_function:
+        shares = "  ".join(f"{k} {v:.0%}" for k, v in pred.p_function.items())
+        console.print(Text(f"function: {pred.function}  ({shares})"))
     preview = post.text if len(post.text) <= 120 else post.text[:117] + "..."
     console.print(Text(preview, style="dim"))
 
-    values = [*pred.dimensions.values(), pred.words or 0.0]
+    values = [*pred.dimensions.values(), pred.words or 0.0, pred.intercept or 0.0, pred.decision or 0.0]
     scale = max(1.0, *(abs(v) for v in values))
     table = Table(title="dimensions (← media | networking →)", title_justify="left",
                   show_header=False, box=None, pad_edge=False)
@@ -91,6 +96,8 @@ def render_check(console: Console, pred: Prediction) -> None:
         v = pred.dimensions[name]
         table.add_row(name, f"{v:+.2f}", signed_bar(v, scale))
     table.add_row("words", f"{pred.words:+.2f}", signed_bar(pred.words or 0.0, scale))
+    table.add_row("starting point", f"{pred.intercept or 0.0:+.2f}", signed_bar(pred.intercept or 0.0, scale))
+    table.add_row("= decision", f"{pred.decision or 0.0:+.2f}", signed_bar(pred.decision or 0.0, scale))
     console.print(table)
 
     if pred.top:
@@ -172,8 +179,11 @@ def render_info(console: Console, meta: Mapping[str, Any], path: Path | str,
     console.print(f"created {meta.get('created_at')}  versions "
                   + ", ".join(f"{k} {v}" for k, v in (meta.get("versions") or {}).items()),
                   markup=False)
-    console.print(f"{meta.get('n_signals')} signals + {meta.get('n_ngrams')} n-grams -> "
-                  f"logistic regression; params {meta.get('params')}", markup=False)
+    console.print(f"{meta.get('n_signals')} signals + {meta.get('n_ngrams')} word n-grams + "
+                  f"{meta.get('n_char_ngrams', 0)} character n-grams -> logistic regression"
+                  + (" (Platt-calibrated)" if meta.get("calibration") else "")
+                  + (" + function head" if meta.get("function_head") else "")
+                  + f"; params {meta.get('params')}", markup=False)
     console.print(f"trained on {training.get('n_posts')} posts, labels "
                   f"{training.get('label_counts')}, languages {training.get('lang_counts')}",
                   markup=False)
@@ -184,9 +194,17 @@ def render_info(console: Console, meta: Mapping[str, Any], path: Path | str,
     for name, ev in (meta.get("evaluations") or {}).items():
         render_metrics(console, ev["report"], title=f"evaluation: {name}",
                        group_title=ev.get("group_title", "language"))
-        if ev.get("baseline"):
-            render_metrics(console, ev["baseline"], title=f"  same posts, baseline ({ev.get('baseline_name')})",
+        for bname, report in (ev.get("baselines") or {ev.get("baseline_name"): ev.get("baseline")}).items():
+            if report:
+                render_metrics(console, report, title=f"  same posts, baseline ({bname})",
+                               group_title=ev.get("group_title", "language"))
+        masked = ev.get("links_masked")
+        if masked:
+            render_metrics(console, masked["report"], title="  the same posts with links removed: model",
                            group_title=ev.get("group_title", "language"))
+            for bname, report in (masked.get("baselines") or {}).items():
+                render_metrics(console, report, title=f"  links removed, baseline ({bname})",
+                               group_title=ev.get("group_title", "language"))
     if insights:
         render_insights(console, insights)
 

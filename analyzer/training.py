@@ -8,10 +8,9 @@ from __future__ import annotations
 
 from importlib import resources
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
-from .arrays import json_params
-from .evaluation import BASELINE_NAME, compare_on, fit_baseline, split_by_authors
+from .evaluation import BASELINE_NAME, CHAR_BASELINE_NAME, compare_on, fit_baselines, split_by_authors
 from .lexicons import LexiconError
 from .model import TrainResult, prepare_training_posts, train
 from .persistence import file_sha256, save_model
@@ -27,11 +26,19 @@ def bundled_corpus_files() -> list[Path]:
     return sorted(root.glob("*.jsonl"))
 
 
+def json_params(params: Mapping[str, Any]) -> dict[str, Any]:
+    """Estimator parameters as JSON holds them (tuples become lists)."""
+    return {k: list(v) if isinstance(v, tuple) else v for k, v in params.items()}
+
+
 def result_meta(result: TrainResult, files: Sequence[dict[str, Any]], command: str | None) -> dict[str, Any]:
     featurizer = result.model.named_steps["features"]
     return {
         "n_signals": len(featurizer.signal_names_),
         "n_ngrams": len(featurizer.ngram_names_),
+        "n_char_ngrams": len(featurizer.char_names_),
+        "calibration": result.calibration,
+        "function_head": result.function_head is not None,
         "signals": list(featurizer.signal_names_),
         "params": json_params(result.params),
         "cv": result.cv,
@@ -39,6 +46,7 @@ def result_meta(result: TrainResult, files: Sequence[dict[str, Any]], command: s
         "training": {
             "n_posts": result.n_posts,
             "label_counts": result.label_counts,
+            "function_counts": result.function_counts,
             "lang_counts": result.lang_counts,
             "files": list(files),
         },
@@ -86,9 +94,10 @@ def train_files(
     files = []
     for src in sources:
         if src == "-":
-            files.append({"path": "<stdin>"})
+            files.append({"path": "<stdin>", "rows": len(posts) if len(sources) == 1 else None})
             continue
-        rows = sum(1 for p in posts if p.id.startswith(f"{Path(src).name}:")) if len(sources) > 1 else len(posts)
+        rows = len(posts) if len(sources) == 1 else sum(
+            1 for _ in read_many([src], fmt=fmt, columns=columns, labels=True))
         files.append({"path": src, "sha256": file_sha256(src), "rows": rows})
     params: dict[str, Any] = {}
     if C is not None:
@@ -105,7 +114,8 @@ def train_files(
         say(f"held-out authors: {len(heldout_authors)} authors, {len(test)} posts kept out of training")
         inner = train(cv_posts, n_splits=max(n_splits, 2), random_state=random_state,
                       cross_validation=False, **params)
-        comparison = compare_on(inner.model, fit_baseline(inner_posts(cv_posts), random_state), test)
+        comparison = compare_on(inner.model, fit_baselines(inner_posts(cv_posts), random_state), test,
+                                function_head=inner.function_head, masked=False)
         evaluations["held-out authors"] = {
             "description": (
                 f"{len(test)} posts by {len({p.author for p in test})} authors that neither the "
@@ -122,10 +132,10 @@ def train_files(
         result.posts, result.cv_proba = cv_result.posts, cv_result.cv_proba
         result.warnings = cv_result.warnings if not heldout_authors else result.warnings
     if eval_files:
-        baseline = fit_baseline(inner_posts(posts), random_state)
+        baseline = fit_baselines(inner_posts(posts), random_state)
         for path in eval_files:
             external = list(read_many([path], labels=True))
-            comparison = compare_on(result.model, baseline, external)
+            comparison = compare_on(result.model, baseline, external, function_head=result.function_head)
             evaluations[f"external: {Path(path).name}"] = {
                 "description": (
                     f"{comparison['n_posts']} labelled posts from `{Path(path).name}` "
@@ -141,7 +151,8 @@ def train_files(
     if evaluations:
         meta["evaluations"] = evaluations
         meta["baseline"] = BASELINE_NAME
-    save_model(result.model, output, meta=meta)
+        meta["baselines"] = [BASELINE_NAME, CHAR_BASELINE_NAME]
+    save_model(result.model, output, meta=meta, function_head=result.function_head)
     return result
 
 

@@ -25,7 +25,8 @@ _BY_SUFFIX = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "js
               ".parquet": "parquet", ".pq": "parquet"}
 
 
-_FLOAT_COLUMNS = frozenset(["p_networking", "confidence", "style", "goals", "content", "effort", "roi", "words"])
+_FLOAT_COLUMNS = frozenset(["p_networking", "confidence", "style", "goals", "content", "effort", "roi", "words",
+                            "intercept"])
 
 
 def output_format(dest: str, fmt: str | None = None) -> str:
@@ -51,6 +52,8 @@ def arrow_schema(columns: Sequence[str]):
     for c in columns:
         if c == "signals":
             out.append((c, pa.list_(contribution)))
+        elif c == "p_function":
+            out.append((c, pa.struct([(f, pa.float64()) for f in ("information", "action", "community")])))
         elif c == "is_reply":
             out.append((c, pa.bool_()))
         elif c in _FLOAT_COLUMNS or "__" in c:

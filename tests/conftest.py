@@ -71,12 +71,18 @@ NETWORKING = [
 ]
 
 
+# the media posts above that pass on information (the others ask to act)
+INFORMATION = {3, 5, 7, 12, 15, 16, 22, 24}
+
+
 def labelled_posts() -> list[Post]:
     posts = []
     for label, rows in ((Label.MEDIA, MEDIA), (Label.NETWORKING, NETWORKING)):
         for n, (lang, author, text) in enumerate(rows, 1):
+            function = "community" if label is Label.NETWORKING else (
+                "information" if n in INFORMATION else "action")
             posts.append(Post(id=f"{label.value[:1]}{n}", text=text, author=author, lang=lang,
-                              label=label))
+                              label=label, function=function))
     return posts
 
 
@@ -93,7 +99,8 @@ def trained(train_posts):
 @pytest.fixture(scope="session")
 def model_dir(tmp_path_factory, trained) -> Path:
     out = tmp_path_factory.mktemp("model")
-    save_model(trained.model, out, meta={"n_signals": 60, "training": {"n_posts": trained.n_posts}})
+    save_model(trained.model, out, meta={"n_signals": 60, "training": {"n_posts": trained.n_posts}},
+               function_head=trained.function_head)
     return out
 
 
@@ -102,7 +109,7 @@ def labelled_file(tmp_path_factory, train_posts) -> Path:
     path = tmp_path_factory.mktemp("data") / "labelled.jsonl"
     with open(path, "w", encoding="utf-8") as fh:
         for p in train_posts:
-            fh.write(json.dumps({"id": p.id, "text": p.text, "label": p.label.value,
+            fh.write(json.dumps({"id": p.id, "text": p.text, "label": p.label.value, "function": p.function,
                                  "author": p.author, "lang": p.lang}, ensure_ascii=False) + "\n")
     return path
 

@@ -138,7 +138,7 @@ def test_train_evaluate_info(labelled_file, tmp_path):
     result = invoke("train", labelled_file, "-o", out, "--cv-folds", "3")
     assert result.exit_code == 0, result.stderr
     assert "cross-validated (grouped by author)" in result.stderr
-    assert {p.name for p in out.iterdir()} == {"model.skops", "model.arrays.npz", "model.arrays.json", "meta.json", "README.md"}
+    assert {p.name for p in out.iterdir()} == {"model.skops", "meta.json", "README.md"}
     meta = json.loads((out / "meta.json").read_text())
     assert meta["training"]["files"][0]["rows"] == 50
     assert meta["cv_scheme"]["grouped_by"] == "author"
@@ -377,10 +377,11 @@ def test_directory_and_unreadable_inputs(model_dir, tmp_path, monkeypatch):
 def test_train_reports_label_issues(labelled_file, tmp_path):
     rows = [json.loads(x) for x in labelled_file.read_text().splitlines()]
     for r in rows[:2]:  # two media posts mislabelled as networking
-        r["label"] = "networking"
+        r["label"], r["function"] = "networking", "community"
     bad = tmp_path / "noisy.jsonl"
     bad.write_text("".join(json.dumps(r) + "\n" for r in rows))
-    result = invoke("train", bad, "-o", tmp_path / "m", "--cv-folds", "3", "--report-label-issues")
+    # weak regularisation: on 50 posts the default model is too unsure to "strongly disagree"
+    result = invoke("train", bad, "-o", tmp_path / "m", "--cv-folds", "3", "--report-label-issues", "--C", "30")
     assert result.exit_code == 0, result.stderr
     assert "post(s) whose label the cross-validated model strongly disagrees with" in result.stderr
     listed = result.stderr.split("strongly disagrees with", 1)[1]
@@ -423,3 +424,14 @@ def test_reading_error_mid_file_with_workers_exits_1_and_leaves_nothing(model_di
     assert result.exit_code == 1
     assert result.stderr.strip() == f"error: {src}:2501: invalid JSON (Expecting value, column 10)"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.jsonl"]
+
+
+def test_train_refuses_a_label_that_contradicts_its_function(labelled_file, tmp_path):
+    rows = [json.loads(x) for x in labelled_file.read_text().splitlines()]
+    rows[0]["label"] = "networking"  # its function says action, which is media
+    bad = tmp_path / "contradicts.jsonl"
+    bad.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    result = invoke("train", bad, "-o", tmp_path / "m", "--cv-folds", "2")
+    assert result.exit_code == 1
+    assert "1 row(s) without a valid label ('networking (function action is media)' x1)" in result.stderr
+    assert "Rows: m1" in result.stderr

@@ -48,15 +48,21 @@ def test_not_fitted():
 
 
 def test_names_match_transform_width_and_are_prefixed():
-    f = PostFeaturizer(min_df=2).fit(TEXTS)
+    f = PostFeaturizer(min_df=2, stop_words_weak=True).fit(TEXTS)
     X = f.transform(TEXTS)
     names = f.get_feature_names_out()
     assert sp.issparse(X) and X.shape == (4, len(names))
     assert list(names[: len(SIGNAL_NAMES)]) == list(SIGNAL_NAMES)
     grams = set(names[len(SIGNAL_NAMES):])
-    # kept: n-grams in at least two posts; "link in bio" spans three posts
-    assert {"ngram__link", "ngram__in", "ngram__bio", "ngram__link in", "ngram__in bio", "ngram__?"} <= grams
-    assert "ngram__drop" not in grams
+    # kept: n-grams in at least two posts; "link in bio" spans three posts; n-grams of
+    # only stop words or punctuation ("in", "?") are left out
+    assert {"ngram__link", "ngram__bio", "ngram__link in", "ngram__in bio"} <= grams
+    assert not {"ngram__drop", "ngram__in", "ngram__?"} & grams
+    # then character n-grams inside word bounds, seen in at least three posts
+    assert {"char__ link", "char__ in ", "char__bio"} <= grams
+    kinds = [n.split("__", 1)[0] for n in names[len(SIGNAL_NAMES):-1]]
+    assert kinds == sorted(kinds, key=["ngram", "char"].index)
+    assert names[-1] == "starting_point"
     assert names.dtype == object
 
 
@@ -67,28 +73,38 @@ def test_fit_transform_equals_fit_then_transform():
 
 
 def test_signal_block_is_scaled_by_training_maximum():
-    f = PostFeaturizer(use_ngrams=False).fit(TEXTS)
-    X = f.transform(TEXTS).toarray()
+    f = PostFeaturizer(use_ngrams=False, use_chars=False).fit(TEXTS)
+    f.set_params(evidence_prior=0)  # rows unscaled by evidence, to see the block itself
+    X = f.transform(TEXTS).toarray()[:, :-1]
     assert X.shape == (4, len(SIGNAL_NAMES))
     assert X.max() <= 1.0 + 1e-12
-    j = SIGNAL_NAMES.index("content__n_words")
+    j = SIGNAL_NAMES.index("content__n_words")  # a count: on a log scale, then scaled
     raw = f.signal_values(f.parse(TEXTS))[:, j]
-    np.testing.assert_allclose(X[:, j], raw / raw.max())
+    assert raw.tolist() == [6.0, 11.0, 5.0, 6.0]
+    np.testing.assert_allclose(X[:, j], np.log1p(raw) / np.log1p(11.0))
+    k = SIGNAL_NAMES.index("style__rate_second_person")  # a rate: scaled as it is
+    rate = f.signal_values(f.parse(TEXTS))[:, k]
+    np.testing.assert_allclose(X[:, k], rate / rate.max() if rate.max() else rate)
 
 
 def test_ngram_rows_are_l2_normalised():
-    f = PostFeaturizer(use_signals=False, min_df=1).fit(TEXTS)
-    X = f.transform(TEXTS + [""])
-    norms = np.sqrt(np.asarray(X.multiply(X).sum(axis=1)).ravel())
-    np.testing.assert_allclose(norms, [1, 1, 1, 1, 0])
+    for words, chars in ((True, False), (False, True)):
+        f = PostFeaturizer(use_signals=False, min_df=1, char_min_df=1, use_ngrams=words, use_chars=chars,
+                           evidence_prior=0).fit(TEXTS)
+        X = f.transform(TEXTS + [""])[:, :-1]  # without the starting-point column
+        norms = np.sqrt(np.asarray(X.multiply(X).sum(axis=1)).ravel())
+        np.testing.assert_allclose(norms, [1, 1, 1, 1, 0])
 
 
 def test_placeholders_stand_for_urls_handles_and_numbers():
-    f = PostFeaturizer(use_signals=False, min_df=1).fit(
-        ["see https://a.example/x and @bob", "see https://b.example/y with 42"])
+    texts = ["visit https://a.example/x and @bob", "visit https://b.example/y with 42"]
+    f = PostFeaturizer(use_signals=False, min_df=1, char_min_df=1, drop_weak_ngrams=False).fit(texts)
     grams = set(f.get_feature_names_out())
-    assert {"ngram__<url>", "ngram__see <url>", "ngram__<user>", "ngram__<num>"} <= grams
-    assert not any("a.example" in g for g in grams)
+    assert {"ngram__<url>", "ngram__visit <url>", "ngram__<user>", "ngram__<num>"} <= grams
+    assert not any("example" in g or "bob" in g for g in grams)
+    # by default, placeholders alone are left out (links and handles are counted by signals)
+    grams = set(PostFeaturizer(use_signals=False, min_df=1, stop_words_weak=True).fit(texts).get_feature_names_out())
+    assert "ngram__visit <url>" in grams and not {"ngram__<url>", "ngram__<user>", "ngram__<num>"} & grams
 
 
 def test_posts_carry_language_and_metadata():
@@ -108,15 +124,16 @@ def test_clone_and_determinism():
 
 def test_invalid_parameters_raise_at_fit():
     with pytest.raises(ValueError, match="at least one"):
-        PostFeaturizer(use_signals=False, use_ngrams=False).fit(TEXTS)
+        PostFeaturizer(use_signals=False, use_ngrams=False, use_chars=False).fit(TEXTS)
     with pytest.raises(ValueError, match="ngram_range"):
         PostFeaturizer(ngram_range=(2, 1)).fit(TEXTS)
 
 
 def test_trigrams():
-    f = PostFeaturizer(use_signals=False, min_df=1, ngram_range=(3, 3)).fit(["link in bio now"])
-    assert list(f.get_feature_names_out()) and all(len(n[7:].split()) == 3 for n in f.get_feature_names_out())
-    assert set(f.get_feature_names_out()) == {"ngram__link in bio", "ngram__in bio now"}
+    f = PostFeaturizer(use_signals=False, use_chars=False, min_df=1, ngram_range=(3, 3)).fit(["link in bio now"])
+    grams = [n for n in f.get_feature_names_out() if n != "starting_point"]
+    assert grams and all(len(n[7:].split()) == 3 for n in grams)
+    assert set(grams) == {"ngram__link in bio", "ngram__in bio now"}
 
 
 @pytest.mark.parametrize("code,expected", [("en-US", "en"), ("ES_mx", "es"), (" it ", "it"),
@@ -138,3 +155,31 @@ def test_posts_of_no_supported_language_match_every_lexicon():
 def test_identified_language_is_the_one_the_model_uses_even_for_long_posts():
     text = "the show was great and we loved it. " * 28 + "gracias a todos por venir, fue una noche increíble. " * 30
     assert resolve_langs([text], [None]) == parse_posts([text], [None]).langs == ["es"]
+
+
+def test_a_block_with_no_vocabulary_is_left_out():
+    f = PostFeaturizer(min_df=1, stop_words_weak=True).fit(["the", "of"])  # no word n-gram survives
+    assert f.ngram_names_ == [] and f.transform(["the cat"]).shape == (1, f.n_features_out_)
+
+
+def test_exact_explanation_identity_holds_over_every_block():
+    """intercept + sum of per-column contributions == the classifier's decision."""
+    from sklearn.linear_model import LogisticRegression
+
+    f = PostFeaturizer(min_df=1, char_min_df=1).fit(TEXTS)
+    X = f.transform(TEXTS)
+    clf = LogisticRegression().fit(X, [0, 1, 1, 1])
+    contributions = X.multiply(clf.coef_[0]).toarray()
+    np.testing.assert_allclose(contributions.sum(axis=1) + clf.intercept_[0], clf.decision_function(X))
+    assert set(f.column_kinds()) == {0, 1, 2, 3} and len(f.column_kinds()) == X.shape[1]
+
+
+def test_posts_without_evidence_keep_only_the_starting_point():
+    f = PostFeaturizer(min_df=1, char_min_df=1).fit(TEXTS + ["👍", "😍🔥🔥🙌"])
+    X = f.transform(["👍", "😍🔥🔥🙌", "Link", "Anyone tried the new trail? Link in bio is broken lol"]).toarray()
+    assert not X[:2].any()  # nothing to go on: every column, the starting point too, is 0
+    start = X[:, -1]
+    assert start[2] == pytest.approx(1 / (1 + 3.0))  # one word: a quarter of the weights
+    assert start[3] == pytest.approx(11 / (11 + 3.0))
+    scaled = PostFeaturizer(min_df=1, char_min_df=1, evidence_prior=0).fit(TEXTS).transform(["Link"]).toarray()
+    assert scaled[0, -1] == 1.0

@@ -10,7 +10,6 @@ import skops.io as sio
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer
 
-from analyzer.arrays import ARRAYS_FILE, JSON_FILE
 from analyzer.persistence import (
     META_FILE,
     MODEL_FILE,
@@ -23,7 +22,6 @@ from analyzer.persistence import (
 )
 
 PWNED = "pwned.txt"
-ARRAYS = (ARRAYS_FILE, JSON_FILE)
 
 
 def copy_model(model_dir, tmp_path):
@@ -70,8 +68,6 @@ def test_truncated_file_is_refused(model_dir, tmp_path):
         load_model(path)
     rewrite_hash(path)  # even with a matching hash, a truncated zip is not loaded
     with pytest.raises(ModelError, match="not a readable skops file"):
-        load_model(path, fast=False)
-    with pytest.raises(ModelError, match="arrays were not written with this model.skops"):
         load_model(path)
 
 
@@ -101,12 +97,6 @@ def test_untrusted_type_is_refused_and_never_runs(model_dir, tmp_path):
     (path / MODEL_FILE).write_bytes(sio.dumps(evil))
     rewrite_hash(path)
     with pytest.raises(ModelError, match="types outside the allow-list.*posix.system"):
-        load_model(path, fast=False)
-    with pytest.raises(ModelError, match="arrays were not written with this model.skops"):
-        load_model(path)
-    for name in ARRAYS:  # without the arrays form, the skops audit refuses it too
-        (path / name).unlink()
-    with pytest.raises(ModelError, match="types outside the allow-list.*posix.system"):
         load_model(path)
     assert not (tmp_path / PWNED).exists()
 
@@ -120,8 +110,6 @@ def test_pickle_renamed_to_skops_is_refused_and_never_runs(model_dir, tmp_path):
     (path / MODEL_FILE).write_bytes(pickle.dumps(Payload()))
     rewrite_hash(path)
     with pytest.raises(ModelError, match="not a readable skops file"):
-        load_model(path, fast=False)
-    with pytest.raises(ModelError):
         load_model(path)
     assert not (tmp_path / PWNED).exists()
 
@@ -146,26 +134,23 @@ def test_missing_and_malformed_directories(tmp_path):
         read_meta(tmp_path)
 
 
-@pytest.mark.parametrize("name", [ARRAYS_FILE, JSON_FILE])
-def test_changed_arrays_file_is_refused(model_dir, tmp_path, name):
+def test_a_trusted_object_of_the_wrong_shape_is_refused(model_dir, tmp_path):
     path = copy_model(model_dir, tmp_path)
-    data = bytearray((path / name).read_bytes())
-    data[len(data) // 2] ^= 0x01
-    (path / name).write_bytes(bytes(data))
-    with pytest.raises(ModelError, match=f"{name}: sha256 does not match"):
+    model = load_model(path)
+    (path / MODEL_FILE).write_bytes(sio.dumps(model.pipeline))  # the pipeline alone, no parts dict
+    rewrite_hash(path)
+    with pytest.raises(ModelError, match="expected binary and function parts"):
         load_model(path)
 
 
-def test_arrays_and_skops_forms_predict_the_same(model_dir):
-    texts = np.array(["Shop now, 20% off!", "Anyone around for coffee tomorrow?", "¿Qué opináis?", ""], dtype=object)
-    fast, full = load_model(model_dir), load_model(model_dir, fast=False)
-    np.testing.assert_array_equal(fast.pipeline.predict_proba(texts), full.pipeline.predict_proba(texts))
-    assert fast.pipeline.named_steps["features"].get_params() == full.pipeline.named_steps["features"].get_params()
-
-
-def test_arrays_load_without_pickle(model_dir):
-    with np.load(model_dir / ARRAYS_FILE, allow_pickle=False) as data:
-        assert all(data[k].dtype != object for k in data.files)
+def test_every_fitted_part_survives_the_round_trip(model_dir, trained):
+    """One format: what skops reads back is the trained model, attribute for attribute."""
+    loaded = load_model(model_dir).pipeline.named_steps["features"]
+    fitted = trained.model.named_steps["features"]
+    for name in ("signal_names_", "ngram_names_", "char_names_", "languages_"):
+        assert getattr(loaded, name) == getattr(fitted, name)
+    np.testing.assert_array_equal(loaded.ngram_lang_mask_, fitted.ngram_lang_mask_)
+    assert loaded.get_params() == fitted.get_params()
 
 
 def test_model_file_path_is_accepted(model_dir):

@@ -1,3 +1,4 @@
+import math
 
 from analyzer.posts import MAX_CHARS, Post, normalize_text
 from analyzer.scoring import OUTPUT_COLUMNS, chunks, output_columns, score_posts
@@ -19,7 +20,7 @@ def test_empty_whitespace_and_huge_rows_keep_their_place(trained):
 def test_record_columns_and_values(trained):
     post = Post(id="7", text="Shop now: 20% off! Link in bio", author="acme", platform="instagram",
                 meta={"is_reply": False})
-    [rows] = list(score_posts(trained.model, [post], features=True))
+    [rows] = list(score_posts(trained.model, [post], features=True, function_head=trained.function_head))
     rec = rows[0]
     assert list(rec) == output_columns(features=True)
     assert rec["author"] == "acme" and rec["platform"] == "instagram" and rec["is_reply"] is False
@@ -27,6 +28,13 @@ def test_record_columns_and_values(trained):
     assert rec["goals__has_percent"] == 1.0
     assert len(rec["signals"]) == 5
     assert all(isinstance(rec[d], float) for d in ("style", "goals", "content", "effort", "roi", "words"))
+    # the rows add up: dimensions + words + starting point == the decision behind P(networking)
+    decision = sum(rec[d] for d in ("style", "goals", "content", "effort", "roi", "words", "intercept"))
+    assert abs(1 / (1 + math.exp(-decision)) - rec["p_networking"]) < 1e-3
+    assert rec["function"] in ("information", "action") and set(rec["p_function"]) == {"information", "action", "community"}
+    # each probability is rounded to 6 decimals, so the sum may be off by up to 1.5e-6
+    assert abs(rec["p_function"]["community"] - rec["p_networking"]) < 1e-6
+    assert abs(sum(rec["p_function"].values()) - 1) <= 1.5e-6 + 1e-12
 
 
 def test_output_columns():
@@ -149,8 +157,8 @@ def test_worker_paths_fork_and_joblib_give_the_same_output(model_dir, monkeypatc
     names = tuple(output_columns())
     job = ScoreJob(str(model_dir), (), 5, False, True, "jsonl", names)
     posts = [Post(id=str(i), text=f"Sale {i}: 20% off!" if i % 2 else f"Anyone tried {i}?") for i in range(300)]
-    one = [p for _, p, _ in score_encoded(model.pipeline, job, posts, workers=1, chunk_size=40)]
-    forked = [p for _, p, _ in score_encoded(model.pipeline, job, posts, workers=2, chunk_size=40)]
+    one = [p for _, p, _ in score_encoded((model.pipeline, model.function_head), job, posts, workers=1, chunk_size=40)]
+    forked = [p for _, p, _ in score_encoded((model.pipeline, model.function_head), job, posts, workers=2, chunk_size=40)]
     monkeypatch.setattr(multiprocessing, "get_all_start_methods", lambda: ["spawn"])
-    pooled = [p for _, p, _ in score_encoded(model.pipeline, job, posts, workers=2, chunk_size=40)]
+    pooled = [p for _, p, _ in score_encoded((model.pipeline, model.function_head), job, posts, workers=2, chunk_size=40)]
     assert one == forked == pooled

@@ -29,7 +29,11 @@ def test_render_check():
     render_check(c, PRED)
     out = c.file.getvalue()
     assert "MEDIA  P(networking) = 0.100  confidence 90%  lang en" in out
-    assert "goals    -1.00" in out and 'uses offer words ("Sale")' in out
+    lines = {line.split()[0] if not line.startswith(("starting", "=")) else line.split("  ")[0]: line
+             for line in out.splitlines() if line.strip()}
+    assert "-1.00" in lines["goals"] and 'uses offer words ("Sale")' in out
+    # the rows add up visibly: five dimensions + words + starting point = decision
+    assert "-0.50" in lines["starting point"] and "-2.20" in lines["= decision"]
 
 
 def test_render_check_without_label():
@@ -41,6 +45,8 @@ def test_render_check_without_label():
 def test_check_json_shape():
     obj = check_json(PRED)
     assert obj["label"] == "media" and obj["confidence"] == 0.9
+    assert obj["intercept"] == -0.5 and obj["decision"] == -2.197
+    assert obj["function"] is None and obj["p_function"] is None  # a model without a function head
     assert obj["signals"][0] == {"name": "goals__n_offer_words", "dimension": "goals", "value": 1.0,
                                  "contribution": -1.0, "text": 'uses offer words ("Sale")'}
 

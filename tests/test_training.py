@@ -1,3 +1,4 @@
+from analyzer.model import DEFAULT_PARAMS
 import json
 
 import pytest
@@ -15,7 +16,9 @@ def test_train_files_writes_meta_with_file_hashes(labelled_file, tmp_path):
     assert meta["training"]["files"][0]["rows"] == 50
     assert len(meta["training"]["files"][0]["sha256"]) == 64
     assert meta["n_signals"] == len(SIGNAL_NAMES) and meta["n_ngrams"] > 0
-    assert meta["params"]["ngram_range"] == [1, 2]
+    assert meta["params"]["signal_weight"] == DEFAULT_PARAMS["signal_weight"]
+    assert meta["training"]["function_counts"] == {"action": 17, "community": 25, "information": 8}
+    assert meta["function_head"] is True and meta["calibration"]["method"] == "platt"
     assert meta["cv"] == result.cv
     with pytest.raises(OutputExistsError):
         train_files([str(labelled_file)], out)

@@ -3,10 +3,14 @@
 Run from the repository root:  python data/tools/check_corpus.py [FILES...]
 (default: every data/corpus/*.jsonl).
 
-Checks the schema of every row, counts posts per language / label / platform /
-case kind / author, and finds near-duplicate pairs: cosine similarity >= 0.8
-between TF-IDF vectors of character 3-5-grams (word-boundary aware), computed
-within each language. Exit code 1 when a schema error or near-duplicate exists.
+Checks the schema of every row (the function label must agree with the binary
+label: information/action = media, community = networking), counts posts per
+language / label / function / platform / case kind / author, finds near-duplicate
+pairs (cosine similarity >= 0.8 between TF-IDF vectors of character 3-5-grams,
+word-boundary aware, within each language) and the most frequent four-word
+openings. Exit code 1 on a schema error, near-duplicates in more than 1 % of a
+language's posts (``--strict``: any), or a four-word opening on more than 3 % of
+a language's posts.
 """
 
 from __future__ import annotations
@@ -20,7 +24,11 @@ from pathlib import Path
 
 LABELS = {"media", "networking"}
 LANGS = {"en", "es", "it"}
-PLATFORMS = {"x", "linkedin", "instagram", "facebook", "mastodon", "forum"}
+FUNCTIONS = {"information": "media", "action": "media", "community": "networking"}
+PLATFORMS = {
+    "x", "linkedin", "instagram", "facebook", "mastodon", "forum", "threads", "bluesky",
+    "youtube", "tiktok", "reddit", "telegram", "whatsapp", "sms",
+}
 CASES = {
     "promotional_question",
     "rhetorical_question",
@@ -34,9 +42,25 @@ CASES = {
     "hashtag_only",
     "code_switching",
     "long_post",
+    # added with the revised guide (corpus v2)
+    "self_promotion",
+    "support_sympathy",
+    "praise_reaction",
+    "opinion",
+    "chat",
+    "news_by_individual",
+    "headline_alert",
+    "repost",
+    "fundraising_volunteer",
+    "brand_conversation",
+    "all_caps",
+    "mentions_only",
+    "spam",
 }
-FIELDS = ("id", "text", "label", "lang", "author", "platform", "case")
+FIELDS = ("id", "text", "label", "function", "lang", "author", "platform", "case")
 NEAR_DUP = 0.8
+MAX_DUP_SHARE = 0.01
+MAX_OPENING_SHARE = 0.03
 
 
 def load(paths: list[Path]) -> tuple[list[dict], list[str]]:
@@ -60,6 +84,8 @@ def load(paths: list[Path]) -> tuple[list[dict], list[str]]:
                 errors.append(f"{where}: empty text")
             if row["label"] not in LABELS:
                 errors.append(f"{where}: label {row['label']!r}")
+            if FUNCTIONS.get(row["function"]) != row["label"]:
+                errors.append(f"{where}: function {row['function']!r} with label {row['label']!r}")
             if row["lang"] not in LANGS:
                 errors.append(f"{where}: lang {row['lang']!r}")
             if row["platform"] not in PLATFORMS:
@@ -92,6 +118,16 @@ def near_duplicates(rows: list[dict]) -> list[tuple[float, dict, dict]]:
     return sorted(pairs, key=lambda p: -p[0])
 
 
+def opening(text: str) -> str | None:
+    words = text.lower().split()
+    return " ".join(words[:4]) if len(words) >= 4 else None
+
+
+def top_opening(rows: list[dict]) -> tuple[str, int]:
+    counts = collections.Counter(o for o in map(opening, (r["text"] for r in rows)) if o)
+    return counts.most_common(1)[0] if counts else ("", 0)
+
+
 def report(rows: list[dict], per_author: bool = True) -> None:
     for lang in sorted({r["lang"] for r in rows}):
         sub = [r for r in rows if r["lang"] == lang]
@@ -105,9 +141,14 @@ def report(rows: list[dict], per_author: bool = True) -> None:
         print(f"== {lang}: {len(sub)} posts, networking {labels['networking'] / len(sub):.1%}, "
               f"{len(authors)} authors, hard cases {hard / len(sub):.1%}")
         print("   labels:", dict(labels))
+        print("   functions:", dict(collections.Counter(r["function"] for r in sub).most_common()))
         print("   platforms:", dict(collections.Counter(r["platform"] for r in sub).most_common()))
         print("   cases:", dict(sorted(cases.items())))
-        print(f"   chars: min {min(chars)} median {statistics.median(chars):.0f} max {max(chars)}")
+        words = [len(r["text"].split()) for r in sub]
+        print(f"   chars: min {min(chars)} median {statistics.median(chars):.0f} max {max(chars)}; "
+              f"words: median {statistics.median(words):.0f}, <= 8 words {sum(w <= 8 for w in words) / len(sub):.0%}")
+        opening, n_open = top_opening(sub)
+        print(f"   most frequent four-word opening: {opening!r} on {n_open} posts ({n_open / len(sub):.1%})")
         mixed = sum(1 for c in authors.values() if len(c) == 2)
         print(f"   authors with both labels: {mixed}/{len(authors)}")
         for a, c in sorted(authors.items()) if per_author else ():
@@ -118,6 +159,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("files", nargs="*", type=Path)
     parser.add_argument("--quiet-authors", action="store_true", help="omit per-author lines")
+    parser.add_argument("--strict", action="store_true", help="fail on any near-duplicate pair")
     args = parser.parse_args(argv)
     files = args.files or sorted(Path("data/corpus").glob("*.jsonl"))
     rows, errors = load(files)
@@ -129,7 +171,20 @@ def main(argv: list[str] | None = None) -> int:
     for s, a, b in dups:
         print(f"NEAR-DUPLICATE {s:.2f}: {a['_where']} {a['text'][:60]!r} ~ {b['_where']} {b['text'][:60]!r}")
     print(f"{len(rows)} rows, {len(errors)} schema errors, {len(dups)} near-duplicate pairs (cosine >= {NEAR_DUP})")
-    return 1 if errors or dups else 0
+    failed = bool(errors) or (bool(dups) and args.strict)
+    for lang in sorted({r["lang"] for r in rows}):
+        sub = [r for r in rows if r["lang"] == lang]
+        in_dups = {id(x) for _, a, b in dups for x in (a, b) if a["lang"] == lang}
+        share = len(in_dups) / 2 / len(sub)
+        opening_text, n_open = top_opening(sub)
+        if share > MAX_DUP_SHARE:
+            print(f"FAIL {lang}: near-duplicates in {share:.1%} of posts (at most {MAX_DUP_SHARE:.0%})")
+            failed = True
+        if n_open / len(sub) > MAX_OPENING_SHARE:
+            print(f"FAIL {lang}: {opening_text!r} opens {n_open / len(sub):.1%} of posts "
+                  f"(at most {MAX_OPENING_SHARE:.0%})")
+            failed = True
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

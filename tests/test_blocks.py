@@ -1,0 +1,62 @@
+import numpy as np
+import pytest
+
+from analyzer.blocks import CharNgramCounts, SignalValues, WordNgramCounts, char_ngram_keys, is_count_signal
+from analyzer.features import parse_posts
+
+
+def test_char_ngrams_stay_inside_word_bounds():
+    doc, keys, starts, sizes, joined = char_ngram_keys(["Ab cd"], (2, 3))
+    grams = sorted(joined[s:s + n] for s, n in zip(starts, sizes))
+    # as scikit-learn's char_wb: " ab " and " cd " padded, no window spans the inner space
+    assert grams == sorted([" a", "ab", "b ", " c", "cd", "d ", " ab", "ab ", " cd", "cd "])
+    assert set(doc.tolist()) == {0}
+
+
+def test_char_ngrams_mask_links_handles_and_digits():
+    _, _, starts, sizes, joined = char_ngram_keys(["@Marta_rr mira https://bit.ly/3xYz 2024"], (3, 3))
+    grams = {joined[s:s + n] for s, n in zip(starts, sizes)}
+    assert {" @ ", " ↗ ", "000"} <= grams
+    assert not any(c in g for g in grams for c in "xyz2")
+
+
+def test_char_ngrams_of_posts_do_not_mix():
+    doc, _, starts, sizes, joined = char_ngram_keys(["ab", "cd"], (2, 5))
+    assert all("\x00" not in joined[s:s + n] for s, n in zip(starts, sizes))
+    assert sorted(set(doc.tolist())) == [0, 1]
+
+
+@pytest.mark.parametrize("texts", [
+    ["graaazie mille raga", "grazie mille ragazzi"],          # it: letter repeats, slang
+    ["porfaaa seguidme", "por favor seguidme"],                # es
+    ["pleeease subscribe", "please subscribe"],                # en
+])
+def test_misspelt_and_correct_words_share_character_ngrams(texts):
+    block = CharNgramCounts(ngram_range=(2, 4), min_df=2).fit(parse_posts(texts))
+    assert len(block.ngram_names_) > 3
+    X = block.transform(parse_posts(texts)).toarray()
+    assert (X[0] > 0).sum() > 3 and (X[1] > 0).sum() > 3
+
+
+def test_word_ngrams_of_only_stop_words_or_punctuation_are_dropped():
+    parsed = parse_posts(["In the end, it is what it is.", "in the end it is what it is!"], ["en", "en"])
+    names = WordNgramCounts(min_df=2, stop_words_weak=True).fit(parsed).ngram_names_
+    # every other unigram and bigram is only stop words or punctuation
+    assert sorted(names) == ["end", "the end"]
+    unigrams = WordNgramCounts(min_df=2, stop_words_weak="unigrams").fit(parsed).ngram_names_
+    assert "in the" in unigrams and "in" not in unigrams and "end" in unigrams
+    default = WordNgramCounts(min_df=2).fit(parsed).ngram_names_  # punctuation-only dropped
+    assert {"in", "the", "in the", "end"} <= set(default) and "." not in default
+    kept = WordNgramCounts(min_df=1, drop_weak=False).fit(parsed).ngram_names_
+    assert {".", "!", ","} <= set(kept)
+
+
+def test_signal_values_log_scale_counts_only():
+    parsed = parse_posts(["word " * 5000, "ok?"], ["en", "en"])
+    block = SignalValues(signals=["content__n_words", "style__rate_caps", "content__is_long"]).fit(parsed)
+    raw, logged = block.raw(parsed), block.transform(parsed)
+    assert raw[:, 0].tolist() == [300.0, 1.0]  # capped as the catalogue says
+    np.testing.assert_allclose(logged[:, 0], np.log1p([300.0, 1.0]))
+    np.testing.assert_array_equal(logged[:, 1:], raw[:, 1:])
+    assert is_count_signal("content__n_urls") and is_count_signal("style__mean_sentence_len")
+    assert not is_count_signal("content__is_very_short")
