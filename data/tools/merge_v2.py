@@ -10,7 +10,8 @@ Inputs (all kept in the repository, so the corpus can be rebuilt and audited):
   rule of the revised guide behind every change;
 - ``data/corpus/drafts/{lang}-{pass}.jsonl``: the posts written for corpus v2.
 Writes ``data/corpus/review/CHANGES.md``: every label change and deletion with its rule.
-Idempotent: posts already carrying ``function`` (a corpus already merged) are left alone.
+Idempotent: posts already carrying ``function`` (a corpus already merged) are left alone,
+and CHANGES.md is only written by the run that applied the reviews.
 """
 
 from __future__ import annotations
@@ -40,13 +41,15 @@ def read_review(path: Path) -> list[tuple[str, str, str, str]]:
     return out
 
 
-def merge(lang: str, dry_run: bool, passes: list[str] | None = None) -> tuple[list[dict], list[str]]:
+def merge(lang: str, dry_run: bool, passes: list[str] | None = None) -> tuple[list[dict], list[str] | None]:
+    """Changes are ``None`` when the review was applied by an earlier run (nothing to report)."""
     rows = [json.loads(line) for line in (CORPUS / f"{lang}.jsonl").read_text("utf-8").splitlines() if line.strip()]
     first = [r for r in rows if "function" not in r]
     kept_v2 = [r for r in rows if "function" in r]
-    changes: list[str] = []
+    changes: list[str] | None = None
     merged: list[dict] = []
     if first:
+        changes = []
         review = read_review(CORPUS / "review" / f"{lang}-v2.tsv")
         if [r[0] for r in review] != [r["id"] for r in first]:
             raise SystemExit(f"review/{lang}-v2.tsv does not list the corpus ids in order")
@@ -88,15 +91,18 @@ def main() -> None:
     report = ["# Label changes of the v2 review", "",
               "Every first-corpus post whose label changed, or that was deleted, under the revised "
               "guide (`../shared/LABELING.md`), with the rule the reviewer named.", ""]
+    reviewed = False
     for lang in ("en", "es", "it"):
         merged, changes = merge(lang, args.dry_run, args.drafts)
+        reviewed = reviewed or changes is not None
+        changes = changes or []
         counts = collections.Counter(r["label"] for r in merged)
         functions = collections.Counter(r["function"] for r in merged)
         print(f"{lang}: {len(merged)} posts, {len({r['author'] for r in merged})} authors, "
               f"{dict(counts)}, {dict(functions)}, {len(changes)} label change(s)/deletion(s)")
         report += [f"## {lang} ({len(changes)})", "", "| id | was | now | rule |", "|---|---|---|---|",
                    *changes, ""]
-    if not args.dry_run:
+    if not args.dry_run and reviewed:  # a re-run must not overwrite the record with zeros
         (CORPUS / "review" / "CHANGES.md").write_text("\n".join(report), "utf-8")
 
 
