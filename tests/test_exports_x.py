@@ -228,13 +228,8 @@ def test_part_listed_in_manifest_but_missing(tmp_path):
 
 def test_streams_with_tiny_chunks(monkeypatch, modern_zip):
     """Chunk boundaries inside strings, escapes and emoji change nothing."""
-    from analyzer.exports import archive
+    from analyzer.exports import jsonfile
 
     expected = [(p.id, p.text) for p in read_export(modern_zip)]
-    original = archive.JsonStream.__init__
-
-    def tiny(self, where, stream, chunk=1 << 20):
-        original(self, where, stream, chunk=7)
-
-    monkeypatch.setattr(archive.JsonStream, "__init__", tiny)
+    monkeypatch.setattr(jsonfile, "CHUNK", 7)
     assert [(p.id, p.text) for p in read_export(modern_zip)] == expected

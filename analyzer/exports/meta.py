@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING, Any, Iterator
 from ..posts import Post, normalize_text
 from ..readers import ReaderError
 from .archive import (
-    JsonStream,
     Keep,
     Source,
     dated,
@@ -29,9 +28,9 @@ from .archive import (
     side_files,
     text_hashtags,
     text_mentions,
-    text_reader,
     text_urls,
 )
+from .jsonfile import open_json
 
 if TYPE_CHECKING:
     from . import ExportStats
@@ -133,38 +132,27 @@ def _find_username(value: Any) -> str | None:
 
 
 def _items(source: Source, member: str, platform: str) -> Iterator[tuple[int, Any]]:
-    with source.open(member) as fh:
-        stream = JsonStream(source.where(member), text_reader(fh))
-        first = stream.peek()
+    with open_json(source, member) as doc:
+        first = doc.first
         if platform == "threads":
-            if first != "{" or not stream.find_key(_THREADS_KEY):
-                raise stream.error(f"expected an object with {_THREADS_KEY!r} (is this a Threads "
-                                   "threads_and_replies.json?)")
-        elif first == "{":
-            # some Meta files wrap their list in {"<name>_v2": [...]}: take the first list
-            if not _find_list(stream):
-                raise stream.error("expected a JSON array of posts, found an object without one")
-        elif first != "[":
-            raise stream.error(f"expected a JSON array of posts, found {first!r}")
-        for n, item in enumerate(stream.array_items(), 1):
-            yield n, repair(item)
+            top: dict[str, Any] = {}
+            items = doc.items(_THREADS_KEY + ".item", top) if first == "{" else iter(())
+            yield from ((n, repair(item)) for n, item in enumerate(items, 1))
+            if _THREADS_KEY not in top:
+                raise doc.error(f"expected an object with {_THREADS_KEY!r} (is this a Threads "
+                                "threads_and_replies.json?)")
+            return
         if first == "{":
-            stream.close_object()
-        stream.finish()
-
-
-def _find_list(stream: JsonStream) -> bool:
-    stream.expect("{", "a JSON object '{'")
-    while stream.peek() == '"':
-        stream.value()
-        stream.expect(":", "':' after an object key")
-        if stream.peek() == "[":
-            return True
-        stream.value()
-        if stream.peek() != ",":
-            break
-        stream.expect(",", "','")
-    return False
+            # some Meta files wrap their list in {"<name>_v2": [...]}: take the first list
+            items = doc.first_list()
+        elif first == "[":
+            items = doc.items("item")
+        else:
+            raise doc.error(f"expected a JSON array of posts, found {first or 'end of file'!r}")
+        for n, item in enumerate(items, 1):
+            yield n, repair(item)
+        if first == "{" and not doc.found_list:
+            raise doc.error("expected a JSON array of posts, found an object without one")
 
 
 def _to_post(platform: str, item: Any, member: str, n: int, counters: dict[Any, int],
