@@ -50,7 +50,8 @@ def test_zip_archive_posts_exact(zip_2024):
     assert {p.author for p in posts} == {"ana@social.example"}
     assert {p.platform for p in posts} == {"mastodon"}
     assert stats == ExportStats(platform="mastodon", posts=6, reposts_skipped=2,
-                                direct_skipped=1, files=["outbox.json"])
+                                direct_skipped=1, files=["outbox.json"],
+                                records=9, stated=9, stated_by="totalItems")
 
 
 def test_entities_from_tags_and_links(zip_2024):

@@ -63,7 +63,8 @@ def test_modern_archive_posts_exact(modern_zip):
     # tweets-part1.js repeats a tweet of tweets.js; the retweet is left out and counted
     assert stats == ExportStats(platform="x", posts=9, reposts_skipped=1, direct_skipped=0,
                                 files=["data/note-tweet.js", "data/tweets.js",
-                                       "data/tweets-part1.js", "data/community-tweet.js"])
+                                       "data/tweets-part1.js", "data/community-tweet.js"],
+                                records=11, stated=11, stated_by="manifest.js")
 
 
 def test_record_without_text_is_kept_as_error_row(modern_zip):

@@ -542,6 +542,7 @@ class Keep:
 
     def __call__(self, post: Post, direct: bool = False) -> bool:
         """Whether to yield ``post`` (a direct message when ``direct``); counts it if not."""
+        self.stats.records += 1
         if post.meta["is_repost"] and not self.reposts:
             self.stats.reposts_skipped += 1
             return False
@@ -549,6 +550,14 @@ class Keep:
             self.stats.direct_skipped += 1
             return False
         return True
+
+    def state(self, count: Any, by: str) -> None:
+        """Add the size an export states for a posts file (ignored unless a count)."""
+        if isinstance(count, str) and count.isdigit():
+            count = int(count)
+        if isinstance(count, int) and not isinstance(count, bool) and count >= 0:
+            self.stats.stated = (self.stats.stated or 0) + count
+            self.stats.stated_by = by
 
     def emit(self, posts: Iterable[Post]) -> Iterator[Post]:
         """Yield posts already filtered and in order, counting them."""

@@ -54,6 +54,7 @@ def read(source: Source, found: dict[str, list[str]], keep: Keep) -> Iterator[Po
                         spool.add(post)
                 if "orderedItems" not in top:
                     raise doc.error(_NOT_OUTBOX)
+                keep.state(top.get("totalItems"), "totalItems")
         yield from keep.emit(spool)
     finally:
         spool.close()

@@ -3,9 +3,9 @@
 
 All three share the mojibake bug: every UTF-8 byte of a non-ASCII character is
 written as its own ``\\u00XX`` escape, so a JSON parser returns Latin-1 garbage
-(``CafÃ©``). ``fix_mojibake`` undoes it per string after parsing (Fix A of §4.3):
-exact for Meta's files, and unlike a byte-level fix before parsing it cannot be
-fooled by a literal backslash in a post. None of these files has a post id, so ids
+(``CafÃ©``). ``fix_mojibake`` undoes it per string after parsing (Fix A of §4.3,
+with ftfy for strings that mix broken and correct runs); unlike a byte-level fix
+before parsing it cannot be fooled by a literal backslash in a post. None of these files has a post id, so ids
 are ``<platform>:<timestamp>:<n>``, n counting posts with the same timestamp.
 The HTML flavour of the download is refused with a hint to request JSON.
 """
@@ -15,6 +15,9 @@ from __future__ import annotations
 import json
 import re
 from typing import TYPE_CHECKING, Any, Iterator
+
+import ftfy
+from ftfy import TextFixerConfig
 
 from ..posts import Post, normalize_text
 from ..readers import ReaderError
@@ -38,19 +41,30 @@ if TYPE_CHECKING:
 __all__ = ["fix_mojibake", "read", "repair"]
 
 _HIGH = re.compile("[\x80-\xff]")
+# ftfy's encoding repair only: no HTML unescaping, quote uncurling, normalisation ...
+_FTFY = TextFixerConfig(unescape_html=False, remove_terminal_escapes=False,
+                        fix_latin_ligatures=False, fix_character_width=False,
+                        uncurl_quotes=False, fix_line_breaks=False, remove_control_chars=False,
+                        fix_c1_controls=False, normalization=None, explain=False)
 # Facebook's generated activity title for a share without words of the user's own.
 _SHARED = re.compile(r"\bshared\b", re.I)
 _THREADS_KEY = "text_post_app_text_posts"
 
 
 def fix_mojibake(text: str) -> str:
-    """Undo Meta's one-escape-per-UTF-8-byte encoding; other text is returned unchanged."""
+    """Undo Meta's one-escape-per-UTF-8-byte encoding; correct text is returned unchanged.
+
+    A string written wholly that way comes back exactly from its Latin-1 bytes. Meta
+    also writes strings where such runs sit next to correct text (``Ã\x9cbel süss``);
+    the whole-string round trip fails on those, and ftfy repairs the broken runs only
+    (``fix_encoding``: encoding fixes, none of ftfy's cosmetic changes).
+    """
     if not _HIGH.search(text):
         return text
     try:
         return text.encode("latin-1").decode("utf-8")
     except (UnicodeEncodeError, UnicodeDecodeError):
-        return text  # has characters above U+00FF, or is genuine Latin-1: not mojibake
+        return ftfy.fix_encoding(text, _FTFY)
 
 
 def repair(value: Any) -> Any:

@@ -69,11 +69,14 @@ def read(source: Source, found: dict[str, list[str]], keep: Keep) -> Iterator[Po
     _check_manifest(source, manifest)
     author = _load_author(source, manifest)
     notes = _load_notes(source, stats)
+    counts = _manifest_counts(manifest)
     spool = PostSpool(dedup=True)
     skipped: set[int] = set()  # dedup keys of the retweets left out: parts repeat tweets
     try:
         for member in parts:
             stats.files.append(member)
+            if member_base(member) in counts:
+                keep.state(counts[member_base(member)], "manifest.js")
             community = "community" in member_base(member)
             kinds = ("community_tweet",) if community else ("tweet", "tweets")
             with open_json(source, member, assignment=True) as doc:
@@ -127,6 +130,18 @@ def _check_manifest(source: Source, manifest: dict[str, Any] | None) -> None:
             if isinstance(wanted, str) and member_base(wanted) not in present:
                 raise ReaderError(source.where(wanted), "listed in manifest.js but missing from "
                                   "the archive (was it extracted or downloaded completely?)")
+
+
+def _manifest_counts(manifest: dict[str, Any] | None) -> dict[str, Any]:
+    """Tweets per posts file as manifest.js states them, by lower-case base name."""
+    types = (manifest or {}).get("dataTypes")
+    counts: dict[str, Any] = {}
+    for kind in ("tweets", "tweet", "communityTweet"):
+        entry = types.get(kind) if isinstance(types, dict) else None
+        for f in (entry.get("files") or []) if isinstance(entry, dict) else []:
+            if isinstance(f, dict) and isinstance(f.get("fileName"), str):
+                counts[member_base(f["fileName"])] = f.get("count")
+    return counts
 
 
 def _load_author(source: Source, manifest: dict[str, Any] | None) -> str | None:
