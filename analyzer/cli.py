@@ -325,6 +325,8 @@ def _score_dask(inputs, output, *, model_dir, scheduler, workers, lang, lexicon,
 
 
 def _export_summary(stats: list) -> None:
+    """One line per export read; warnings when far less was found than the export states;
+    exit 1 (after the lines) when an export yielded no posts at all."""
     for st in stats:
         skipped = []
         if st.reposts_skipped:
@@ -333,6 +335,11 @@ def _export_summary(stats: list) -> None:
             skipped.append(f"{st.direct_skipped} direct messages (--include-direct keeps them)")
         err.print(f"{st.platform} export: {st.posts} posts read from {', '.join(st.files) or 'the export'}"
                   + (f"; skipped {', '.join(skipped)}" if skipped else ""), markup=False)
+        if st.shortfall():
+            err.print("warning: " + st.shortfall(), markup=False)
+    empty = [st.nothing_read() for st in stats if st.nothing_read()]
+    if empty:
+        raise fail("; ".join(empty))
 
 
 class _progress:
@@ -525,7 +532,8 @@ def report_cli(
                 target_rule=rule, examples=examples, on_chunk=advance)
         _export_summary(export_stats)
         report = assemble_report(audit, meta=model.meta, pipeline=model.pipeline, model_path=model.path,
-                                 inputs=list(inputs))
+                                 inputs=list(inputs),
+                                 warnings=[st.shortfall() for st in export_stats if st.shortfall()])
         used = write_report(report, output, fmt, force=force)
     except _USER_ERRORS as exc:
         raise fail(str(exc)) from None

@@ -112,11 +112,14 @@ def model_insights(pipeline: Any, *, k: int = 5) -> dict[str, Any]:
 
 def assemble_report(audit: Mapping[str, Any], *, meta: Mapping[str, Any] | None = None,
                     pipeline: Any = None, model_path: str | Path | None = None,
-                    inputs: Iterable[str] = ()) -> dict[str, Any]:
+                    inputs: Iterable[str] = (), warnings: Iterable[str] = ()) -> dict[str, Any]:
+    """The report; ``warnings`` are about the inputs (an export that gave far fewer posts
+    than it states) and are shown under the title."""
     report = {
         "title": "Content-mix audit",
         "generated_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "inputs": list(inputs),
+        "input_warnings": list(warnings),
         **audit,
     }
     if meta is not None:
@@ -269,6 +272,8 @@ def render_markdown(report: Mapping[str, Any]) -> str:
     out = [f"# {report['title']}", "",
            f"Generated {report['generated_at']} from {report['rows']} rows "
            f"({st['ok']} scored, {st['empty']} empty, {st['error']} unreadable).", ""]
+    out += [f"> **Warning:** {w}" for w in report.get("input_warnings") or ()]
+    out += [""] if report.get("input_warnings") else []
     out += ["## Overall mix", "",
             f"- media (broadcast/promotional): **{o['media']}** ({_pct(o['media_share'])})",
             f"- networking (conversational): **{o['networking']}** ({_pct(o['networking_share'])})",
@@ -359,7 +364,9 @@ def render_html(report: Mapping[str, Any]) -> str:
     target = report["target_media_share"]
     parts = [f"<header><h1>{_h(report['title'])}</h1><p class=\"muted\">Generated {_h(report['generated_at'])} "
              f"from {report['rows']} rows: {st['ok']} scored, {st['empty']} empty, {st['error']} unreadable."
-             + (f" Input: {_h(', '.join(report['inputs']))}." if report.get("inputs") else "") + "</p></header>"]
+             + (f" Input: {_h(', '.join(report['inputs']))}." if report.get("inputs") else "") + "</p>"
+             + "".join(f'<p class="bad">Warning: {_h(w)}</p>' for w in report.get("input_warnings") or ())
+             + "</header>"]
 
     rules = "".join(
         f"<li>{_h(name)} rule ({_h(r['description'])}): "

@@ -106,3 +106,70 @@ def test_report_on_an_archive_has_behaviour_from_export_metadata(tmp_path, model
     replies = sum(p.meta["is_reply"] for p in posts)
     assert report["behaviour"]["overall"]["reply_share"] == pytest.approx(replies / len(posts))
     assert [r["key"] for r in report["mix"]["platform"]["rows"]] == ["mastodon"]
+
+
+def _outbox(path, total, statuses):
+    """A single outbox.json with ``statuses`` (text) as public Notes and ``total`` stated."""
+    items = [{"id": f"https://toot.example/users/lucia/statuses/{n}/activity", "type": "Create",
+              "actor": "https://toot.example/users/lucia", "published": f"2024-03-0{n}T08:00:00Z",
+              "to": ["https://www.w3.org/ns/activitystreams#Public"],
+              "object": {"id": f"https://toot.example/users/lucia/statuses/{n}", "type": "Note",
+                         "published": f"2024-03-0{n}T08:00:00Z", "content": f"<p>{text}</p>",
+                         "to": ["https://www.w3.org/ns/activitystreams#Public"]}}
+             for n, text in enumerate(statuses, 1)]
+    path.write_text(json.dumps({"type": "OrderedCollection", "totalItems": total,
+                                "orderedItems": items}), encoding="utf-8")
+    return path
+
+
+def test_export_with_no_posts_exits_1_saying_what_was_found(tmp_path, model_dir):
+    outbox = _outbox(tmp_path / "outbox.json", 1557, [])
+    result = runner.invoke(app, ["score", str(outbox), "-o", "-", "--model", str(model_dir)])
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert result.stderr.splitlines() == [
+        "mastodon export: 0 posts read from outbox.json",
+        "warning: mastodon export: 0 of the 1557 entries stated by totalItems were found in "
+        "outbox.json; the export may be incomplete or written in a layout this version does not "
+        "read",
+        "error: mastodon export yielded no posts: found 0 entries in outbox.json, 1557 stated by "
+        "totalItems",
+    ]
+
+
+def test_export_far_short_of_its_stated_size_warns(tmp_path, model_dir):
+    outbox = _outbox(tmp_path / "outbox.json", 40, ["Who is coming tonight?", "New release out!"])
+    result = runner.invoke(app, ["score", str(outbox), "-o", "-", "--model", str(model_dir)])
+    assert result.exit_code == 0, result.stderr
+    assert len(result.stdout.splitlines()) == 2
+    assert result.stderr.splitlines()[:2] == [
+        "mastodon export: 2 posts read from outbox.json",
+        "warning: mastodon export: 2 of the 40 entries stated by totalItems were found in "
+        "outbox.json; the export may be incomplete or written in a layout this version does not "
+        "read",
+    ]
+    report = runner.invoke(app, ["report", str(outbox), "-o", "-", "-f", "json",
+                                 "--model", str(model_dir)])
+    assert report.exit_code == 0, report.stderr
+    assert json.loads(report.stdout)["input_warnings"] == [
+        "mastodon export: 2 of the 40 entries stated by totalItems were found in outbox.json; the "
+        "export may be incomplete or written in a layout this version does not read"]
+
+
+def test_export_close_to_its_stated_size_does_not_warn(tmp_path, model_dir):
+    outbox = _outbox(tmp_path / "outbox.json", 2, ["Who is coming tonight?", "New release out!"])
+    result = runner.invoke(app, ["score", str(outbox), "-o", "-", "--model", str(model_dir)])
+    assert result.exit_code == 0, result.stderr
+    assert "warning" not in result.stderr
+
+
+def test_only_reposts_exits_1(tmp_path, model_dir):
+    path = tmp_path / "tweets.js"
+    path.write_text('window.YTD.tweets.part0 = [{"tweet": {"id_str": "1626922779105759235", '
+                    '"created_at": "Sat Feb 18 12:33:11 +0000 2023", "full_text": "RT @ana: hi"}}]',
+                    encoding="utf-8")
+    result = runner.invoke(app, ["score", str(path), "-o", "-", "--model", str(model_dir)])
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[-1] == (
+        "error: x export yielded no posts: found 1 entries in tweets.js, 1 reposts left out "
+        "(--include-reposts keeps them)")

@@ -1,4 +1,4 @@
-"""Containers and detection (zip, tar.gz, folder, single file), broken archives, JsonStream,
+"""Containers and detection (zip, tar.gz, folder, single file), broken archives,
 PostSpool."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from analyzer.exports import PLATFORMS, ExportStats, detect_export, read_export
-from analyzer.exports.archive import JsonStream, PostSpool, entity_meta, scan_zip
+from analyzer.exports.archive import PostSpool, entity_meta, scan_zip
 from analyzer.posts import Post
 from analyzer.readers import ReaderError
 
@@ -173,62 +173,6 @@ def test_stats_default_is_optional():
     stats = ExportStats()
     list(read_export(fixture("instagram/2022"), stats=stats))
     assert stats.files == ["content/posts_1.json"]
-
-
-# -- JsonStream --------------------------------------------------------------------------
-
-json_values = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False)
-    | st.text(),
-    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(), children,
-                                                                       max_size=4),
-    max_leaves=12)
-
-
-@settings(max_examples=150, deadline=None)
-@given(st.lists(json_values, max_size=8), st.integers(min_value=1, max_value=16),
-       st.sampled_from(["", "window.YTD.tweets.part0 = ", "window.YTD.tweets.part0 =\n"]),
-       st.booleans())
-def test_json_stream_matches_json_loads(items, chunk, prefix, indent):
-    text = prefix + json.dumps(items, indent=2 if indent else None, ensure_ascii=False) + ";\n"
-    stream = JsonStream("t.js", io.StringIO(text), chunk=chunk)
-    assert stream.assignment() == (prefix.split("=")[0].strip() or None)
-    assert list(stream.array_items()) == items
-    stream.finish()
-
-
-def test_json_stream_find_key_skips_other_members():
-    text = '{"a": [1, {"b": "]"}], "items": [1, 2], "z": {"items": 3}}'
-    stream = JsonStream("f.json", io.StringIO(text), chunk=3)
-    assert stream.find_key("items")
-    assert list(stream.array_items()) == [1, 2]
-    stream.close_object()
-    stream.finish()
-
-
-@pytest.mark.parametrize("text, message", [
-    ("[1, 2", "f.json:1: invalid JSON (expected ',' or ']' after an array item, found "
-              "'end of file')"),
-    ('[\n{"a": 1}\n{"b": 2}]', "f.json:3: invalid JSON (expected ',' or ']' after an array item, "
-                               "found '{')"),
-    ("[1] extra", "f.json:1: unexpected data after the JSON value: 'e'"),
-    ('[\n\n"unterminated]', "f.json:3: invalid JSON (Unterminated string starting at, column 1)"),
-    ("{}", "f.json:1: expected a JSON array '[', found '{'"),
-])
-def test_json_stream_errors(text, message):
-    stream = JsonStream("f.json", io.StringIO(text), chunk=4)
-    with pytest.raises(ReaderError) as err:
-        list(stream.array_items())
-        stream.finish()
-    assert str(err.value) == message
-
-
-def test_json_stream_assignment_must_come_first():
-    stream = JsonStream("t.js", io.StringIO("var tweets\n[1]"))
-    with pytest.raises(ReaderError) as err:
-        stream.assignment()
-    assert str(err.value) == ("t.js:1: expected a JS assignment `window.YTD.<type>.part<N> = [`, "
-                              "found 'var tweets'")
 
 
 # -- PostSpool ---------------------------------------------------------------------------

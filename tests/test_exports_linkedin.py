@@ -52,7 +52,7 @@ def test_basic_export_posts_exact(basic_zip):
     assert {p.platform for p in posts} == {"linkedin"}
     assert {p.lang for p in posts} == {None}
     assert stats == ExportStats(platform="linkedin", posts=7, reposts_skipped=1, direct_skipped=0,
-                                files=["Comments.csv", "Shares.csv"])
+                                files=["Comments.csv", "Shares.csv"], records=8)
 
 
 def test_share_meta(basic_zip):

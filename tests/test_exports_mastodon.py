@@ -50,7 +50,8 @@ def test_zip_archive_posts_exact(zip_2024):
     assert {p.author for p in posts} == {"ana@social.example"}
     assert {p.platform for p in posts} == {"mastodon"}
     assert stats == ExportStats(platform="mastodon", posts=6, reposts_skipped=2,
-                                direct_skipped=1, files=["outbox.json"])
+                                direct_skipped=1, files=["outbox.json"],
+                                records=9, stated=9, stated_by="totalItems")
 
 
 def test_entities_from_tags_and_links(zip_2024):
@@ -180,3 +181,17 @@ def test_html_to_text_inverts_mastodon_paragraphs(paragraphs):
 ])
 def test_visibility(to, cc, expected):
     assert visibility({"to": to, "cc": cc}) == expected
+
+
+def test_outbox_with_ordered_items_key_twice(tmp_path):
+    """A server wrote "orderedItems": [] and then the real array: every post is read."""
+    archive = pack_zip("mastodon/duplicate-key", tmp_path / "archive.zip")
+    stats = ExportStats()
+    posts = list(read_export(archive, stats=stats))
+    assert [(p.id, p.text, p.lang) for p in posts] == [
+        ("https://toot.example/users/lucia/statuses/112000000000000001",
+         "Good morning! Who is coming to the meetup tonight?", "en"),
+        ("https://toot.example/users/lucia/statuses/112000000000000002",
+         "Il nuovo numero della newsletter è online!", "it"),
+    ]
+    assert (stats.posts, stats.reposts_skipped) == (2, 1)

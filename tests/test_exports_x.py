@@ -63,7 +63,8 @@ def test_modern_archive_posts_exact(modern_zip):
     # tweets-part1.js repeats a tweet of tweets.js; the retweet is left out and counted
     assert stats == ExportStats(platform="x", posts=9, reposts_skipped=1, direct_skipped=0,
                                 files=["data/note-tweet.js", "data/tweets.js",
-                                       "data/tweets-part1.js", "data/community-tweet.js"])
+                                       "data/tweets-part1.js", "data/community-tweet.js"],
+                                records=11, stated=11, stated_by="manifest.js")
 
 
 def test_record_without_text_is_kept_as_error_row(modern_zip):
@@ -228,13 +229,8 @@ def test_part_listed_in_manifest_but_missing(tmp_path):
 
 def test_streams_with_tiny_chunks(monkeypatch, modern_zip):
     """Chunk boundaries inside strings, escapes and emoji change nothing."""
-    from analyzer.exports import archive
+    from analyzer.exports import jsonfile
 
     expected = [(p.id, p.text) for p in read_export(modern_zip)]
-    original = archive.JsonStream.__init__
-
-    def tiny(self, where, stream, chunk=1 << 20):
-        original(self, where, stream, chunk=7)
-
-    monkeypatch.setattr(archive.JsonStream, "__init__", tiny)
+    monkeypatch.setattr(jsonfile, "CHUNK", 7)
     assert [(p.id, p.text) for p in read_export(modern_zip)] == expected

@@ -21,10 +21,11 @@ from ..readers import ReaderError
 from . import bluesky, linkedin, mastodon, meta, x
 from .archive import SUPPORTED, Keep, detect, open_source, posts_files
 
-__all__ = ["PLATFORMS", "ExportStats", "detect_export", "read_export"]
+__all__ = ["PLATFORMS", "SHORTFALL", "ExportStats", "detect_export", "read_export"]
 
 PLATFORMS = ("x", "mastodon", "linkedin", "facebook", "instagram", "threads", "bluesky")
 _META = ("facebook", "instagram", "threads")
+SHORTFALL = 0.9  # ExportStats.shortfall warns below this share of the stated size
 _READERS = {"x": x.read, "mastodon": mastodon.read, "linkedin": linkedin.read,
             "facebook": meta.read, "instagram": meta.read, "threads": meta.read,
             "bluesky": bluesky.read}
@@ -39,6 +40,38 @@ class ExportStats:
     reposts_skipped: int = 0  # retweets / boosts / bare reshares not yielded
     direct_skipped: int = 0  # Mastodon direct messages not yielded
     files: list[str] = field(default_factory=list)  # members read, e.g. "data/tweets-part1.js"
+    records: int = 0  # entries found in the posts files, before reposts / DMs are left out
+    stated: int | None = None  # the size the export states for them (summed over files)
+    stated_by: str | None = None  # where it says so: "totalItems", "manifest.js"
+
+    def _where(self) -> str:
+        return ", ".join(self.files) or "the export"
+
+    def shortfall(self) -> str | None:
+        """A warning when far fewer entries were found than the export states (None if not).
+
+        "Far" is below ``SHORTFALL`` of the stated size: a server's count may be off by
+        a few deleted posts, but not by a tenth of the account.
+        """
+        if self.stated is None or self.records >= self.stated * SHORTFALL:
+            return None
+        return (f"{self.platform} export: {self.records} of the {self.stated} entries stated by "
+                f"{self.stated_by} were found in {self._where()}; the export may be incomplete "
+                "or written in a layout this version does not read")
+
+    def nothing_read(self) -> str | None:
+        """What was found when the export yielded no posts at all (None when it did)."""
+        if self.posts:
+            return None
+        found = [f"{self.records} entries in {self._where()}"]
+        if self.stated is not None:
+            found.append(f"{self.stated} stated by {self.stated_by}")
+        if self.reposts_skipped:
+            found.append(f"{self.reposts_skipped} reposts left out (--include-reposts keeps them)")
+        if self.direct_skipped:
+            found.append(f"{self.direct_skipped} direct messages left out (--include-direct keeps "
+                         "them)")
+        return f"{self.platform} export yielded no posts: found {', '.join(found)}"
 
 
 def detect_export(path: str | Path) -> str | None:

@@ -7,8 +7,7 @@ platform module is written once. Errors name the container and the member the wa
 users can find them: ``twitter.zip!data/tweets.js:12: invalid JSON (...)``.
 
 Also here, because several platforms need them: platform detection by member names
-and content (``detect``), an incremental JSON reader for one-huge-array files
-(``JsonStream``), a disk-backed spool that hands posts back oldest first
+and content (``detect``), a disk-backed spool that hands posts back oldest first
 (``PostSpool``), the filter that leaves reposts out and counts (``Keep``), and the
 small helpers that build ``Post.meta``.
 """
@@ -16,7 +15,6 @@ small helpers that build ``Post.meta``.
 from __future__ import annotations
 
 import io
-import json
 import marshal
 import mmap
 import os
@@ -38,13 +36,13 @@ from typing import IO, TYPE_CHECKING, Any, Callable, Iterable, Iterator
 from ..features import normalize_lang
 from ..posts import Post, parse_date
 from ..readers import ReaderError
+from .jsonfile import first_item
 
 if TYPE_CHECKING:
     from . import ExportStats
 
 __all__ = [
     "SUPPORTED",
-    "JsonStream",
     "Keep",
     "PostSpool",
     "Source",
@@ -421,13 +419,7 @@ def _sniff_file(path: Path) -> str | None:
 
 
 def _first_item(text: str) -> Any:
-    stream = JsonStream("<head>", io.StringIO(text))
-    try:
-        for item in stream.array_items():
-            return item
-    except ReaderError:
-        return None
-    return None
+    return first_item(text.encode("utf-8"))
 
 
 def _is_car(head: bytes) -> bool:
@@ -458,168 +450,11 @@ def _is_car(head: bytes) -> bool:
     return isinstance(decoded, dict) and "roots" in decoded and decoded.get("version") == 1
 
 
-# -- incremental JSON --------------------------------------------------------------
+# -- text members --------------------------------------------------------------
 
 def text_reader(fh: IO[bytes]) -> IO[str]:
     """UTF-8 text of a binary member (a BOM is dropped); invalid bytes raise."""
     return io.TextIOWrapper(fh, encoding="utf-8-sig", errors="strict", newline="")
-
-
-_WS = re.compile(r"[ \t\n\r]*")
-_NUMBER_TAIL = frozenset("0123456789.eE+-")
-_DECODER = json.JSONDecoder()
-
-
-class JsonStream:
-    """JSON values read one at a time from a text stream, in chunks.
-
-    X's tweets.js is one JS assignment of an array that can be hundreds of MB; this
-    reader holds one chunk plus the item being decoded, so items can be converted
-    (and forgotten) as they arrive. ``json.JSONDecoder.raw_decode`` does the parsing.
-    Errors carry the line number counted over everything read so far.
-    """
-
-    def __init__(self, where: str, stream: IO[str], chunk: int = 1 << 20):
-        self.where, self._stream, self._chunk = where, stream, chunk
-        self._buf, self._pos, self._eof, self._lines = "", 0, False, 0
-
-    def _fill(self) -> bool:
-        data = self._stream.read(self._chunk)
-        if not data:
-            self._eof = True
-            return False
-        self._lines += self._buf.count("\n", 0, self._pos)
-        self._buf = self._buf[self._pos:] + data
-        self._pos = 0
-        return True
-
-    def line(self, pos: int | None = None) -> int:
-        return self._lines + self._buf.count("\n", 0, self._pos if pos is None else pos) + 1
-
-    def error(self, message: str, pos: int | None = None) -> ReaderError:
-        return ReaderError(self.where, message, self.line(pos))
-
-    def peek(self) -> str:
-        """The next non-space character ('' at the end), without consuming it."""
-        while True:
-            self._pos = _WS.match(self._buf, self._pos).end()  # type: ignore[union-attr]
-            if self._pos < len(self._buf):
-                return self._buf[self._pos]
-            if not self._fill():
-                return ""
-
-    def expect(self, char: str, what: str) -> None:
-        found = self.peek()
-        if found != char:
-            raise self.error(f"expected {what}, found {_show(found or 'end of file')}")
-        self._pos += 1
-
-    def value(self) -> Any:
-        """Decode the next value; grows the buffer while the value runs past its end."""
-        self.peek()
-        while True:
-            try:
-                obj, end = _DECODER.raw_decode(self._buf, self._pos)
-            except json.JSONDecodeError as exc:
-                cut = exc.msg.startswith("Unterminated string") or exc.pos >= len(self._buf) - 16
-                if not self._eof and cut and self._fill():
-                    continue
-                raise self.error(f"invalid JSON ({exc.msg}, column {exc.colno})", exc.pos) from None
-            if not self._eof and (end == len(self._buf) or (
-                    isinstance(obj, (int, float)) and self._buf[end] in _NUMBER_TAIL)):
-                if self._fill():
-                    continue  # a number cut by the chunk end ("0" | ".5") goes on there
-            self._pos = end
-            return obj
-
-    def assignment(self) -> str | None:
-        """Consume a leading ``name =`` (X's ``window.YTD.tweets.part0 =``) and return name.
-
-        None when the text starts directly with a JSON array or object.
-        """
-        first = self.peek()
-        if first in ("[", "{", ""):
-            return None
-        while True:
-            eq = self._buf.find("=", self._pos)
-            nl = self._buf.find("\n", self._pos)
-            if eq >= 0 and (nl < 0 or eq < nl):
-                name = self._buf[self._pos:eq].strip()
-                self._pos = eq + 1
-                return name
-            if nl >= 0 or len(self._buf) - self._pos > 4096 or not self._fill():
-                end = nl if nl >= 0 else len(self._buf)
-                raise self.error("expected a JS assignment `window.YTD.<type>.part<N> = [`, "
-                                 f"found {_show(self._buf[self._pos:end])}")
-
-    def array_items(self) -> Iterator[Any]:
-        """Items of the array that starts here, one by one."""
-        self.expect("[", "a JSON array '['")
-        if self.peek() == "]":
-            self._pos += 1
-            return
-        while True:
-            yield self.value()
-            sep = self.peek()
-            self._pos += 1
-            if sep == "]":
-                return
-            if sep != ",":
-                raise self.error(f"invalid JSON (expected ',' or ']' after an array item, found "
-                                 f"{_show(sep or 'end of file')})", self._pos - 1)
-
-    def find_key(self, key: str) -> bool:
-        """Enter the object that starts here and stop before the value of ``key``.
-
-        Other members are decoded and dropped. False when the object has no such key
-        (the whole object is then consumed). Call ``close_object`` after the value.
-        """
-        self.expect("{", "a JSON object '{'")
-        if self.peek() == "}":
-            self._pos += 1
-            return False
-        while True:
-            name = self.value()
-            if not isinstance(name, str):
-                raise self.error("invalid JSON (object key is not a string)")
-            self.expect(":", "':' after an object key")
-            if name == key:
-                return True
-            self.value()
-            if not self._next_member():
-                return False
-
-    def close_object(self) -> None:
-        """Consume the members after the one ``find_key`` stopped at, and the '}'."""
-        while self._next_member():
-            name = self.value()
-            if not isinstance(name, str):
-                raise self.error("invalid JSON (object key is not a string)")
-            self.expect(":", "':' after an object key")
-            self.value()
-
-    def _next_member(self) -> bool:
-        sep = self.peek()
-        self._pos += 1
-        if sep == "}":
-            return False
-        if sep != ",":
-            raise self.error(f"invalid JSON (expected ',' or '}}' in an object, found "
-                             f"{_show(sep or 'end of file')})", self._pos - 1)
-        return True
-
-    def finish(self) -> None:
-        """Allow only spaces and a ';' after the top-level value."""
-        if self.peek() == ";":
-            self._pos += 1
-        rest = self.peek()
-        if rest:
-            raise self.error(f"unexpected data after the JSON value: {_show(rest)}")
-
-
-def _show(text: str, limit: int = 40) -> str:
-    text = text.strip()
-    return repr(text[:limit] + ("..." if len(text) > limit else ""))
 
 
 # -- sorting without holding the posts ---------------------------------------------
@@ -707,6 +542,7 @@ class Keep:
 
     def __call__(self, post: Post, direct: bool = False) -> bool:
         """Whether to yield ``post`` (a direct message when ``direct``); counts it if not."""
+        self.stats.records += 1
         if post.meta["is_repost"] and not self.reposts:
             self.stats.reposts_skipped += 1
             return False
@@ -714,6 +550,14 @@ class Keep:
             self.stats.direct_skipped += 1
             return False
         return True
+
+    def state(self, count: Any, by: str) -> None:
+        """Add the size an export states for a posts file (ignored unless a count)."""
+        if isinstance(count, str) and count.isdigit():
+            count = int(count)
+        if isinstance(count, int) and not isinstance(count, bool) and count >= 0:
+            self.stats.stated = (self.stats.stated or 0) + count
+            self.stats.stated_by = by
 
     def emit(self, posts: Iterable[Post]) -> Iterator[Post]:
         """Yield posts already filtered and in order, counting them."""

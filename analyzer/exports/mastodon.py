@@ -5,7 +5,7 @@ statuses: ``Note``, or ``Question`` for polls) and ``Announce`` (boosts: someone
 else's post, not the user's words). Status text is HTML. Direct messages are in the
 outbox too; they are private conversations, so they are left out unless asked for.
 
-The outbox is read item by item (JsonStream) and sorted through a PostSpool, since
+The outbox is read item by item (ijson, ``jsonfile``) and sorted through a PostSpool, since
 the server writes it in database-id order, not by date.
 """
 
@@ -17,7 +17,6 @@ from urllib.parse import urlparse
 
 from ..posts import Post, normalize_text
 from .archive import (
-    JsonStream,
     Keep,
     PostSpool,
     Source,
@@ -25,14 +24,16 @@ from .archive import (
     dated,
     entity_meta,
     error_post,
-    text_reader,
     utc_datetime,
 )
+from .jsonfile import open_json
 
 __all__ = ["html_to_text", "read", "visibility"]
 
 _PUBLIC = {"https://www.w3.org/ns/activitystreams#Public", "as:Public", "Public"}
 _MEDIA_TYPES = {"Document", "Image", "Video", "Audio"}
+_NOT_OUTBOX = ("expected an ActivityStreams OrderedCollection with orderedItems (is this a "
+               "Mastodon outbox.json?)")
 
 
 def read(source: Source, found: dict[str, list[str]], keep: Keep) -> Iterator[Post]:
@@ -42,17 +43,18 @@ def read(source: Source, found: dict[str, list[str]], keep: Keep) -> Iterator[Po
         for member in found["mastodon"]:
             author = _author(source, member)
             keep.stats.files.append(member)
-            with source.open(member) as fh:
-                stream = JsonStream(source.where(member), text_reader(fh))
-                if stream.peek() != "{" or not stream.find_key("orderedItems"):
-                    raise stream.error("expected an ActivityStreams OrderedCollection with "
-                                       "orderedItems (is this a Mastodon outbox.json?)")
-                for n, item in enumerate(stream.array_items(), 1):
+            with open_json(source, member) as doc:
+                if doc.first != "{":
+                    raise doc.error(_NOT_OUTBOX)
+                top: dict[str, Any] = {}
+                # every "orderedItems" array: a server may write the key twice ([] first)
+                for n, item in enumerate(doc.items("orderedItems.item", top), 1):
                     post, direct = _to_post(item, member, n, author)
                     if keep(post, direct):
                         spool.add(post)
-                stream.close_object()
-                stream.finish()
+                if "orderedItems" not in top:
+                    raise doc.error(_NOT_OUTBOX)
+                keep.state(top.get("totalItems"), "totalItems")
         yield from keep.emit(spool)
     finally:
         spool.close()
@@ -64,9 +66,8 @@ def _author(source: Source, outbox: str) -> str | None:
     member = folder + "actor.json"
     if member not in source.members:
         return None
-    with source.open(member) as fh:
-        stream = JsonStream(source.where(member), text_reader(fh))
-        actor = stream.value()
+    with open_json(source, member) as doc:
+        actor = doc.value()
     if not isinstance(actor, dict):
         return None
     name, host = actor.get("preferredUsername"), urlparse(str(actor.get("id") or "")).hostname

@@ -3,9 +3,9 @@
 
 All three share the mojibake bug: every UTF-8 byte of a non-ASCII character is
 written as its own ``\\u00XX`` escape, so a JSON parser returns Latin-1 garbage
-(``CafÃ©``). ``fix_mojibake`` undoes it per string after parsing (Fix A of §4.3):
-exact for Meta's files, and unlike a byte-level fix before parsing it cannot be
-fooled by a literal backslash in a post. None of these files has a post id, so ids
+(``CafÃ©``). ``fix_mojibake`` undoes it per string after parsing (Fix A of §4.3,
+with ftfy for strings that mix broken and correct runs); unlike a byte-level fix
+before parsing it cannot be fooled by a literal backslash in a post. None of these files has a post id, so ids
 are ``<platform>:<timestamp>:<n>``, n counting posts with the same timestamp.
 The HTML flavour of the download is refused with a hint to request JSON.
 """
@@ -16,10 +16,12 @@ import json
 import re
 from typing import TYPE_CHECKING, Any, Iterator
 
+import ftfy
+from ftfy import TextFixerConfig
+
 from ..posts import Post, normalize_text
 from ..readers import ReaderError
 from .archive import (
-    JsonStream,
     Keep,
     Source,
     dated,
@@ -29,9 +31,9 @@ from .archive import (
     side_files,
     text_hashtags,
     text_mentions,
-    text_reader,
     text_urls,
 )
+from .jsonfile import open_json
 
 if TYPE_CHECKING:
     from . import ExportStats
@@ -39,19 +41,30 @@ if TYPE_CHECKING:
 __all__ = ["fix_mojibake", "read", "repair"]
 
 _HIGH = re.compile("[\x80-\xff]")
+# ftfy's encoding repair only: no HTML unescaping, quote uncurling, normalisation ...
+_FTFY = TextFixerConfig(unescape_html=False, remove_terminal_escapes=False,
+                        fix_latin_ligatures=False, fix_character_width=False,
+                        uncurl_quotes=False, fix_line_breaks=False, remove_control_chars=False,
+                        fix_c1_controls=False, normalization=None, explain=False)
 # Facebook's generated activity title for a share without words of the user's own.
 _SHARED = re.compile(r"\bshared\b", re.I)
 _THREADS_KEY = "text_post_app_text_posts"
 
 
 def fix_mojibake(text: str) -> str:
-    """Undo Meta's one-escape-per-UTF-8-byte encoding; other text is returned unchanged."""
+    """Undo Meta's one-escape-per-UTF-8-byte encoding; correct text is returned unchanged.
+
+    A string written wholly that way comes back exactly from its Latin-1 bytes. Meta
+    also writes strings where such runs sit next to correct text (``Ã\x9cbel süss``);
+    the whole-string round trip fails on those, and ftfy repairs the broken runs only
+    (``fix_encoding``: encoding fixes, none of ftfy's cosmetic changes).
+    """
     if not _HIGH.search(text):
         return text
     try:
         return text.encode("latin-1").decode("utf-8")
     except (UnicodeEncodeError, UnicodeDecodeError):
-        return text  # has characters above U+00FF, or is genuine Latin-1: not mojibake
+        return ftfy.fix_encoding(text, _FTFY)
 
 
 def repair(value: Any) -> Any:
@@ -133,38 +146,27 @@ def _find_username(value: Any) -> str | None:
 
 
 def _items(source: Source, member: str, platform: str) -> Iterator[tuple[int, Any]]:
-    with source.open(member) as fh:
-        stream = JsonStream(source.where(member), text_reader(fh))
-        first = stream.peek()
+    with open_json(source, member) as doc:
+        first = doc.first
         if platform == "threads":
-            if first != "{" or not stream.find_key(_THREADS_KEY):
-                raise stream.error(f"expected an object with {_THREADS_KEY!r} (is this a Threads "
-                                   "threads_and_replies.json?)")
-        elif first == "{":
-            # some Meta files wrap their list in {"<name>_v2": [...]}: take the first list
-            if not _find_list(stream):
-                raise stream.error("expected a JSON array of posts, found an object without one")
-        elif first != "[":
-            raise stream.error(f"expected a JSON array of posts, found {first!r}")
-        for n, item in enumerate(stream.array_items(), 1):
-            yield n, repair(item)
+            top: dict[str, Any] = {}
+            items = doc.items(_THREADS_KEY + ".item", top) if first == "{" else iter(())
+            yield from ((n, repair(item)) for n, item in enumerate(items, 1))
+            if _THREADS_KEY not in top:
+                raise doc.error(f"expected an object with {_THREADS_KEY!r} (is this a Threads "
+                                "threads_and_replies.json?)")
+            return
         if first == "{":
-            stream.close_object()
-        stream.finish()
-
-
-def _find_list(stream: JsonStream) -> bool:
-    stream.expect("{", "a JSON object '{'")
-    while stream.peek() == '"':
-        stream.value()
-        stream.expect(":", "':' after an object key")
-        if stream.peek() == "[":
-            return True
-        stream.value()
-        if stream.peek() != ",":
-            break
-        stream.expect(",", "','")
-    return False
+            # some Meta files wrap their list in {"<name>_v2": [...]}: take the first list
+            items = doc.first_list()
+        elif first == "[":
+            items = doc.items("item")
+        else:
+            raise doc.error(f"expected a JSON array of posts, found {first or 'end of file'!r}")
+        for n, item in enumerate(items, 1):
+            yield n, repair(item)
+        if first == "{" and not doc.found_list:
+            raise doc.error("expected a JSON array of posts, found an object without one")
 
 
 def _to_post(platform: str, item: Any, member: str, n: int, counters: dict[Any, int],

@@ -7,7 +7,7 @@ a huge JSON array. Long posts are cut in those files; their full text is in
 The author comes from ``account.js`` (or ``manifest.js``), which is the only place it
 is written.
 
-Memory: tweets are decoded one at a time (JsonStream) and parked on disk in a
+Memory: tweets are decoded one at a time (ijson, ``jsonfile``) and parked on disk in a
 PostSpool, because parts are not in date order and may repeat a tweet; retweets
 left out never reach it. Held in memory are the spool index (date, id, offset: about
 32 bytes a tweet), the ids of the retweets left out, and the notes of note-tweet.js
@@ -26,7 +26,6 @@ from ..posts import Post, normalize_text
 from ..readers import ReaderError
 from .archive import (
     _NAMES,
-    JsonStream,
     Keep,
     PostSpool,
     Source,
@@ -37,10 +36,10 @@ from .archive import (
     member_base,
     side_files,
     snowflake_time,
-    text_reader,
     text_urls,
     utc_datetime,
 )
+from .jsonfile import JsonFile, open_json
 
 if TYPE_CHECKING:
     from . import ExportStats
@@ -70,17 +69,19 @@ def read(source: Source, found: dict[str, list[str]], keep: Keep) -> Iterator[Po
     _check_manifest(source, manifest)
     author = _load_author(source, manifest)
     notes = _load_notes(source, stats)
+    counts = _manifest_counts(manifest)
     spool = PostSpool(dedup=True)
     skipped: set[int] = set()  # dedup keys of the retweets left out: parts repeat tweets
     try:
         for member in parts:
             stats.files.append(member)
+            if member_base(member) in counts:
+                keep.state(counts[member_base(member)], "manifest.js")
             community = "community" in member_base(member)
             kinds = ("community_tweet",) if community else ("tweet", "tweets")
-            with source.open(member) as fh:
-                stream = JsonStream(source.where(member), text_reader(fh))
-                _check_wrapper(stream, kinds)
-                for n, item in enumerate(stream.array_items(), 1):
+            with open_json(source, member, assignment=True) as doc:
+                _check_wrapper(doc, kinds)
+                for n, item in enumerate(doc.items("item"), 1):
                     post = _to_post(item, member, n, author, notes)
                     tie, key = _id_keys(post.id)
                     if key in skipped:
@@ -89,7 +90,6 @@ def read(source: Source, found: dict[str, list[str]], keep: Keep) -> Iterator[Po
                         skipped.add(key)
                         continue
                     spool.add(post, tie=tie, key=key)
-                stream.finish()
         yield from keep.emit(spool)
     finally:
         spool.close()
@@ -113,10 +113,8 @@ def _load_manifest(source: Source) -> dict[str, Any] | None:
     member = _side_file(source, "manifest.js")
     if member is None:
         return None
-    with source.open(member) as fh:
-        stream = JsonStream(source.where(member), text_reader(fh))
-        stream.assignment()
-        value = stream.value()
+    with open_json(source, member, assignment=True) as doc:
+        value = doc.value()
     return value if isinstance(value, dict) else None
 
 
@@ -134,13 +132,23 @@ def _check_manifest(source: Source, manifest: dict[str, Any] | None) -> None:
                                   "the archive (was it extracted or downloaded completely?)")
 
 
+def _manifest_counts(manifest: dict[str, Any] | None) -> dict[str, Any]:
+    """Tweets per posts file as manifest.js states them, by lower-case base name."""
+    types = (manifest or {}).get("dataTypes")
+    counts: dict[str, Any] = {}
+    for kind in ("tweets", "tweet", "communityTweet"):
+        entry = types.get(kind) if isinstance(types, dict) else None
+        for f in (entry.get("files") or []) if isinstance(entry, dict) else []:
+            if isinstance(f, dict) and isinstance(f.get("fileName"), str):
+                counts[member_base(f["fileName"])] = f.get("count")
+    return counts
+
+
 def _load_author(source: Source, manifest: dict[str, Any] | None) -> str | None:
     member = _side_file(source, "account.js")
     if member is not None:
-        with source.open(member) as fh:
-            stream = JsonStream(source.where(member), text_reader(fh))
-            stream.assignment()
-            for item in stream.array_items():
+        with open_json(source, member, assignment=True) as doc:
+            for item in doc.items("item"):
                 account = item.get("account", item) if isinstance(item, dict) else None
                 if isinstance(account, dict) and account.get("username"):
                     return str(account["username"])
@@ -150,17 +158,19 @@ def _load_author(source: Source, manifest: dict[str, Any] | None) -> str | None:
     return None
 
 
-def _check_wrapper(stream: JsonStream, kinds: tuple[str, ...]) -> None:
-    name = stream.assignment()
-    if name is None:
-        return  # a bare JSON array, as some tools re-save the file
-    match = _WRAPPER.fullmatch(name)
-    if name.startswith("Grailbird."):
-        raise stream.error("this is the pre-2019 'Grailbird' archive layout, which is not "
-                           "supported")
-    if not match or match.group(1) not in kinds:
-        raise stream.error(f"wrong wrapper: expected `window.YTD.{kinds[-1]}.part<N> = [`, "
-                           f"found `{name[:60]}`")
+def _check_wrapper(doc: JsonFile, kinds: tuple[str, ...]) -> None:
+    name = doc.name
+    if name is not None:  # None: a bare JSON array, as some tools re-save the file
+        if name.startswith("Grailbird."):
+            raise doc.error("this is the pre-2019 'Grailbird' archive layout, which is not "
+                            "supported")
+        match = _WRAPPER.fullmatch(name)
+        if not match or match.group(1) not in kinds:
+            raise doc.error(f"wrong wrapper: expected `window.YTD.{kinds[-1]}.part<N> = [`, "
+                            f"found `{name[:60]}`")
+    if doc.first != "[":
+        found = "'end of file'" if not doc.first else repr(doc.first)
+        raise doc.error(f"expected a JSON array '[', found {found}")
 
 
 # -- long posts (note-tweet.js) --------------------------------------------------------
@@ -208,10 +218,9 @@ def _load_notes(source: Source, stats: ExportStats) -> _Notes:
     for member in sorted(m for m in source.members
                          if re.fullmatch(r"note-tweet(-part\d+)?\.js", member_base(m))):
         stats.files.append(member)
-        with source.open(member) as fh:
-            stream = JsonStream(source.where(member), text_reader(fh))
-            _check_wrapper(stream, ("note_tweet",))
-            for item in stream.array_items():
+        with open_json(source, member, assignment=True) as doc:
+            _check_wrapper(doc, ("note_tweet",))
+            for item in doc.items("item"):
                 note = item.get("noteTweet") if isinstance(item, dict) else None
                 core = note.get("core") if isinstance(note, dict) else None
                 created = utc_datetime(note.get("createdAt")) if isinstance(note, dict) else None
@@ -220,7 +229,6 @@ def _load_notes(source: Source, stats: ExportStats) -> _Notes:
                 urls = [(u.get("shortUrl", ""), u.get("expandedUrl", ""))
                         for u in core.get("urls") or [] if isinstance(u, dict)]
                 notes.add(created, core["text"], urls)
-            stream.finish()
     return notes
 
 
