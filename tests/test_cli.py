@@ -435,3 +435,46 @@ def test_train_refuses_a_label_that_contradicts_its_function(labelled_file, tmp_
     assert result.exit_code == 1
     assert "1 row(s) without a valid label ('networking (function action is media)' x1)" in result.stderr
     assert "Rows: m1" in result.stderr
+
+
+FORMULAS = ["=HYPERLINK(\"http://evil.example\",\"click\")", "+1+1", "-2+3 cmd", "@SUM(A1:A2)",
+            "plain post, no formula", "Summer sale: 30% off all sandals this weekend only. Shop now!"]
+
+
+def _formula_input(tmp_path):
+    src = tmp_path / "formulas.jsonl"
+    src.write_text("".join(json.dumps({"id": f"=id{n}" if n == 0 else str(n), "text": t,
+                                       "author": "@shop" if n == 5 else "ana"}) + "\n"
+                           for n, t in enumerate(FORMULAS)), encoding="utf-8")
+    return src
+
+
+def test_score_csv_neutralises_formula_cells(model_dir, tmp_path):
+    out = tmp_path / "scored.csv"
+    result = invoke("score", _formula_input(tmp_path), "-o", out, "-m", model_dir)
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(open(out, encoding="utf-8", newline="")))
+    assert [r["id"] for r in rows] == ["'=id0", "1", "2", "3", "4", "5"]
+    assert [r["text"] for r in rows] == ["'=HYPERLINK(\"http://evil.example\",\"click\")", "'+1+1", "'-2+3 cmd",
+                                         "'@SUM(A1:A2)", *FORMULAS[4:]]
+    assert [r["author"] for r in rows] == ["ana"] * 5 + ["'@shop"]
+    # numeric columns stay numbers, negative ones included
+    assert float(rows[5]["style"]) < 0 and rows[5]["style"].startswith("-")
+    assert float(rows[5]["goals"]) < 0 and rows[5]["goals"].startswith("-")
+
+
+def test_score_csv_no_escape_formulas_writes_cells_as_they_are(model_dir, tmp_path):
+    out = tmp_path / "scored.csv"
+    result = invoke("score", _formula_input(tmp_path), "-o", out, "-m", model_dir, "--no-escape-formulas")
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(open(out, encoding="utf-8", newline="")))
+    assert rows[0]["id"] == "=id0"
+    assert [r["text"] for r in rows][:4] == FORMULAS[:4]
+
+
+def test_score_jsonl_is_not_escaped(model_dir, tmp_path):
+    out = tmp_path / "scored.jsonl"
+    assert invoke("score", _formula_input(tmp_path), "-o", out, "-m", model_dir).exit_code == 0
+    rows = [json.loads(x) for x in out.read_text("utf-8").splitlines()]
+    assert rows[0]["id"] == "=id0" and rows[1]["text"] == "+1+1"
+
