@@ -212,6 +212,7 @@ def score_cli(
     scheduler: Annotated[Optional[str], typer.Option("--scheduler", help="With --engine dask: address of an existing scheduler (tcp://host:8786); default: start a local cluster.")] = None,
     partition_rows: Annotated[int, typer.Option("--partition-rows", min=1, help="With --engine dask: posts per partition.")] = 50_000,
     resume: Annotated[bool, typer.Option("--resume", help="Make the job resumable: finished chunks are kept beside the output, so after an interruption the same command (with --resume) continues from the last finished chunk.")] = False,
+    escape_formulas: Annotated[bool, typer.Option("--escape-formulas/--no-escape-formulas", help="In CSV output, put a single quote before text cells starting with =, +, -, @, a tab or a CR, so spreadsheets show them instead of running them as formulas (OWASP); --no-escape-formulas writes them as they are.")] = True,
     lang: LangOpt = None,
     lexicon: LexiconOpt = None,
     text_col: TextCol = None,
@@ -245,11 +246,13 @@ def score_cli(
             raise typer.BadParameter("--resume needs an output file, not stdout", param_hint="--resume")
         writer = (_resumable(inputs, output, fmt, names, model, force, input_format=input_format,
                              columns=columns, reposts=include_reposts, direct=include_direct, top_k=top_k,
-                             features=features, text=not no_text, chunk_size=chunk_size)
+                             features=features, text=not no_text, chunk_size=chunk_size,
+                             escape_formulas=escape_formulas)
                   if resume else open_writer(output, names, fmt=fmt, force=force))
     except _USER_ERRORS as exc:
         raise fail(str(exc)) from None
-    job = ScoreJob.for_model(model, top_k=top_k, features=features, text=not no_text, fmt=fmt, columns=names)
+    job = ScoreJob.for_model(model, top_k=top_k, features=features, text=not no_text, fmt=fmt, columns=names,
+                             escape_formulas=escape_formulas)
     export_stats: list = []
     n_workers = workers or _default_workers(inputs)
     posts = read_many(inputs, fmt=input_format, columns=columns, include_reposts=include_reposts,

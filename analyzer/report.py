@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable, Mapping
@@ -259,18 +260,34 @@ def _model_header(model: Mapping[str, Any]) -> list[str]:
 
 # -- Markdown ----------------------------------------------------------------------------
 
+# Markdown punctuation that could open a link or image, a code span or a table cell
+# (tags and autolinks are stopped by escaping "<"); CommonMark reads a backslash before it
+# as the character itself
+_MD_PUNCTUATION = re.compile(r"([\\`\[\]|])")
+_LINE_BREAKS = re.compile(r"[\r\n\u2028\u2029\x0b\x0c\x85]+")
+
+
+def _md(x: Any) -> str:
+    """Text from the data, safe in a Markdown line or table cell: HTML escaped (so no
+    tag, attribute or ``javascript:`` link is rendered), Markdown punctuation
+    backslash-escaped, line breaks made spaces."""
+    text = _LINE_BREAKS.sub(" ", "" if x is None else str(x))
+    return html.escape(_MD_PUNCTUATION.sub(r"\\\1", text), quote=False)
+
+
 def _md_table(header: list[str], rows: list[list[str]]) -> str:
-    esc = lambda c: str(c).replace("|", "\\|").replace("\n", " ")  # noqa: E731
-    lines = ["| " + " | ".join(map(esc, header)) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(map(esc, r)) + " |" for r in rows]
+    lines = ["| " + " | ".join(map(_md, header)) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(map(_md, r)) + " |" for r in rows]
     return "\n".join(lines)
 
 
 def render_markdown(report: Mapping[str, Any]) -> str:
+    """The report as Markdown; every piece of text from the data or the model
+    directory goes through ``_md`` (HTML and Markdown escaped)."""
     o = report["overall"]
     st = report["status"]
-    out = [f"# {report['title']}", "",
-           f"Generated {report['generated_at']} from {report['rows']} rows "
+    out = [f"# {_md(report['title'])}", "",
+           f"Generated {_md(report['generated_at'])} from {report['rows']} rows "
            f"({st['ok']} scored, {st['empty']} empty, {st['error']} unreadable).", ""]
     out += [f"> **Warning:** {w}" for w in report.get("input_warnings") or ()]
     out += [""] if report.get("input_warnings") else []
@@ -279,7 +296,7 @@ def render_markdown(report: Mapping[str, Any]) -> str:
             f"- networking (conversational): **{o['networking']}** ({_pct(o['networking_share'])})",
             f"- uncertain (P(networking) {report['uncertain_range'][0]}–{report['uncertain_range'][1]}): {o['uncertain']}"]
     for name, rule in o["rules"].items():
-        out.append(f"- {name} rule ({rule['description']}): {'met' if rule['met'] else 'not met'}")
+        out.append(f"- {_md(name)} rule ({_md(rule['description'])}): {'met' if rule['met'] else 'not met'}")
     out.append("")
     functions = _function_rows(report)
     if functions:
@@ -287,9 +304,9 @@ def render_markdown(report: Mapping[str, Any]) -> str:
                 "Information and action are media, community is networking.", "",
                 _md_table(["", *_FUNCTION_HEADER], functions), ""]
     for title, section in report["mix"].items():
-        out += [f"## Mix per {title}", "", _md_table(_mix_header(title), _mix_rows(section)), ""]
+        out += [f"## Mix per {_md(title)}", "", _md_table(_mix_header(title), _mix_rows(section)), ""]
     for key, reason in report["omitted"].items():
-        out += [f"> {key.replace('_', ' ')}: left out because {reason}.", ""]
+        out += [f"> {_md(key.replace('_', ' '))}: left out because {_md(reason)}.", ""]
     out += ["## Dimension profile", "", "Average contribution per dimension (positive = toward networking).", "",
             _md_table(_DIMENSION_HEADER, _dimension_rows(report)), ""]
     if report.get("signals"):
@@ -299,15 +316,16 @@ def render_markdown(report: Mapping[str, Any]) -> str:
     for key, title in _EXAMPLE_SECTIONS:
         out += [f"### {title}", ""]
         for e in report["examples"][key]:
-            out.append(f"- **{e['id']}** ({e.get('author') or '?'}, P(networking) {float(e['p_networking']):.2f}): "
-                       + (e.get("text") or "").replace("\n", " ")[:280])
-            out += [f"  - {s}" for s in _top_signals(e)]
+            out.append(f"- **{_md(e['id'])}** ({_md(e.get('author') or '?')}, "
+                       f"P(networking) {float(e['p_networking']):.2f}): " + _md((e.get("text") or "")[:280]))
+            out += [f"  - {_md(s)}" for s in _top_signals(e)]
         out.append("")
-    out += ["## Suggestions", ""] + [f"- {s}" for s in report["suggestions"]] + [""]
+    out += ["## Suggestions", ""] + [f"- {_md(s)}" for s in report["suggestions"]] + [""]
     if report.get("model"):
         m = report["model"]
-        out += ["## Model", "", f"{m.get('path') or 'model'}, created {m.get('created_at')}, "
-                f"{m.get('n_signals')} signals + {m.get('n_ngrams')} n-grams, trained on {m.get('training_posts')} posts.", "",
+        out += ["## Model", "", f"{_md(m.get('path') or 'model')}, created {_md(m.get('created_at'))}, "
+                f"{_md(m.get('n_signals'))} signals + {_md(m.get('n_ngrams'))} n-grams, "
+                f"trained on {_md(m.get('training_posts'))} posts.", "",
                 _md_table(_model_header(m), _model_rows(m)), ""]
     return "\n".join(out) + "\n"
 

@@ -131,14 +131,15 @@ class ScoreJob:
     fmt: str
     columns: tuple[str, ...]
     model_sha256: str | None = None  # when set, workers refuse a model that changed since
+    escape_formulas: bool = True  # CSV: quote cells a spreadsheet would run as formulas
 
     @classmethod
     def for_model(cls, model: Any, *, top_k: int, features: bool, text: bool, fmt: str,
-                  columns: Iterable[str]) -> ScoreJob:
+                  columns: Iterable[str], escape_formulas: bool = True) -> ScoreJob:
         """The job for a loaded ``persistence.Model``: its directory, sha256 and overrides."""
         return cls(model_dir=str(model.path.resolve()), overrides=tuple(sorted(model.overrides.items())),
                    top_k=top_k, features=features, text=text, fmt=fmt, columns=tuple(columns),
-                   model_sha256=model.meta.get("model_sha256"))
+                   model_sha256=model.meta.get("model_sha256"), escape_formulas=escape_formulas)
 
 
 _WORKER_MODELS: dict[tuple[str, Any, str], tuple[Pipeline, Any]] = {}
@@ -176,7 +177,7 @@ def encode_chunk(model: tuple[Pipeline, Any], job: ScoreJob, posts: list[Any]) -
     counts = {"ok": 0, "empty": 0, "error": 0}
     for r in rows:
         counts[r["status"]] += 1
-    return len(rows), encode_rows(job.fmt, job.columns, rows), counts
+    return len(rows), encode_rows(job.fmt, job.columns, rows, escape_formulas=job.escape_formulas), counts
 
 
 def _encode_in_worker(job: ScoreJob, items: list[Any]) -> tuple[int, Any, dict[str, int]]:

@@ -18,7 +18,7 @@ from typing import IO, Any, Iterable, Mapping, Sequence
 
 from .files import OutputExistsError, check_overwrite, format_from_name, share_mode
 
-__all__ = ["OUTPUT_FORMATS", "OutputExistsError", "RowWriter", "output_format", "open_writer"]
+__all__ = ["OUTPUT_FORMATS", "OutputExistsError", "RowWriter", "neutralise_formula", "output_format", "open_writer"]
 
 OUTPUT_FORMATS = ("csv", "jsonl", "parquet")
 _BY_SUFFIX = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl",
@@ -34,9 +34,20 @@ def output_format(dest: str, fmt: str | None = None) -> str:
                             hint="use a .csv, .jsonl or .parquet name")
 
 
-def _cell(value: Any) -> Any:
+# cells a spreadsheet would read as a formula (OWASP "CSV injection")
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise_formula(value: str) -> str:
+    """``value`` with a single quote in front if it starts like a formula (OWASP)."""
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
+
+
+def _cell(value: Any, escape_formulas: bool = True) -> Any:
     if isinstance(value, (list, dict, tuple)):
         return json.dumps(value, ensure_ascii=False)
+    if escape_formulas and isinstance(value, str):
+        return neutralise_formula(value)
     return value
 
 
@@ -63,11 +74,15 @@ def arrow_schema(columns: Sequence[str]):
     return pa.schema(out)
 
 
-def encode_rows(fmt: str, columns: Sequence[str], rows: list[Mapping[str, Any]]) -> Any:
+def encode_rows(fmt: str, columns: Sequence[str], rows: list[Mapping[str, Any]], *,
+                escape_formulas: bool = True) -> Any:
     """Rows in their on-disk form: CSV or JSON Lines text, or an Arrow table.
 
     A pure function, so scoring workers can encode their own chunks and the
-    writing process only appends.
+    writing process only appends. In CSV, text cells starting with ``=``, ``+``,
+    ``-``, ``@``, a tab or a CR get a leading single quote unless
+    ``escape_formulas`` is false, so a spreadsheet shows them instead of running
+    them; numbers (``-0.5``) are left as they are.
     """
     if fmt == "jsonl":
         dumps = json.dumps
@@ -75,7 +90,7 @@ def encode_rows(fmt: str, columns: Sequence[str], rows: list[Mapping[str, Any]])
                        for r in rows)
     if fmt == "csv":
         buf = io.StringIO()
-        csv.writer(buf).writerows([[_cell(r.get(c)) for c in columns] for r in rows])
+        csv.writer(buf).writerows([[_cell(r.get(c), escape_formulas) for c in columns] for r in rows])
         return buf.getvalue()
     import pyarrow as pa
 

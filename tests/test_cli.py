@@ -1,5 +1,6 @@
 import csv
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -435,3 +436,99 @@ def test_train_refuses_a_label_that_contradicts_its_function(labelled_file, tmp_
     assert result.exit_code == 1
     assert "1 row(s) without a valid label ('networking (function action is media)' x1)" in result.stderr
     assert "Rows: m1" in result.stderr
+
+
+FORMULAS = ["=HYPERLINK(\"http://evil.example\",\"click\")", "+1+1", "-2+3 cmd", "@SUM(A1:A2)",
+            "plain post, no formula", "Summer sale: 30% off all sandals this weekend only. Shop now!"]
+
+
+def _formula_input(tmp_path):
+    src = tmp_path / "formulas.jsonl"
+    src.write_text("".join(json.dumps({"id": f"=id{n}" if n == 0 else str(n), "text": t,
+                                       "author": "@shop" if n == 5 else "ana"}) + "\n"
+                           for n, t in enumerate(FORMULAS)), encoding="utf-8")
+    return src
+
+
+def test_score_csv_neutralises_formula_cells(model_dir, tmp_path):
+    out = tmp_path / "scored.csv"
+    result = invoke("score", _formula_input(tmp_path), "-o", out, "-m", model_dir)
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(open(out, encoding="utf-8", newline="")))
+    assert [r["id"] for r in rows] == ["'=id0", "1", "2", "3", "4", "5"]
+    assert [r["text"] for r in rows] == ["'=HYPERLINK(\"http://evil.example\",\"click\")", "'+1+1", "'-2+3 cmd",
+                                         "'@SUM(A1:A2)", *FORMULAS[4:]]
+    assert [r["author"] for r in rows] == ["ana"] * 5 + ["'@shop"]
+    # numeric columns stay numbers, negative ones included
+    assert float(rows[5]["style"]) < 0 and rows[5]["style"].startswith("-")
+    assert float(rows[5]["goals"]) < 0 and rows[5]["goals"].startswith("-")
+
+
+def test_score_csv_no_escape_formulas_writes_cells_as_they_are(model_dir, tmp_path):
+    out = tmp_path / "scored.csv"
+    result = invoke("score", _formula_input(tmp_path), "-o", out, "-m", model_dir, "--no-escape-formulas")
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(open(out, encoding="utf-8", newline="")))
+    assert rows[0]["id"] == "=id0"
+    assert [r["text"] for r in rows][:4] == FORMULAS[:4]
+
+
+def test_score_jsonl_is_not_escaped(model_dir, tmp_path):
+    out = tmp_path / "scored.jsonl"
+    assert invoke("score", _formula_input(tmp_path), "-o", out, "-m", model_dir).exit_code == 0
+    rows = [json.loads(x) for x in out.read_text("utf-8").splitlines()]
+    assert rows[0]["id"] == "=id0" and rows[1]["text"] == "+1+1"
+
+
+XSS_PAYLOADS = [
+    "<script>alert(1)</script>",
+    "<img src=x onerror=alert(1)>",
+    "<svg/onload=alert(1)>",
+    "<a href=\"javascript:alert(1)\">click</a>",
+    "[click](javascript:alert(1))",
+    "![x](javascript:alert(1))",
+    "<iframe src=javascript:alert(1)></iframe>",
+    "<details open ontoggle=alert(1)>",
+]
+_MD_TAGS = {"h1", "h2", "h3", "p", "ul", "li", "strong", "em", "blockquote", "table", "thead", "tbody", "tr",
+            "th", "td"}
+
+
+def _rendered_tags(markdown: str) -> list[tuple[str, list]]:
+    from html.parser import HTMLParser
+
+    from markdown_it import MarkdownIt
+
+    tags: list[tuple[str, list]] = []
+
+    class Collect(HTMLParser):
+        def handle_starttag(self, tag, attrs):
+            tags.append((tag, attrs))
+
+    Collect().feed(MarkdownIt("commonmark", {"html": True}).enable("table").render(markdown))
+    return tags
+
+
+def test_markdown_report_escapes_html_and_table_breakers(model_dir, tmp_path):
+    src = tmp_path / "hostile.jsonl"
+    with open(src, "w", encoding="utf-8") as fh:
+        for n, p in enumerate(XSS_PAYLOADS):
+            fh.write(json.dumps({"id": p, "author": p if n < 7 else "a | b\n| c |", "created_at": "2026-01-0"
+                                 f"{n + 1}T10:00:00Z", "text": f"{p} Shop now! And you?\n| x | y |"}) + "\n")
+    out = tmp_path / "report.md"
+    result = invoke("report", src, "-o", out, "-m", model_dir, "--examples", 8)
+    assert result.exit_code == 0, result.output
+    md = out.read_text("utf-8")
+    tags = _rendered_tags(md)
+    assert {t for t, _ in tags} <= _MD_TAGS
+    assert all(attrs == [] for t, attrs in tags if t != "td" and t != "th")
+    # every payload is in the Markdown as text, escaped
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in md
+    assert "&lt;img src=x onerror=alert(1)&gt;" in md
+    assert "\\[click\\](javascript:alert(1))" in md and "!\\[x\\](javascript:alert(1))" in md
+    # the author with | and a newline stays one cell: every row of the account table has 6 cells
+    section = md.split("## Mix per account\n\n", 1)[1].split("\n\n", 1)[0].splitlines()
+    assert len(section) == 2 + 8
+    assert "| a \\| b \\| c \\| |" in md
+    cells = [len(re.findall(r"(?<!\\)\|", line)) - 1 for line in section]
+    assert cells == [6] * 10

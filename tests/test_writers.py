@@ -91,3 +91,21 @@ def test_existing_file_survives_a_failed_overwrite(tmp_path):
             raise RuntimeError("boom")
     assert path.read_text() == "old"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.csv"]
+
+
+def test_csv_neutralises_every_formula_start_but_not_numbers(tmp_path):
+    path = tmp_path / "out.csv"
+    cells = ["=1+1", "+1", "-1", "@A1", "\tx", "\rx", "ok", "'=quoted already"]
+    with open_writer(str(path), ["id", "p_networking"]) as w:
+        w.write([{"id": c, "p_networking": -0.5} for c in cells])
+    rows = list(csv.reader(open(path, encoding="utf-8", newline="")))[1:]
+    assert [r[0] for r in rows] == ["'=1+1", "'+1", "'-1", "'@A1", "'\tx", "'\rx", "ok", "'=quoted already"]
+    assert [r[1] for r in rows] == ["-0.5"] * 8
+
+
+def test_csv_formulas_kept_when_asked(tmp_path):
+    from analyzer.writers import encode_rows
+
+    text = encode_rows("csv", ["id", "n"], [{"id": "=1+1", "n": -2}], escape_formulas=False)
+    assert text == "=1+1,-2\r\n"
+    assert encode_rows("csv", ["id", "n"], [{"id": "=1+1", "n": -2}]) == "'=1+1,-2\r\n"
