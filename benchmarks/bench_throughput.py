@@ -51,7 +51,7 @@ def score_file(model, src: Path, dest: Path, workers: int) -> None:
     names = output_columns()
     with open_writer(str(dest), names, force=True) as writer:
         job = ScoreJob.for_model(model, top_k=5, features=False, text=True, fmt=writer.fmt, columns=names)
-        for n, payload, _ in score_encoded(model.pipeline, job, read_many([str(src)], raw=workers > 1),
+        for n, payload, _ in score_encoded((model.pipeline, model.function_head), job, read_many([str(src)], raw=workers > 1),
                                            workers=workers):
             writer.write_encoded(payload, n)
 
