@@ -18,7 +18,7 @@ from typing import Any, Iterable, Mapping, Sequence
 
 import numpy as np
 
-from .posts import FUNCTIONS, parse_date
+from .posts import FUNCTIONS, NO_TEXT, parse_date
 from .signals import DIMENSIONS, SIGNAL_NAMES, signal_by_name
 
 __all__ = ["AuditBuilder", "RULES", "UNCERTAIN", "build_audit", "month_of"]
@@ -65,8 +65,10 @@ class _Mix:
     uncertain: int = 0
     dims: list[float] = field(default_factory=lambda: [0.0] * len(DIMENSIONS))
     functions: Counter = field(default_factory=Counter)
+    rule: Counter = field(default_factory=Counter)  # per label, the posts labelled by rule (no text)
 
-    def add(self, label: str, p: float, dims: Sequence[float], function: str | None = None) -> None:
+    def add(self, label: str, p: float | None, dims: Sequence[float] | None, function: str | None = None) -> None:
+        """Count one post; ``p`` and ``dims`` are None for a post labelled by rule."""
         self.n += 1
         if function in FUNCTIONS:
             self.functions[function] += 1
@@ -74,13 +76,17 @@ class _Mix:
             self.media += 1
         else:
             self.networking += 1
+        if p is None:
+            self.rule[label] += 1
+            return
         if UNCERTAIN[0] <= p <= UNCERTAIN[1]:
             self.uncertain += 1
-        for i, v in enumerate(dims):
+        for i, v in enumerate(dims or ()):
             self.dims[i] += v
 
     def as_dict(self, target: float) -> dict[str, Any]:
         media_share = self.media / self.n if self.n else 0.0
+        n_model = self.n - sum(self.rule.values())  # dimension scores exist only for these
         return {
             "posts": self.n,
             "media": self.media,
@@ -89,7 +95,8 @@ class _Mix:
             "media_share": media_share,
             "networking_share": self.networking / self.n if self.n else 0.0,
             "over_target": media_share - target,
-            "dimensions": {d: (self.dims[i] / self.n if self.n else 0.0) for i, d in enumerate(DIMENSIONS)},
+            "by_rule": sum(self.rule.values()),
+            "dimensions": {d: (self.dims[i] / n_model if n_model else 0.0) for i, d in enumerate(DIMENSIONS)},
             "functions": {f: self.functions.get(f, 0) for f in FUNCTIONS},
             "function_shares": ({f: self.functions.get(f, 0) / sum(self.functions.values()) for f in FUNCTIONS}
                                 if self.functions else None),
@@ -112,6 +119,15 @@ def _truthy(value: Any) -> bool | None:
     if isinstance(value, bool):
         return value
     return str(value).strip().lower() in ("true", "1", "yes")
+
+
+def _flags(value: Any) -> list[str]:
+    """The flags of a row: a comma-separated string (CSV, JSON Lines, Parquet) or a list."""
+    if isinstance(value, str):
+        return [f.strip() for f in value.split(",")]
+    if isinstance(value, (list, tuple)):
+        return [str(f) for f in value]
+    return []
 
 
 class AuditBuilder:
@@ -156,9 +172,11 @@ class AuditBuilder:
         self.status[status] += 1
         p = _float(row.get("p_networking"))
         label = row.get("label")
-        if status != "ok" or p is None or label not in ("media", "networking"):
+        # a post with no words but media: labelled by rule, without a probability
+        by_rule = p is None and NO_TEXT in _flags(row.get("flags"))
+        if status != "ok" or (p is None and not by_rule) or label not in ("media", "networking"):
             return None
-        dims = [_float(row.get(d)) or 0.0 for d in DIMENSIONS]
+        dims = None if by_rule else [_float(row.get(d)) or 0.0 for d in DIMENSIONS]
         function = row.get("function") or None
         self.total.add(label, p, dims, function)
         created = parse_date(row.get("created_at"))
@@ -173,7 +191,7 @@ class AuditBuilder:
                 self.present[g] += 1
                 self.groups[g][str(key)].add(label, p, dims, function)
         account = str(keys["author"]) if keys["author"] else None
-        has_values = any(name in row for name in SIGNAL_NAMES)
+        has_values = not by_rule and any(name in row for name in SIGNAL_NAMES)
         if has_values:
             self.signal_rows[label] += 1
         self._behaviour("__all__", row, has_values)
@@ -187,7 +205,8 @@ class AuditBuilder:
                 c = _float(s.get("contribution")) or 0.0
                 if (label == "networking" and c > 0) or (label == "media" and c < 0):
                     drivers[s["name"]] += 1
-        self._example(row, label, p)
+        if not by_rule:  # no text to show, no confidence to rank by
+            self._example(row, label, p)
         return label if has_values else None
 
     def _count_signals(self, label: str, rows: Sequence[Mapping[str, Any]]) -> None:
@@ -248,6 +267,8 @@ class AuditBuilder:
             "function_base_rates": FUNCTION_BASE_RATES,
             "status": {k: self.status.get(k, 0) for k in ("ok", "empty", "error")},
             "rows": sum(self.status.values()),
+            "by_rule": {"posts": sum(self.total.rule.values()),
+                        **{k: self.total.rule.get(k, 0) for k in ("media", "networking")}},
             "overall": overall,
             "mix": {},
             "omitted": {},
@@ -329,8 +350,11 @@ class AuditBuilder:
         if overall["posts"]:
             share = overall["media_share"]
             verdict = "within" if share <= target else "above"
+            by_rule = report["by_rule"]["posts"]
+            note = (f" ({by_rule} of them labelled by rule: no words, only photos/videos/GIFs)"
+                    if by_rule else "")
             out.append(
-                f"Overall, {share:.0%} of the {overall['posts']} scored posts are media "
+                f"Overall, {share:.0%} of the {overall['posts']} scored posts{note} are media "
                 f"(broadcast/promotional): {verdict} the {rule} target of {target:.0%}.")
         if overall["uncertain"]:
             out.append(

@@ -225,7 +225,8 @@ def score_cli(
 
     Columns: id, text, author, platform, created_at, is_reply, lang, label,
     p_networking, confidence, style, goals, content, effort, roi, words,
-    signals, status (ok / empty / error), error, flags.
+    signals, status (ok / empty / error), error, flags. Posts with no words but
+    photos/videos are labelled by rule (flag no_text, no probability).
 
     Example: content-analyzer score data/sample/posts.csv -o scored.csv
     """

@@ -100,7 +100,7 @@ def compare_on(
     ``masked``, the same again on the posts with their links removed."""
     if isinstance(baselines, Pipeline):
         baselines = {BASELINE_NAME: baselines}
-    posts = [p for p in posts if p.label is not None and p.status == "ok"]
+    posts = [p for p in posts if p.label is not None and p.status == "ok" and not p.by_rule]
     out = _reports(model, baselines, posts, group_by, function_head)
     out.update(n_posts=len(posts), label_counts=dict(sorted(collections.Counter(
         p.label.value for p in posts).items())))

@@ -18,7 +18,7 @@ import numpy as np
 from sklearn.pipeline import Pipeline
 
 from .features import PostFeaturizer
-from .posts import FUNCTIONS, Label, Post
+from .posts import FUNCTIONS, Label, Post, media_rule
 from .signals import DIMENSIONS, describe, signal_by_name
 
 __all__ = [
@@ -181,7 +181,8 @@ def explain_batch(model: Pipeline, posts: Iterable[Post], *, top_k: int = 5,
     """Score and explain a batch: one tokenisation pass, then matrix algebra."""
     featurizer, clf = _parts(model)
     posts = list(posts)
-    ok = np.array([i for i, p in enumerate(posts) if p.status == "ok"], dtype=np.int64)
+    # posts with media and no words are labelled by rule (posts.media_rule), not by the model
+    ok = np.array([i for i, p in enumerate(posts) if p.status == "ok" and not p.by_rule], dtype=np.int64)
     parsed = featurizer.parse([posts[i] for i in ok])
     raw = featurizer.signal_values(parsed)
     X = featurizer.transform_parsed(parsed, raw)
@@ -256,11 +257,16 @@ def predict_posts(
     """Label, probability and explanation for each post, in input order.
 
     Posts with ``status`` empty or error get a Prediction without a label,
-    so callers keep one output row per input row.
+    so callers keep one output row per input row. Posts with media and no words
+    get the label and function of ``posts.media_rule`` and no probability.
     """
     b = explain_batch(model, posts, top_k=top_k, function_head=function_head)
     functions = b.functions()
-    out = [Prediction(post=p, lang=lang, label=None, p_networking=None) for p, lang in zip(b.posts, b.langs)]
+    out = []
+    for p, lang in zip(b.posts, b.langs):
+        rule = media_rule(p)
+        out.append(Prediction(post=p, lang=lang, label=rule[0].value if rule else None, p_networking=None,
+                              function=rule[1] if rule else None))
     names = b.featurizer.signal_names_
     for row, i in enumerate(b.ok.tolist()):
         out[i] = Prediction(

@@ -18,7 +18,9 @@ __all__ = [
     "Label",
     "LabelError",
     "MAX_CHARS",
+    "NO_TEXT",
     "Post",
+    "media_rule",
     "normalize_text",
     "parse_date",
     "parse_label",
@@ -117,11 +119,61 @@ class Post:
 
     @property
     def status(self) -> str:
+        """``error`` (unreadable), ``empty`` (no words and no media), else ``ok``."""
         if self.error:
             return "error"
         if not self.text.strip():
-            return "empty"
+            return "ok" if self.media_count else "empty"
         return "ok"
+
+    @property
+    def media_count(self) -> int:
+        """Photos, videos and GIFs attached, as the export states it (0 when unknown)."""
+        n = self.meta.get("media_count") if self.meta else None
+        return n if isinstance(n, int) and not isinstance(n, bool) and n > 0 else 0
+
+    @property
+    def by_rule(self) -> bool:
+        """True for a readable post with media and no words of its own (only, at most, the
+        @-names at the start of a reply): the model has nothing to read, so it is
+        labelled by ``media_rule`` from its metadata instead."""
+        if self.error or not self.media_count:
+            return False
+        return not (own_words(self.text) if self.meta.get("is_reply") is True else self.text.strip())
+
+
+# The handles X and Mastodon put before a reply's text ("@ana @bob@example.social ...").
+_LEADING_MENTIONS = re.compile(r"^(?:[@\uff20][\w.\-]+(?:@[\w.\-]+)?[\s,:]*)+")
+
+
+def own_words(text: str) -> str:
+    """The post's text without the leading @-names of a reply (what its author wrote)."""
+    return _LEADING_MENTIONS.sub("", text.strip(), count=1).strip()
+
+
+# Flag of a post labelled by rule because it has no words, only media.
+NO_TEXT = "no_text"
+
+
+def media_rule(post: Post) -> tuple[Label, str, str] | None:
+    """(label, function, explanation) of a post with no words but media; None for others.
+
+    The rule, after the coding guide: a photo, video or GIF posted on its own (not a
+    reply) is broadcast content: ``media``, function ``information``. A photo, video or
+    GIF sent as a reply is part of a conversation: ``networking``, function
+    ``community``. No probability is given: nothing was estimated.
+    """
+    if not post.by_rule:
+        return None
+    n = post.media_count
+    what = "1 photo/video/GIF" if n == 1 else f"{n} photos/videos/GIFs"
+    if post.meta.get("is_reply") is True:
+        return (Label.NETWORKING, "community",
+                f"has no words, only {what}, sent as a reply; labelled by rule from its "
+                "metadata: conversational (networking, community)")
+    return (Label.MEDIA, "information",
+            f"has no words, only {what}, posted on its own (not a reply); labelled by rule "
+            "from its metadata: broadcast (media, information)")
 
 
 _SURROGATES = re.compile(r"[\ud800-\udfff]")

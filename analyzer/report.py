@@ -170,6 +170,16 @@ def _top_signals(example: Mapping[str, Any], k: int = 3) -> list[str]:
     return out
 
 
+def rule_note(report: Mapping[str, Any]) -> str | None:
+    """The sentence saying how many posts were labelled by rule (no words, only media)."""
+    r = report.get("by_rule") or {}
+    if not r.get("posts"):
+        return None
+    return (f"{r['posts']} of the scored posts have no words, only photos/videos/GIFs: labelled by rule "
+            f"from their metadata, without a probability ({r['media']} media: posted on their own; "
+            f"{r['networking']} networking: sent as replies).")
+
+
 def _mix_rows(section: Mapping[str, Any]) -> list[list[str]]:
     return [[str(r["key"]), str(r["posts"]), _pct(r["media_share"]), _pct(r["networking_share"]),
              str(r["uncertain"]), f"{r['over_target']:+.0%}"] for r in section["rows"]]
@@ -289,6 +299,8 @@ def render_markdown(report: Mapping[str, Any]) -> str:
     out = [f"# {_md(report['title'])}", "",
            f"Generated {_md(report['generated_at'])} from {report['rows']} rows "
            f"({st['ok']} scored, {st['empty']} empty, {st['error']} unreadable).", ""]
+    note = rule_note(report)
+    out += [note, ""] if note else []
     out += [f"> **Warning:** {w}" for w in report.get("input_warnings") or ()]
     out += [""] if report.get("input_warnings") else []
     out += ["## Overall mix", "",
@@ -383,6 +395,7 @@ def render_html(report: Mapping[str, Any]) -> str:
     parts = [f"<header><h1>{_h(report['title'])}</h1><p class=\"muted\">Generated {_h(report['generated_at'])} "
              f"from {report['rows']} rows: {st['ok']} scored, {st['empty']} empty, {st['error']} unreadable."
              + (f" Input: {_h(', '.join(report['inputs']))}." if report.get("inputs") else "") + "</p>"
+             + (f'<p class="muted">{_h(rule_note(report))}</p>' if rule_note(report) else "")
              + "".join(f'<p class="bad">Warning: {_h(w)}</p>' for w in report.get("input_warnings") or ())
              + "</header>"]
 

@@ -17,12 +17,12 @@ import numpy as np
 from sklearn.pipeline import Pipeline
 
 from .explain import Batch, explain_batch
-from .posts import FUNCTIONS
+from .posts import FUNCTIONS, NO_TEXT, media_rule
 from .signals import DIMENSIONS, SIGNAL_NAMES
 from .writers import encode_rows
 
 __all__ = [
-    "OUTPUT_COLUMNS", "ScoreJob", "batch_records", "chunks", "encode_chunk", "output_columns", "score_encoded",
+    "OUTPUT_COLUMNS", "RULE_SIGNAL", "ScoreJob", "batch_records", "chunks", "encode_chunk", "output_columns", "score_encoded",
     "score_posts", "worker_model",
 ]
 
@@ -46,8 +46,24 @@ def chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
         yield chunk
 
 
+# the one entry of ``signals`` that explains a post labelled by rule (no words, only media)
+RULE_SIGNAL = "rule__media_no_text"
+
+
+def rule_explanation(post: Any, explanation: str) -> dict[str, Any]:
+    """The ``signals`` entry of a post labelled by ``posts.media_rule``: the media count as its
+    value, no contribution (no model weight was used)."""
+    return {"name": RULE_SIGNAL, "dimension": "rule", "value": float(post.media_count),
+            "contribution": None, "text": explanation}
+
+
 def batch_records(batch: Batch, *, features: bool = False, text: bool = True) -> list[dict[str, Any]]:
-    """Output rows straight from a scored batch: no intermediate per-post objects."""
+    """Output rows straight from a scored batch: no intermediate per-post objects.
+
+    A post with media and no words gets the label and function of ``media_rule``, the
+    flag ``no_text``, its explanation as the one entry of ``signals`` and no
+    probability, confidence or dimension scores (None: nothing was estimated).
+    """
     n_ok = len(batch.ok)
     cols = {
         "label": batch.labels.tolist(),
@@ -80,16 +96,23 @@ def batch_records(batch: Batch, *, features: bool = False, text: bool = True) ->
             "lang": batch.langs[i],
         }
         row = row_of.get(i)
+        flags = post.flags
         if row is None:
             rec.update(empty)
-            rec["signals"] = []
+            rule = media_rule(post)
+            if rule is None:
+                rec["signals"] = []
+            else:
+                rec["label"], rec["function"] = rule[0].value, rule[1]
+                rec["signals"] = [rule_explanation(post, rule[2])]
+                flags = (*flags, NO_TEXT)
         else:
             for k, v in cols.items():
                 rec[k] = v[row]
             rec["signals"] = signals[row]
         rec["status"] = post.status
         rec["error"] = post.error
-        rec["flags"] = ",".join(post.flags) or None
+        rec["flags"] = ",".join(flags) or None
         if features:
             rec.update(zip(names, raw[row]) if row is not None else ((n, None) for n in names))
         out.append(rec)

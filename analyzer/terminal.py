@@ -15,6 +15,7 @@ from rich.table import Table
 from rich.text import Text
 
 from .explain import Prediction
+from .posts import media_rule
 from .signals import DIMENSIONS, SIGNALS
 
 __all__ = [
@@ -49,7 +50,7 @@ def check_json(pred: Prediction) -> dict[str, Any]:
         "signals": [c.as_dict() for c in pred.top],
         "status": post.status,
         "error": post.error,
-        "flags": list(post.flags),
+        "flags": [*post.flags, *(["no_text"] if pred.label and pred.p_networking is None else [])],
     }
 
 
@@ -70,6 +71,10 @@ def render_check(console: Console, pred: Prediction) -> None:
     if pred.label is None:
         reason = post.error or "empty text"
         console.print(f"[bold]{post.id}[/]: no label ({post.status}: {reason})")
+        return
+    if pred.p_networking is None:  # no words, only media: labelled by rule (posts.media_rule)
+        rule = media_rule(post)
+        console.print(Text(f"{pred.label.upper()} ({pred.function})  {rule[2] if rule else 'labelled by rule'}"))
         return
     colour = "green" if pred.label == "networking" else "red"
     head = Text()

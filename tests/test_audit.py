@@ -166,3 +166,66 @@ def test_scored_row_parses_csv_strings():
                     "is_reply": "False", "label": "media", "style__n_questions": "2.0", "status": "ok"})
     assert r["p_networking"] == 0.25 and r["style"] == -1.5 and r["is_reply"] is False
     assert r["signals"][0]["name"] == "x" and r["style__n_questions"] == 2.0
+
+
+EXPLAIN = {"name": "rule__media_no_text", "dimension": "rule", "value": 1.0, "contribution": None,
+           "text": "has no words, only 1 photo/video/GIF, ..."}
+
+
+def rule_row(i, author, when, reply):
+    """A row ``score`` writes for a post with no words, only a photo: labelled by rule."""
+    label, function = ("networking", "community") if reply else ("media", "information")
+    return {"id": str(i), "text": "", "author": author, "created_at": when, "platform": "x",
+            "is_reply": reply, "lang": "und", "label": label, "p_networking": None, "confidence": None,
+            "function": function, "style": None, "goals": None, "content": None, "effort": None,
+            "roi": None, "signals": [EXPLAIN], "status": "ok", "flags": "no_text",
+            "style__n_questions": None, "content__n_urls": None, "effort__has_scheduler": None}
+
+
+RULE_ROWS = [
+    row(1, "acme", "2026-01-01T10:00:00+00:00", "x", 0.10, reply=False, url=1, dims=(-1, -2, 0, 0, 0),
+        signals=[S("goals__has_price", -1.5)]),
+    rule_row(2, "acme", "2026-01-02T10:00:00+00:00", reply=False),
+    row(3, "bea", "2026-01-03T10:00:00+00:00", "x", 0.95, reply=True, q=1, dims=(3, 0, 0, 1, 1)),
+    rule_row(4, "bea", "2026-01-04T10:00:00+00:00", reply=True),
+    {"id": "5", "text": "", "status": "empty", "label": None, "p_networking": None, "author": "bea",
+     "flags": None},
+]
+
+
+def test_posts_labelled_by_rule_are_counted_with_their_label():
+    audit = build_audit(RULE_ROWS, examples=5)
+    assert (audit["rows"], audit["status"]) == (5, {"ok": 4, "empty": 1, "error": 0})
+    assert audit["by_rule"] == {"posts": 2, "media": 1, "networking": 1}
+    o = audit["overall"]
+    assert (o["posts"], o["media"], o["networking"], o["uncertain"], o["by_rule"]) == (4, 2, 2, 0, 2)
+    assert o["media_share"] == 0.5
+    assert o["functions"] == {"information": 1, "action": 0, "community": 1}
+    # dimension averages are over the two posts the model scored, not diluted by the rule posts
+    assert o["dimensions"] == {"style": 1.0, "goals": -1.0, "content": 0.0, "effort": 0.5, "roi": 0.5}
+    accounts = {r["key"]: (r["posts"], r["media"], r["networking"], r["by_rule"])
+                for r in audit["mix"]["account"]["rows"]}
+    assert accounts == {"acme": (2, 2, 0, 1), "bea": (2, 0, 2, 1)}
+    assert audit["behaviour"]["overall"]["posts"] == 4
+    assert audit["behaviour"]["overall"]["reply_share"] == 0.5
+    assert audit["behaviour"]["overall"]["question_share"] == 0.5  # of the 2 rows with signal values
+    # rule posts carry no text and no probability: never examples, never in signal prevalence
+    assert [e["id"] for e in audit["examples"]["media"]] == ["1"]
+    assert [e["id"] for e in audit["examples"]["networking"]] == ["3"]
+    by = {r["name"]: r for r in audit["signals"]}
+    assert (by["content__n_urls"]["media_share"], by["style__n_questions"]["networking_share"]) == (1.0, 1.0)
+    assert audit["suggestions"][0] == (
+        "Overall, 50% of the 4 scored posts (2 of them labelled by rule: no words, only "
+        "photos/videos/GIFs) are media (broadcast/promotional): above the 80/20 target of 20%.")
+
+
+def test_rule_rows_read_back_from_a_csv_file():
+    csv_row = {"id": "2", "text": "", "author": "acme", "label": "media", "p_networking": "",
+               "confidence": "", "function": "information", "style": "", "signals": "[]",
+               "is_reply": "False", "status": "ok", "flags": "no_text"}
+    audit = build_audit([scored_row(csv_row)])
+    assert audit["by_rule"] == {"posts": 1, "media": 1, "networking": 0}
+    assert (audit["overall"]["posts"], audit["overall"]["media"]) == (1, 1)
+    # without the no_text flag a row with no probability is not a scored post
+    unflagged = build_audit([scored_row({**csv_row, "flags": ""})])
+    assert (unflagged["overall"]["posts"], unflagged["by_rule"]["posts"]) == (0, 0)

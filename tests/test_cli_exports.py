@@ -173,3 +173,102 @@ def test_only_reposts_exits_1(tmp_path, model_dir):
     assert result.stderr.splitlines()[-1] == (
         "error: x export yielded no posts: found 1 entries in tweets.js, 1 reposts left out "
         "(--include-reposts keeps them)")
+
+
+RULE_MEDIA = ("has no words, only 2 photos/videos/GIFs, posted on its own (not a reply); labelled "
+              "by rule from its metadata: broadcast (media, information)")
+RULE_REPLY = ("has no words, only 1 photo/video/GIF, sent as a reply; labelled by rule from its "
+              "metadata: conversational (networking, community)")
+NO_SCORES = ("p_networking", "confidence", "p_function", "style", "goals", "content", "effort", "roi",
+             "words", "intercept")
+
+
+def test_photo_only_tweets_are_labelled_by_rule_in_jsonl(tmp_path, model_dir):
+    archive = pack_zip("x/media-only", tmp_path / "twitter.zip")
+    result, rows = score_jsonl(archive, model_dir)
+    assert result.exit_code == 0, result.stderr
+    assert "scored 4 posts (3 ok, 1 empty, 0 error)" in result.stderr
+    assert [(r["id"], r["text"], r["is_reply"], r["status"], r["label"], r["function"], r["flags"])
+            for r in rows] == [
+        ("1760000000000000001", "", False, "ok", "media", "information", "no_text"),
+        ("1760300000000000002", "@luis_m", True, "ok", "networking", "community", "no_text"),
+        ("1760600000000000003", "Who else is going to the photo walk Sunday?", False, "ok",
+         "networking", "community", None),
+        ("1760900000000000004", "", False, "empty", None, None, None),
+    ]
+    for r in rows[:2] + rows[3:]:
+        assert {k: r[k] for k in NO_SCORES} == dict.fromkeys(NO_SCORES)  # no invented probability
+    assert rows[0]["signals"] == [{"name": "rule__media_no_text", "dimension": "rule", "value": 2.0,
+                                   "contribution": None, "text": RULE_MEDIA}]
+    assert rows[1]["signals"] == [{"name": "rule__media_no_text", "dimension": "rule", "value": 1.0,
+                                   "contribution": None, "text": RULE_REPLY}]
+    assert rows[3]["signals"] == []
+    assert isinstance(rows[2]["p_networking"], float)
+
+
+def test_photo_only_tweets_in_csv_and_parquet(tmp_path, model_dir):
+    import csv
+
+    import pyarrow.parquet as pq
+
+    archive = pack_zip("x/media-only", tmp_path / "twitter.zip")
+    out = tmp_path / "scored.csv"
+    result = runner.invoke(app, ["score", str(archive), "-o", str(out), "--model", str(model_dir)])
+    assert result.exit_code == 0, result.stderr
+    with open(out, newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    assert [(r["id"], r["status"], r["label"], r["function"], r["p_networking"], r["confidence"],
+             r["flags"]) for r in rows] == [
+        ("1760000000000000001", "ok", "media", "information", "", "", "no_text"),
+        ("1760300000000000002", "ok", "networking", "community", "", "", "no_text"),
+        ("1760600000000000003", "ok", "networking", "community", rows[2]["p_networking"],
+         rows[2]["confidence"], ""),
+        ("1760900000000000004", "empty", "", "", "", "", ""),
+    ]
+    assert json.loads(rows[0]["signals"])[0]["text"] == RULE_MEDIA
+    parquet = tmp_path / "scored.parquet"
+    result = runner.invoke(app, ["score", str(archive), "-o", str(parquet), "--model", str(model_dir)])
+    assert result.exit_code == 0, result.stderr
+    table = pq.read_table(parquet).to_pylist()
+    assert [(r["label"], r["function"], r["p_networking"], r["confidence"], r["flags"])
+            for r in table[:2]] == [("media", "information", None, None, "no_text"),
+                                    ("networking", "community", None, None, "no_text")]
+    assert table[1]["signals"] == [{"name": "rule__media_no_text", "dimension": "rule", "value": 1.0,
+                                    "contribution": None, "text": RULE_REPLY}]
+
+
+def test_report_counts_posts_labelled_by_rule(tmp_path, model_dir):
+    archive = pack_zip("x/media-only", tmp_path / "twitter.zip")
+    result = runner.invoke(app, ["report", str(archive), "-o", "-", "-f", "json", "--model", str(model_dir)])
+    assert result.exit_code == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert (report["rows"], report["status"]) == (4, {"ok": 3, "empty": 1, "error": 0})
+    assert report["by_rule"] == {"posts": 2, "media": 1, "networking": 1}
+    o = report["overall"]
+    assert (o["posts"], o["by_rule"], o["media"] + o["networking"]) == (3, 2, 3)
+    assert (o["media"], o["networking"]) == (1, 2)  # the model reads the question as networking
+    # a file written by score gives the same counts when audited
+    scored = tmp_path / "scored.csv"
+    assert runner.invoke(app, ["score", str(archive), "-o", str(scored), "--model", str(model_dir)]).exit_code == 0
+    again = json.loads(runner.invoke(app, ["report", str(scored), "-o", "-", "-f", "json",
+                                           "--model", str(model_dir)]).stdout)
+    assert (again["status"], again["by_rule"]) == (report["status"], report["by_rule"])
+    assert again["overall"]["posts"] == 3
+    md = runner.invoke(app, ["report", str(archive), "-o", "-", "-f", "md", "--model", str(model_dir)])
+    assert ("2 of the scored posts have no words, only photos/videos/GIFs: labelled by rule from "
+            "their metadata, without a probability (1 media: posted on their own; 1 networking: "
+            "sent as replies).") in md.stdout
+    html = runner.invoke(app, ["report", str(archive), "-o", "-", "-f", "html", "--model", str(model_dir)])
+    assert ('<p class="muted">2 of the scored posts have no words, only photos/videos/GIFs: labelled '
+            "by rule from their metadata") in html.stdout
+
+
+def test_attachment_only_mastodon_statuses_scored_by_rule(tmp_path, model_dir):
+    archive = pack_zip("mastodon/attachment-only", tmp_path / "archive.zip")
+    result, rows = score_jsonl(archive, model_dir)
+    assert result.exit_code == 0, result.stderr
+    assert [(r["status"], r["label"], r["function"], r["p_networking"], r["flags"]) for r in rows[:2]] == [
+        ("ok", "media", "information", None, "no_text"),
+        ("ok", "networking", "community", None, "no_text"),
+    ]
+    assert rows[2]["flags"] is None and isinstance(rows[2]["p_networking"], float)

@@ -71,3 +71,15 @@ def test_global_weights(trained):
     assert len(w["names"]) == len(w["coef"])
     assert w["names"][0] == "style__n_questions"
     assert w["coef"][0] > 0  # questions push toward networking
+
+
+def test_predict_posts_labels_media_without_words_by_rule(trained):
+    posts = [Post(id="p", text="", meta={"media_count": 1, "is_reply": False}),
+             Post(id="r", text="@ana", meta={"media_count": 2, "is_reply": True}),
+             Post(id="e", text="")]
+    assert [(p.label, p.function, p.p_networking, p.confidence, p.status)
+            for p in predict_posts(trained.model, posts)] == [
+        ("media", "information", None, None, "ok"),
+        ("networking", "community", None, None, "ok"),
+        (None, None, None, None, "empty"),
+    ]

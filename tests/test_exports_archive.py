@@ -22,8 +22,9 @@ from analyzer.readers import ReaderError
 UTC = timezone.utc
 
 FOLDERS = [
-    ("x/modern", "x"), ("x/legacy-2019", "x"), ("x/grailbird", "x"),
+    ("x/modern", "x"), ("x/legacy-2019", "x"), ("x/grailbird", "x"), ("x/media-only", "x"),
     ("mastodon/zip-2024", "mastodon"), ("mastodon/targz-2022", "mastodon"),
+    ("mastodon/attachment-only", "mastodon"),
     ("linkedin/basic-2024", "linkedin"), ("linkedin/complete-2024", "linkedin"),
     ("facebook/2024", "facebook"), ("facebook/2022", "facebook"), ("facebook/2019", "facebook"),
     ("facebook/html", "facebook"), ("instagram/2024", "instagram"),

@@ -195,3 +195,18 @@ def test_outbox_with_ordered_items_key_twice(tmp_path):
          "Il nuovo numero della newsletter è online!", "it"),
     ]
     assert (stats.posts, stats.reposts_skipped) == (2, 1)
+
+
+def test_attachment_only_statuses_keep_their_media_count(tmp_path):
+    """A video with no words, and a GIF sent as a reply whose only text is the @-name."""
+    archive = pack_zip("mastodon/attachment-only", tmp_path / "archive.zip")
+    posts = list(read_export(archive))
+    base = "https://toot.example/users/lucia/statuses/"
+    assert [(p.id, p.text, p.meta["is_reply"], p.meta["media_count"], p.status, p.by_rule)
+            for p in posts] == [
+        (base + "112100000000000001", "", False, 1, "ok", True),
+        (base + "112100000000000002", "@bob", True, 1, "ok", True),
+        (base + "112100000000000003", "Slides from tonight are up on the meetup page.", False, 0,
+         "ok", False),
+    ]
+    assert posts[1].meta["mentions"] == ["bob@other.example"]

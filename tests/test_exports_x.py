@@ -234,3 +234,22 @@ def test_streams_with_tiny_chunks(monkeypatch, modern_zip):
     expected = [(p.id, p.text) for p in read_export(modern_zip)]
     monkeypatch.setattr(jsonfile, "CHUNK", 7)
     assert [(p.id, p.text) for p in read_export(modern_zip)] == expected
+
+
+def test_photo_only_tweets_keep_their_media_count(tmp_path):
+    """A photo tweet with no words: X appends the photo's t.co link, which is dropped; what is
+    left is nothing (or, for a reply, only the @-name X puts before it)."""
+    archive = pack_zip("x/media-only", tmp_path / "twitter.zip")
+    stats = ExportStats()
+    posts = list(read_export(archive, stats=stats))
+    assert [(p.id, p.text, p.meta["is_reply"], p.meta["media_count"], p.meta["urls"], p.status,
+             p.by_rule) for p in posts] == [
+        ("1760000000000000001", "", False, 2, [], "ok", True),  # two photos, extended_entities
+        ("1760300000000000002", "@luis_m", True, 1, [], "ok", True),  # a GIF sent as a reply
+        ("1760600000000000003", "Who else is going to the photo walk Sunday?", False, 0, [], "ok",
+         False),
+        ("1760900000000000004", "", False, 0, [], "empty", False),  # nothing at all
+    ]
+    assert all(set(p.meta) == META_KEYS for p in posts)
+    assert {p.author for p in posts} == {"marc_fotos"}
+    assert (stats.posts, stats.records) == (4, 4)

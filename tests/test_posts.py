@@ -9,7 +9,9 @@ from analyzer.posts import (
     Label,
     LabelError,
     Post,
+    media_rule,
     normalize_text,
+    own_words,
     parse_date,
     parse_label,
 )
@@ -53,6 +55,40 @@ def test_post_status():
     assert Post(id="1", text="hi").status == "ok"
     assert Post(id="1", text="  ").status == "empty"
     assert Post(id="1", text="hi", error="bad row").status == "error"
+
+
+def test_status_of_posts_with_media_and_no_words():
+    photo = Post(id="1", text="", meta={"media_count": 1, "is_reply": False})
+    assert (photo.status, photo.media_count, photo.by_rule) == ("ok", 1, True)
+    assert Post(id="2", text="", meta={"media_count": 0}).status == "empty"
+    assert Post(id="3", text="", meta={"media_count": "2"}).status == "empty"  # not a count
+    assert Post(id="4", text="", meta={"media_count": True}).status == "empty"
+    assert Post(id="5", text="", error="bad", meta={"media_count": 1}).status == "error"
+    # a reply whose only text is the @-name before it has no words of its own
+    assert Post(id="6", text="@ana @bob@example.social", meta={"media_count": 1, "is_reply": True}).by_rule
+    # outside a reply an @-name is written by the author: the model reads it
+    assert not Post(id="7", text="@ana", meta={"media_count": 1, "is_reply": False}).by_rule
+    assert not Post(id="8", text="Look!", meta={"media_count": 3, "is_reply": False}).by_rule
+
+
+def test_own_words():
+    assert own_words("@luis_m @marta_g Thanks both") == "Thanks both"
+    assert own_words("@bob@other.example") == ""
+    assert own_words("@a, @b: ok") == "ok"
+    assert own_words("hello @ana") == "hello @ana"
+
+
+def test_media_rule():
+    assert media_rule(Post(id="1", text="", meta={"media_count": 2, "is_reply": False})) == (
+        Label.MEDIA, "information",
+        "has no words, only 2 photos/videos/GIFs, posted on its own (not a reply); labelled by rule "
+        "from its metadata: broadcast (media, information)")
+    assert media_rule(Post(id="2", text="@ana", meta={"media_count": 1, "is_reply": True})) == (
+        Label.NETWORKING, "community",
+        "has no words, only 1 photo/video/GIF, sent as a reply; labelled by rule from its "
+        "metadata: conversational (networking, community)")
+    assert media_rule(Post(id="3", text="", meta={"media_count": 0})) is None
+    assert media_rule(Post(id="4", text="Sunset", meta={"media_count": 1})) is None
 
 
 @pytest.mark.parametrize("raw,expected", [

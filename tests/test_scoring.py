@@ -162,3 +162,35 @@ def test_worker_paths_fork_and_joblib_give_the_same_output(model_dir, monkeypatc
     monkeypatch.setattr(multiprocessing, "get_all_start_methods", lambda: ["spawn"])
     pooled = [p for _, p, _ in score_encoded((model.pipeline, model.function_head), job, posts, workers=2, chunk_size=40)]
     assert one == forked == pooled
+
+
+def test_media_without_words_is_labelled_by_rule_without_a_probability(trained):
+    posts = [Post(id="photo", text="", platform="x", meta={"is_reply": False, "media_count": 2}),
+             Post(id="gif", text="@ana", platform="x", flags=("control_characters",),
+                  meta={"is_reply": True, "media_count": 1}),
+             Post(id="none", text="", platform="x", meta={"is_reply": False, "media_count": 0}),
+             Post(id="q", text="Any tips for Lisbon?", meta={"is_reply": False, "media_count": 1})]
+    rows = [r for batch in score_posts(trained.model, posts, features=True,
+                                       function_head=trained.function_head) for r in batch]
+    assert list(rows[0]) == output_columns(features=True)
+    nothing = {c: None for c in ("p_networking", "confidence", "p_function", "style", "goals",
+                                 "content", "effort", "roi", "words", "intercept", *SIGNAL_NAMES)}
+    assert [(r["id"], r["status"], r["label"], r["function"], r["flags"]) for r in rows[:3]] == [
+        ("photo", "ok", "media", "information", "no_text"),
+        ("gif", "ok", "networking", "community", "control_characters,no_text"),
+        ("none", "empty", None, None, None),
+    ]
+    for r in rows[:3]:
+        assert {c: r[c] for c in nothing} == nothing
+    assert rows[0]["signals"] == [{
+        "name": "rule__media_no_text", "dimension": "rule", "value": 2.0, "contribution": None,
+        "text": "has no words, only 2 photos/videos/GIFs, posted on its own (not a reply); "
+                "labelled by rule from its metadata: broadcast (media, information)"}]
+    assert rows[1]["signals"] == [{
+        "name": "rule__media_no_text", "dimension": "rule", "value": 1.0, "contribution": None,
+        "text": "has no words, only 1 photo/video/GIF, sent as a reply; labelled by rule from its "
+                "metadata: conversational (networking, community)"}]
+    assert rows[2]["signals"] == []
+    # a post with words and a photo is read by the model as before
+    assert rows[3]["status"] == "ok" and isinstance(rows[3]["p_networking"], float)
+    assert rows[3]["flags"] is None and rows[3]["signals"][0]["name"] != "rule__media_no_text"

@@ -55,3 +55,16 @@ def test_render_signals_lists_catalogue():
     c = console()
     render_signals(c)
     assert "roi__has_reply_ask" in c.file.getvalue()
+
+
+def test_check_of_a_post_labelled_by_rule():
+    post = Post(id="9", text="", meta={"media_count": 1, "is_reply": False})
+    pred = Prediction(post=post, lang="und", label="media", p_networking=None, function="information")
+    c = console()
+    render_check(c, pred)
+    assert " ".join(c.file.getvalue().split()) == (
+        "MEDIA (information) has no words, only 1 photo/video/GIF, posted on its own (not a "
+        "reply); labelled by rule from its metadata: broadcast (media, information)")
+    out = check_json(pred)
+    assert (out["status"], out["label"], out["p_networking"], out["confidence"], out["flags"]) == (
+        "ok", "media", None, None, ["no_text"])
