@@ -332,13 +332,7 @@ def _export_summary(stats: list) -> None:
     """One line per export read; warnings when far less was found than the export states;
     exit 1 (after the lines) when an export yielded no posts at all."""
     for st in stats:
-        skipped = []
-        if st.reposts_skipped:
-            skipped.append(f"{st.reposts_skipped} reposts (--include-reposts keeps them)")
-        if st.direct_skipped:
-            skipped.append(f"{st.direct_skipped} direct messages (--include-direct keeps them)")
-        err.print(f"{st.platform} export: {st.posts} posts read from {', '.join(st.files) or 'the export'}"
-                  + (f"; skipped {', '.join(skipped)}" if skipped else ""), markup=False)
+        err.print(st.summary(), markup=False)
         if st.shortfall():
             err.print("warning: " + st.shortfall(), markup=False)
     empty = [st.nothing_read() for st in stats if st.nothing_read()]

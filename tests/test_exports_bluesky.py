@@ -48,7 +48,7 @@ def test_repo_posts_exact(repo_car):
     assert {(p.author, p.platform) for p in posts} == {(DID, "bluesky")}
     assert posts[3].created_at.utcoffset() == timedelta(hours=1)  # the client's zone is kept
     assert stats == ExportStats(platform="bluesky", posts=6, reposts_skipped=1, files=["repo.car"],
-                                records=7)
+                                records=7, without_words=1)
 
 
 def test_facets_use_utf8_byte_offsets(repo_car):

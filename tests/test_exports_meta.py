@@ -104,7 +104,8 @@ def test_facebook_2024_posts_exact(tmp_path):
     ]
     assert {(p.platform, p.author, p.lang) for p in posts} == {("facebook", None, None)}
     assert stats == ExportStats(platform="facebook", posts=9, reposts_skipped=1,
-                                files=[FB_POSTS + "1.json", FB_POSTS + "2.json"], records=10)
+                                files=[FB_POSTS + "1.json", FB_POSTS + "2.json"], records=10,
+                                without_words=1)
     by_id = {p.id: p for p in posts}
     assert by_id["facebook:1706900000:1"].meta["mentions"] == ["Luis Martín"]
     assert by_id["facebook:1707100000:1"].meta["media_count"] == 2
@@ -187,7 +188,8 @@ def test_instagram_archive_with_threads(instagram_zip):
     assert [p.author for p in posts] == ["ana.rivera"] * 3 + ["ana.rivera.threads"] * 3
     assert stats == ExportStats(platform="instagram", posts=6, files=[
         "your_instagram_activity/content/posts_1.json",
-        "your_instagram_activity/threads/threads_and_replies.json"], records=6)
+        "your_instagram_activity/threads/threads_and_replies.json"], records=6,
+        without_words=1)
 
 
 def test_instagram_meta_from_caption(instagram_zip):
@@ -252,3 +254,39 @@ def test_threads_title_with_mixed_mojibake(tmp_path):
                     '"text_app_post": {"is_reply": false}}]}]}', encoding="ascii")
     (post,) = read_export(path)
     assert (post.id, post.text) == ("threads:1717000000:1", "Übel süss — grüße aus München")
+
+
+def _fb_entry(stamp, text, uri=None):
+    entry = {"timestamp": stamp, "data": [{"post": text}] if text else [],
+             "title": "Ana Rivera updated her status."}
+    if uri:
+        entry["attachments"] = [{"data": [{"media": {"uri": uri, "creation_timestamp": stamp}}]}]
+    return entry
+
+
+def test_facebook_entry_written_twice_is_read_once(tmp_path):
+    import json
+
+    posts_dir = tmp_path / "your_facebook_activity" / "posts"
+    posts_dir.mkdir(parents=True)
+    first = [_fb_entry(1707000000, "Hoy abrimos a las 10"), _fb_entry(1707000100, "", "photos/1.jpg")]
+    second = [_fb_entry(1707000000, "Hoy abrimos a las 10"),  # the same entry again
+              _fb_entry(1707000000, "Hoy abrimos a las 11"),  # same second, other words: a post
+              _fb_entry(1707000100, "", "photos/1.jpg")]
+    for n, entries in ((1, first), (2, second)):
+        (posts_dir / f"your_posts__check_ins__photos_and_videos_{n}.json").write_text(
+            json.dumps(entries), encoding="ascii")
+    stats = ExportStats()
+    posts = list(read_export(tmp_path, stats=stats))
+    assert [(p.id, p.text, p.status) for p in posts] == [
+        ("facebook:1707000000:1", "Hoy abrimos a las 10", "ok"),
+        ("facebook:1707000000:2", "Hoy abrimos a las 11", "ok"),
+        ("facebook:1707000100:1", "", "ok"),  # a photo with no words: labelled by rule
+    ]
+    assert (stats.records, stats.duplicates_skipped, stats.without_words) == (3, 2, 1)
+    assert stats.summary() == (
+        "facebook export: 3 posts read from "
+        f"your_facebook_activity/posts/your_posts__check_ins__photos_and_videos_1.json, "
+        f"your_facebook_activity/posts/your_posts__check_ins__photos_and_videos_2.json "
+        "(1 with no words of their own: photos, videos, check-ins or link shares); "
+        "skipped 2 entries written twice")

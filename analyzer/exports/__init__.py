@@ -43,6 +43,23 @@ class ExportStats:
     records: int = 0  # entries found in the posts files, before reposts / DMs are left out
     stated: int | None = None  # the size the export states for them (summed over files)
     stated_by: str | None = None  # where it says so: "totalItems", "manifest.js"
+    duplicates_skipped: int = 0  # entries the export wrote twice, identical (Meta), read once
+    without_words: int = 0  # posts yielded with no words of their own (check-ins, photos ...)
+
+    def summary(self) -> str:
+        """The line the CLI prints for this export: what was read, and what was left out."""
+        skipped = []
+        if self.reposts_skipped:
+            skipped.append(f"{self.reposts_skipped} reposts (--include-reposts keeps them)")
+        if self.direct_skipped:
+            skipped.append(f"{self.direct_skipped} direct messages (--include-direct keeps them)")
+        if self.duplicates_skipped:
+            skipped.append(f"{self.duplicates_skipped} entries written twice")
+        line = f"{self.platform} export: {self.posts} posts read from {self._where()}"
+        if self.without_words:
+            line += (f" ({self.without_words} with no words of their own: photos, videos, "
+                     "check-ins or link shares)")
+        return line + (f"; skipped {', '.join(skipped)}" if skipped else "")
 
     def _where(self) -> str:
         return ", ".join(self.files) or "the export"

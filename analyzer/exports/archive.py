@@ -563,6 +563,8 @@ class Keep:
         """Yield posts already filtered and in order, counting them."""
         for post in posts:
             self.stats.posts += 1
+            if post.by_rule or post.status == "empty":
+                self.stats.without_words += 1
             yield post
 
     def emit_sorted(self, posts: Iterable[Post]) -> Iterator[Post]:

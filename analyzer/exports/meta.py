@@ -12,6 +12,7 @@ The HTML flavour of the download is refused with a hint to request JSON.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from typing import TYPE_CHECKING, Any, Iterator
@@ -99,11 +100,30 @@ def _candidates(source: Source, found: dict[str, list[str]], stats: ExportStats)
                               "(Accounts Center > Your information and permissions > Export your "
                               "information)")
         counters: dict[Any, int] = {}
+        seen: set[bytes] = set()
         author = _username(source, platform)
         for member in jsons:
             stats.files.append(member)
             for n, item in _items(source, member, platform):
+                if _written_before(item, seen):
+                    stats.duplicates_skipped += 1
+                    continue
                 yield _to_post(platform, item, member, n, counters, author)
+
+
+def _written_before(item: Any, seen: set[bytes]) -> bool:
+    """Whether the very same entry (every field equal) came earlier in this platform's files.
+
+    An entry written twice (in two ``your_posts_N.json`` parts, or twice in one) would
+    otherwise count as two posts. Two real posts differ at least in their timestamp, so
+    only true repeats are dropped, and the summary says how many.
+    """
+    key = hashlib.blake2b(json.dumps(item, sort_keys=True, ensure_ascii=False, default=str)
+                          .encode("utf-8", "surrogatepass"), digest_size=16).digest()
+    if key in seen:
+        return True
+    seen.add(key)
+    return False
 
 
 def _username(source: Source, platform: str) -> str | None:
