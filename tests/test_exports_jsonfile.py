@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from analyzer.exports import jsonfile
-from analyzer.exports.archive import Source
+from analyzer.exports.containers import Source
 from analyzer.exports.jsonfile import JsonFile, first_item, open_json
 from analyzer.readers import ReaderError
 

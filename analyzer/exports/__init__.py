@@ -5,6 +5,12 @@ Each platform has its own module because each export has its own container, wrap
 and quirks (FORMATS.md); this module only detects which one an input is and hands
 it to the right reader. Inputs may be the downloaded archive (.zip / .tar.gz), the
 folder it was unpacked into, or the single posts file.
+
+Shared by the platform modules, one job each: ``containers`` (zip / tar / folder /
+single file, damaged zips), ``detection`` (which platform, from member names and
+content), ``jsonfile`` (streaming JSON members with ijson), ``spool`` (posts handed
+back oldest first, the repost / direct-message filter that counts) and ``fields``
+(``Post.meta``, links, hashtags, mentions, timestamps).
 """
 
 from __future__ import annotations
@@ -19,7 +25,9 @@ from typing import Iterator
 from ..posts import Post
 from ..readers import ReaderError
 from . import bluesky, linkedin, mastodon, meta, x
-from .archive import SUPPORTED, Keep, detect, open_source, posts_files
+from .containers import open_source
+from .detection import SUPPORTED, detect, posts_files
+from .spool import Keep
 
 __all__ = ["PLATFORMS", "SHORTFALL", "ExportStats", "detect_export", "read_export"]
 

@@ -19,7 +19,9 @@ from typing import Any, Iterator
 
 from ..posts import Post, normalize_text
 from ..readers import ReaderError
-from .archive import Keep, Source, clean_lang, dated, entity_meta, error_post
+from .containers import Source
+from .fields import clean_lang, dated, entity_meta, error_post
+from .spool import Keep
 
 __all__ = ["facet_entities", "read", "walk_mst"]
 

@@ -28,7 +28,7 @@ import ijson
 from ..readers import ReaderError
 
 if TYPE_CHECKING:
-    from .archive import Source
+    from .containers import Source
 
 __all__ = ["CHUNK", "JsonFile", "first_item", "open_json"]
 

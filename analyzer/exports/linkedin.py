@@ -18,18 +18,9 @@ from urllib.parse import unquote
 
 from ..posts import Post, normalize_text
 from ..readers import _CSV_LIMIT, ReaderError
-from .archive import (
-    Keep,
-    Source,
-    dated,
-    entity_meta,
-    member_base,
-    side_files,
-    snowflake_time,
-    text_hashtags,
-    text_reader,
-    text_urls,
-)
+from .containers import member_base, side_files, text_reader, Source
+from .fields import dated, entity_meta, snowflake_time, text_hashtags, text_urls
+from .spool import Keep
 
 __all__ = ["read"]
 

@@ -16,16 +16,9 @@ from typing import Any, Iterator
 from urllib.parse import urlparse
 
 from ..posts import Post, normalize_text
-from .archive import (
-    Keep,
-    PostSpool,
-    Source,
-    clean_lang,
-    dated,
-    entity_meta,
-    error_post,
-    utc_datetime,
-)
+from .containers import Source
+from .fields import clean_lang, dated, entity_meta, error_post, utc_datetime
+from .spool import Keep, PostSpool
 from .jsonfile import open_json
 
 __all__ = ["html_to_text", "read", "visibility"]

@@ -22,18 +22,9 @@ from ftfy import TextFixerConfig
 
 from ..posts import Post, normalize_text
 from ..readers import ReaderError
-from .archive import (
-    Keep,
-    Source,
-    dated,
-    entity_meta,
-    epoch_utc,
-    error_post,
-    side_files,
-    text_hashtags,
-    text_mentions,
-    text_urls,
-)
+from .containers import side_files, Source
+from .fields import dated, entity_meta, epoch_utc, error_post, text_hashtags, text_mentions, text_urls
+from .spool import Keep
 from .jsonfile import open_json
 
 if TYPE_CHECKING:

@@ -24,21 +24,10 @@ from typing import TYPE_CHECKING, Any, Iterator
 
 from ..posts import Post, normalize_text
 from ..readers import ReaderError
-from .archive import (
-    _NAMES,
-    Keep,
-    PostSpool,
-    Source,
-    clean_lang,
-    dated,
-    entity_meta,
-    error_post,
-    member_base,
-    side_files,
-    snowflake_time,
-    text_urls,
-    utc_datetime,
-)
+from .containers import member_base, side_files, Source
+from .detection import POSTS_FILES
+from .fields import clean_lang, dated, entity_meta, error_post, snowflake_time, text_urls, utc_datetime
+from .spool import Keep, PostSpool
 from .jsonfile import JsonFile, open_json
 
 if TYPE_CHECKING:
@@ -47,7 +36,7 @@ if TYPE_CHECKING:
 __all__ = ["read"]
 
 _WRAPPER = re.compile(r"window\.YTD\.([A-Za-z_]+)\.part(\d+)")
-_PART = _NAMES["x"]  # tweets.js, tweet.js, tweets-partN.js, community-tweet.js
+_PART = POSTS_FILES["x"]  # tweets.js, tweet.js, tweets-partN.js, community-tweet.js
 _MONTHS = {m: i for i, m in enumerate(
     ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1)}
 _TAGS = re.compile(r"<[^>]*>")

@@ -1,25 +1,17 @@
-"""Containers and detection (zip, tar.gz, folder, single file), broken archives,
-PostSpool."""
+"""Containers and detection (zip, tar, tar.gz, folder, single file), broken archives,
+the same Post.meta from every reader."""
 
 from __future__ import annotations
 
 import gzip
-import io
-import json
 import zipfile
-from datetime import datetime, timezone
 
 import pytest
 from exports_fixtures import fixture, pack_tar_gz, pack_zip, write_car
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from analyzer.exports import PLATFORMS, ExportStats, detect_export, read_export
-from analyzer.exports.archive import PostSpool, entity_meta, scan_zip
-from analyzer.posts import Post
+from analyzer.exports.containers import scan_zip
 from analyzer.readers import ReaderError
-
-UTC = timezone.utc
 
 FOLDERS = [
     ("x/modern", "x"), ("x/legacy-2019", "x"), ("x/grailbird", "x"), ("x/media-only", "x"),
@@ -174,47 +166,3 @@ def test_stats_default_is_optional():
     stats = ExportStats()
     list(read_export(fixture("instagram/2022"), stats=stats))
     assert stats.files == ["content/posts_1.json"]
-
-
-# -- PostSpool ---------------------------------------------------------------------------
-
-def _post(pid: str, day: int | None, text: str = "x") -> Post:
-    created = datetime(2024, 1, day, 12, tzinfo=UTC) if day else None
-    return Post(id=pid, text=text, created_at=created, platform="x", flags=("f",),
-                meta=entity_meta("m.js", urls=["https://e.example"]))
-
-
-def test_spool_sorts_dedups_and_puts_undated_last():
-    spool = PostSpool(dedup=True)
-    for pid, day, text in [("5", 9, "a"), ("3", None, "b"), ("1", 2, "c"), ("5", 9, "dup"),
-                           ("2", 2, "d"), ("4", None, "e")]:
-        spool.add(_post(pid, day, text), tie=int(pid), key=int(pid))
-    out = list(spool)
-    assert [(p.id, p.text) for p in out] == [("1", "c"), ("2", "d"), ("5", "a"), ("3", "b"),
-                                             ("4", "e")]
-    assert spool.duplicates == 1
-    assert out[0] == _post("1", 2, "c")  # every field comes back from disk unchanged
-    spool.close()
-
-
-@settings(deadline=None)  # timing is not under test; CI machines vary
-@given(st.lists(st.integers(1, 28), max_size=60))
-def test_spool_order_is_a_stable_sort(days):
-    spool = PostSpool()
-    for n, day in enumerate(days):
-        spool.add(_post(str(n), day))
-    expected = sorted(range(len(days)), key=lambda n: days[n])
-    assert [int(p.id) for p in spool] == expected
-    spool.close()
-
-
-def test_spool_without_pread(monkeypatch):
-    """Platforms without os.pread (Windows) read the spool with seek + read."""
-    import os
-
-    monkeypatch.delattr(os, "pread")
-    spool = PostSpool()
-    for pid, day in [("a", 3), ("b", 1), ("c", 2)]:
-        spool.add(_post(pid, day))
-    assert [p.id for p in spool] == ["b", "c", "a"]
-    spool.close()
