@@ -166,3 +166,35 @@ def test_stats_default_is_optional():
     stats = ExportStats()
     list(read_export(fixture("instagram/2022"), stats=stats))
     assert stats.files == ["content/posts_1.json"]
+
+
+def test_zip_bomb_is_refused_before_it_is_read(tmp_path, monkeypatch):
+    import analyzer.exports.containers as containers
+
+    monkeypatch.setattr(containers, "RATIO_FLOOR", 2**20)  # keep the bomb small for the test
+    bomb = tmp_path / "twitter.zip"
+    text = '{"tweet": {"id_str": "1", "full_text": "' + "a" * (8 * 2**20) + '"}}'
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("data/tweets.js", "window.YTD.tweets.part0 = [" + text + "]")
+    packed = zipfile.ZipFile(bomb).getinfo("data/tweets.js").compress_size
+    size = zipfile.ZipFile(bomb).getinfo("data/tweets.js").file_size
+    with pytest.raises(ReaderError) as err:
+        list(read_export(bomb))
+    assert str(err.value) == (
+        f"{bomb}!data/tweets.js: compressed {size // packed:,}:1 ({packed:,} bytes unpack to "
+        f"{size:,}), far beyond any real export (a zip bomb?); refusing to read it")
+
+
+def test_oversized_member_is_refused(tmp_path, monkeypatch):
+    import analyzer.exports.containers as containers
+
+    monkeypatch.setattr(containers, "MAX_MEMBER_BYTES", 1000)
+    archive = pack_zip("mastodon/zip-2024", tmp_path / "archive.zip")
+    with pytest.raises(ReaderError, match=r"!outbox\.json: unpacks to [\d,]+ bytes, more than the "
+                                          r"1,000 a posts file may have"):
+        list(read_export(archive))
+
+
+def test_real_exports_pass_the_limits(tmp_path):
+    archive = pack_zip("x/modern", tmp_path / "twitter.zip")
+    assert len(list(read_export(archive))) == 9

@@ -35,6 +35,25 @@ __all__ = [
 ]
 
 
+# Limits on what one member may unpack to. Real exports compress about 5-10:1 (JSON text);
+# a member that inflates more than MAX_RATIO times, once past RATIO_FLOOR, is a zip bomb,
+# as is any member past MAX_MEMBER_BYTES (the largest real tweets.js files are ~1 GB).
+MAX_MEMBER_BYTES = 4 * 2**30
+MAX_RATIO = 100
+RATIO_FLOOR = 64 * 2**20
+
+
+def check_member_size(where: str, size: int, packed: int | None) -> None:
+    """Refuse a member that would unpack to more than the limits allow (before reading it)."""
+    if size > MAX_MEMBER_BYTES:
+        raise ReaderError(where, f"unpacks to {size:,} bytes, more than the {MAX_MEMBER_BYTES:,} a "
+                          "posts file may have; refusing to read it")
+    if packed is not None and size > RATIO_FLOOR and size > MAX_RATIO * max(packed, 1):
+        raise ReaderError(where, f"compressed {size // max(packed, 1):,}:1 ({packed:,} bytes "
+                          f"unpack to {size:,}), far beyond any real export (a zip bomb?); "
+                          "refusing to read it")
+
+
 class Source(ABC):
     """One export container; members are POSIX paths relative to its root."""
 
@@ -91,7 +110,9 @@ class _ZipSource(Source):
         return [n for n in self._names if not _junk(n)]
 
     def _open(self, member: str) -> IO[bytes]:
-        return self._zip.open(member)
+        info = self._zip.getinfo(member)
+        check_member_size(self.where(member), info.file_size, info.compress_size)
+        return self._zip.open(info)  # reads stop at the stated size (and check its CRC)
 
     def close(self) -> None:
         self._zip.close()
@@ -116,6 +137,7 @@ class _TarSource(Source):
         return [n for n in self._infos if not _junk(n)]
 
     def _open(self, member: str) -> IO[bytes]:
+        check_member_size(self.where(member), self._infos[member].size, None)
         fh = self._tar.extractfile(self._infos[member])
         assert fh is not None  # members lists regular files only
         return fh
