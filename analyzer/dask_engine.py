@@ -11,7 +11,7 @@ worker that reads ``file head .. first record`` + ``its byte range`` and drops
 that first record parses the same records, with the same header, delimiter,
 flags and row numbers, as a reader going through the whole file. Parquet is cut
 by row index. Inputs that cannot be cut (JSON arrays, UTF-16 text, gzipped
-Parquet) are read whole by one worker with ``read_posts``.
+Parquet, text with lone CR line ends) are read whole by one worker with ``read_posts``.
 
 Workers must see the inputs, the model directory and the output directory at
 the same paths as the client (one machine, or a shared filesystem).
@@ -259,6 +259,10 @@ def _plan_text(stream: _Tracked, name: str, source: str, fmt: str, chosen: Colum
             cols = _columns_for(name, fmt, record, chosen)
         if rows % partition_rows == 0:
             cuts.append(stream.consumed)
+    if stream.lone_cr:  # CR line ends: records do not end where the byte lines do, read it whole
+        whole = _Part(index, name, str(Path(source).resolve()), fmt, "whole", 0, None, 0, 0,
+                      rows, prefix, None)
+        return [whole] if rows else []
     return _split(index, name, source, fmt, "text", rows, partition_rows, prefix, cols,
                   starts=cuts[:math.ceil(rows / partition_rows)], head=head)
 
@@ -293,10 +297,13 @@ class _Tracked(io.BufferedReader):
 
     consumed = 0
     gzipped = False
+    lone_cr = False  # a line ended by a lone CR: the readers split it, so offsets are not record ends
 
     def __next__(self) -> bytes:
         line = super().__next__()
         self.consumed += len(line)
+        if not self.lone_cr and b"\r" in line and (line.count(b"\r") > 1 or not line.endswith(b"\r\n")):
+            self.lone_cr = True
         return line
 
 

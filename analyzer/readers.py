@@ -12,6 +12,7 @@ import gzip
 import io
 import json
 import math
+import re
 import sys
 import zlib
 from dataclasses import dataclass, fields
@@ -130,7 +131,7 @@ def _sniff(head: bytes) -> str:
         return "jsonl"
     if text.startswith(b"["):
         return "json"
-    first = text.split(b"\n", 1)[0].decode("utf-8", "replace").strip().lower()
+    first = _first_line(text).decode("utf-8", "replace").strip().lower()
     for fmt, sep in (("tsv", "\t"), ("csv", ","), ("csv", ";")):
         cells = [c.strip().strip('"').strip() for c in first.split(sep)]
         if len(cells) > 1 and set(cells) & set(ALIASES["text"]):
@@ -140,8 +141,28 @@ def _sniff(head: bytes) -> str:
 
 # -- line decoding -------------------------------------------------------------
 
+_LONE_CR = re.compile(rb"(?<=\r)(?!\n)")  # after a CR that is not part of CRLF
+_LINE_END = re.compile(rb"\r\n|\r|\n")
+
+
+def _first_line(data: bytes) -> bytes:
+    """The first line of ``data``, ending at LF, CRLF or a lone CR (old Mac files)."""
+    return _LINE_END.split(data, 1)[0]
+
+
+def _split_cr(raw: bytes) -> list[bytes]:
+    """One LF-terminated chunk as lines, a lone CR ending a line as LF and CRLF do
+    (terminators kept, so the CSV parser still sees CRs inside quoted fields)."""
+    if b"\r" not in raw or (raw.endswith(b"\r\n") and raw.count(b"\r") == 1):
+        return [raw]
+    return [piece for piece in _LONE_CR.split(raw) if piece]
+
+
 class _Lines:
-    """Decoded lines of a byte stream; remembers which lines had invalid UTF-8."""
+    """Decoded lines of a byte stream; remembers which lines had invalid UTF-8.
+
+    Lines end at LF, CRLF or a lone CR, as in Python's universal newlines.
+    """
 
     def __init__(self, stream: IO[bytes]):
         self.stream = stream
@@ -157,15 +178,16 @@ class _Lines:
                 self.count += 1
                 yield line
             return
-        for raw in self.stream:
-            self.count += 1
-            if self.count == 1 and raw.startswith(b"\xef\xbb\xbf"):
-                raw = raw[3:]
-            try:
-                yield raw.decode("utf-8")
-            except UnicodeDecodeError:
-                self.bad.add(self.count)
-                yield raw.decode("utf-8", "replace")
+        for chunk in self.stream:
+            for raw in _split_cr(chunk):
+                self.count += 1
+                if self.count == 1 and raw.startswith(b"\xef\xbb\xbf"):
+                    raw = raw[3:]
+                try:
+                    yield raw.decode("utf-8")
+                except UnicodeDecodeError:
+                    self.bad.add(self.count)
+                    yield raw.decode("utf-8", "replace")
 
 
 _MAGIC = (b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"%PDF", b"PK\x03\x04", b"\x7fELF", b"BZh",
@@ -202,7 +224,7 @@ def _csv_records(name: str, stream: IO[bytes], delimiter: str | None) -> Iterato
     it = iter(lines)
     csv.field_size_limit(_CSV_LIMIT)
     if delimiter is None:
-        head = stream.peek(65536)[:65536].split(b"\n", 1)[0]  # type: ignore[attr-defined]
+        head = _first_line(stream.peek(65536)[:65536])  # type: ignore[attr-defined]
         counts = {d: head.count(d.encode()) for d in (",", ";", "\t", "|")}
         delimiter = max(counts, key=lambda d: counts[d]) if any(counts.values()) else ","
     reader = csv.reader(it, delimiter=delimiter)

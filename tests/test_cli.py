@@ -532,3 +532,19 @@ def test_markdown_report_escapes_html_and_table_breakers(model_dir, tmp_path):
     assert "| a \\| b \\| c \\| |" in md
     cells = [len(re.findall(r"(?<!\\)\|", line)) - 1 for line in section]
     assert cells == [6] * 10
+
+
+def test_score_cr_only_text_and_csv_keep_every_row(model_dir, tmp_path):
+    txt = tmp_path / "in.txt"
+    txt.write_bytes(b"Sale now on!\rWhat do you think?\rThanks all!\r")
+    result = invoke("score", txt, "-o", "-", "--model", model_dir)
+    assert result.exit_code == 0, result.stderr
+    rows = [json.loads(x) for x in result.stdout.splitlines()]
+    assert [(r["id"], r["text"]) for r in rows] == [
+        ("1", "Sale now on!"), ("2", "What do you think?"), ("3", "Thanks all!")]
+    assert "scored 3 posts (3 ok, 0 empty, 0 error)" in result.stderr
+    src = tmp_path / "in.csv"
+    src.write_bytes(b"id,text\rp1,Sale now on!\rp2,Any tips?\r")
+    result = invoke("score", src, "-o", "-", "--model", model_dir)
+    assert result.exit_code == 0, result.stderr
+    assert [json.loads(x)["id"] for x in result.stdout.splitlines()] == ["p1", "p2"]

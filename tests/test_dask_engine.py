@@ -302,3 +302,14 @@ def test_unreadable_input_is_a_reader_error_naming_file_and_line(cluster, model_
     with pytest.raises(DaskEngineError, match="stdin"):
         run(cluster, ["-"], tmp_path / "out", model_dir)
     assert not (tmp_path / "out").exists()
+
+
+def test_cr_line_ends_are_read_whole_and_equal_read_many(tmp_path):
+    """Lone CRs end lines, so byte lines are not records: such a file is one partition."""
+    src = tmp_path / "cr.csv"
+    src.write_bytes(b"id,text\r" + b"".join(b"r%d,post number %d\r" % (i, i) for i in range(7)))
+    want = list(read_many([src]))
+    assert len(want) == 7
+    parts = dask_engine._plan([str(src)], None, Columns(), 2)
+    assert [(p.kind, p.rows) for p in parts] == [("whole", 7)]
+    assert [post for p in parts for post in dask_engine._read_partition(p, Columns())] == want

@@ -230,3 +230,46 @@ def test_jsonl_any_value_types_keep_every_row(tmp_path, values):
     assert len(posts) == len(values)
     for p, v in zip(posts, values):
         assert p.status == ("error" if isinstance(v, list) else p.status)
+
+
+# -- CR-only line endings (old Mac, some exports) ------------------------------------
+
+def test_plain_text_with_cr_line_ends_gives_one_row_per_post(tmp_path):
+    path = tmp_path / "posts.txt"
+    path.write_bytes(b"first post\rsecond post\rthird post\r")
+    posts = list(read_posts(path))
+    assert [(p.id, p.text) for p in posts] == [("1", "first post"), ("2", "second post"), ("3", "third post")]
+
+
+def test_mixed_line_ends_are_all_line_ends(tmp_path):
+    path = tmp_path / "posts.txt"
+    path.write_bytes(b"one\r\ntwo\rthree\nfour")
+    assert [p.text for p in read_posts(path)] == ["one", "two", "three", "four"]
+
+
+def test_csv_with_cr_line_ends_is_read(tmp_path):
+    path = tmp_path / "x.csv"
+    path.write_bytes(b'id,text,author\ra1,hello,ana\ra2,"two\rlines, quoted",luis\ra3,bye,\r')
+    posts = list(read_posts(path))
+    assert [(p.id, p.text, p.author) for p in posts] == [
+        ("a1", "hello", "ana"), ("a2", "two\nlines, quoted", "luis"), ("a3", "bye", None)]
+    assert all(p.flags == () for p in posts)
+
+
+def test_csv_with_cr_line_ends_from_stdin_is_sniffed(tmp_path):
+    posts = list(read_posts("-", stdin=io.BytesIO(b"id;text\r1;a\r2;b\r")))
+    assert [(p.id, p.text) for p in posts] == [("1", "a"), ("2", "b")]
+
+
+def test_jsonl_with_cr_line_ends_is_read(tmp_path):
+    path = tmp_path / "x.jsonl"
+    path.write_bytes(b'{"id": "a1", "text": "hi"}\r{"id": "a2", "text": "there"}\r\r{"id": "a3", "text": "x"}')
+    posts = list(read_posts(path))
+    assert [(p.id, p.text) for p in posts] == [("a1", "hi"), ("a2", "there"), ("a3", "x")]
+
+
+def test_cr_line_ends_keep_invalid_utf8_flags_on_their_own_row(tmp_path):
+    path = tmp_path / "x.csv"
+    path.write_bytes(b"text\rcaf\xe9\rfine\r")
+    posts = list(read_posts(path))
+    assert [(p.text, p.flags) for p in posts] == [("caf\ufffd", ("invalid_utf8",)), ("fine", ())]
