@@ -40,11 +40,13 @@ from .readers import (  # the readers' own parsing, so partitions read exactly l
     RECORD_READERS,
     Columns,
     ReaderError,
-    _default_id,
+    _collect_ids,
     _guard,
     _open,
+    _real_id,
     _records,
     _resolve,
+    _RowIds,
     _to_post,
     _txt_columns,
     read_posts,
@@ -96,6 +98,7 @@ class _Part:
     rows: int
     prefix: str | None
     cols: dict[str, str | None] | None
+    taken: frozenset[str] = frozenset()  # the file's ids like generated ones (row-7), see _RowIds
 
 
 @dataclass(frozen=True)
@@ -238,8 +241,10 @@ def _plan_file(source: str, fmt: str | None, chosen: Columns, prefix: str | None
 
             rows = pq.ParquetFile(source).metadata.num_rows
             cols = _columns_for(name, fmt, first[1], chosen)
+            taken = (_collect_ids(itertools.chain([first], records), chosen, cols)
+                     if cols and cols["id"] else set())
             return _split(index, name, source, fmt, "parquet", rows, partition_rows, prefix, cols,
-                          starts=range(0, rows, partition_rows), head=0)
+                          starts=range(0, rows, partition_rows), head=0, taken=taken)
         rows = sum(1 for _ in records)  # JSON arrays, UTF-16, gzipped Parquet: one partition
         whole = _Part(index, name, str(Path(source).resolve()), fmt, "whole", 0, None, 0, 0,
                       rows, prefix, None)
@@ -252,11 +257,15 @@ def _plan_text(stream: _Tracked, name: str, source: str, fmt: str, chosen: Colum
                prefix: str | None, partition_rows: int, index: int) -> list[_Part]:
     """Run the reader over the file once, noting where every partition_rows-th record ends."""
     head, cuts, cols, rows = 0, [0], None, 0
+    taken: set[str] = set()
     for rows, record, _, _ in _guard(name, _TEXT_RECORDS[fmt](name, stream)):
         if rows == 1:
             head = stream.consumed
         if cols is None and record is not None:
             cols = _columns_for(name, fmt, record, chosen)
+        real = _real_id(record, cols) if cols else None
+        if real is not None and "row-" in real:
+            taken.add(real)
         if rows % partition_rows == 0:
             cuts.append(stream.consumed)
     if stream.lone_cr:  # CR line ends: records do not end where the byte lines do, read it whole
@@ -264,17 +273,18 @@ def _plan_text(stream: _Tracked, name: str, source: str, fmt: str, chosen: Colum
                       rows, prefix, None)
         return [whole] if rows else []
     return _split(index, name, source, fmt, "text", rows, partition_rows, prefix, cols,
-                  starts=cuts[:math.ceil(rows / partition_rows)], head=head)
+                  starts=cuts[:math.ceil(rows / partition_rows)], head=head, taken=taken)
 
 
 def _split(index: int, name: str, source: str, fmt: str, kind: str, rows: int, partition_rows: int,
-           prefix: str | None, cols: dict | None, starts: Any, head: int) -> list[_Part]:
+           prefix: str | None, cols: dict | None, starts: Any, head: int,
+           taken: set[str]) -> list[_Part]:
     starts = list(starts)
     stops = [*starts[1:], rows if kind == "parquet" else None]
     path = str(Path(source).resolve())
     return [
         _Part(index + i, name, path, fmt, kind, start, stop, head, i * partition_rows,
-              min(partition_rows, rows - i * partition_rows), prefix, cols)
+              min(partition_rows, rows - i * partition_rows), prefix, cols, frozenset(taken))
         for i, (start, stop) in enumerate(zip(starts, stops))
     ]
 
@@ -359,8 +369,10 @@ def _read_partition(part: _Part, chosen: Columns) -> Iterator[Post]:
         yield from read_posts(part.path, fmt=part.fmt, columns=chosen, id_prefix=part.prefix)
         return
     records = _parquet_rows(part) if part.kind == "parquet" else _text_rows(part)
+    cols = part.cols or {}
+    ids = _RowIds(part.prefix, set(part.taken), has_id_column=bool(cols.get("id")))
     for n, record, flags, error in records:
-        yield _to_post(record, flags, error, part.cols or {}, _default_id(part.prefix, n), False)
+        yield _to_post(record, flags, error, cols, ids(n, record, cols), False)
 
 
 def _text_rows(part: _Part) -> Iterator[tuple]:

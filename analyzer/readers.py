@@ -15,6 +15,7 @@ import math
 import re
 import sys
 import zlib
+from collections import deque
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import IO, Any, Iterable, Iterator, Mapping
@@ -528,7 +529,9 @@ def read_posts(
     try:
         chosen = columns or Columns()
         cols: dict[str, str | None] | None = None
-        for n, record, flags, error in records:
+        rows = _Pending(records)
+        ids = _RowIds(id_prefix, lambda: _ids_like_generated(source, fmt, chosen, rows, stdin))
+        for n, record, flags, error in rows:
             if cols is None:
                 if fmt == "txt":
                     cols = _txt_columns()
@@ -539,13 +542,108 @@ def read_posts(
                     if cols is None:
                         yield make(None, flags, error, {}, _default_id(id_prefix, n), labels)
                         continue
-            yield make(record, flags, error, cols, _default_id(id_prefix, n), labels)
+                ids.has_id_column = cols["id"] is not None
+            yield make(record, flags, error, cols, ids(n, record, cols), labels)
     finally:
         _close(raw, stdin)
 
 
-def _default_id(prefix: str | None, n: int) -> str:
+def _default_id(prefix: str | None, n: int | str) -> str:
     return f"{prefix}:{n}" if prefix else str(n)
+
+
+def _real_id(record: Any, cols: Mapping[str, str | None]) -> str | None:
+    """A row's own id, as the post will carry it (None: blank, NaN or missing)."""
+    key = cols.get("id")
+    return _as_str(_lookup(record, key)) if key and isinstance(record, Mapping) else None
+
+
+class _RowIds:
+    """Default ids. Without an id column a row's id is its number (``7``). With one, a row
+    whose id is blank, NaN or missing gets ``row-7``, or ``row-7-2``, ``row-7-3`` ... when
+    the file holds that id already: never equal to an id of the file.
+
+    ``taken`` returns the file's ids that look like generated ones; it is called once,
+    at the first blank id, so files without blank ids are read once.
+    """
+
+    def __init__(self, prefix: str | None, taken: Any, has_id_column: bool = False):
+        self.prefix, self._taken, self.has_id_column = prefix, taken, has_id_column
+        self.seen: set[str] = set()  # ids like generated ones met so far
+
+    def __call__(self, n: int, record: Any, cols: Mapping[str, str | None]) -> str:
+        if not self.has_id_column:
+            return _default_id(self.prefix, n)
+        real = _real_id(record, cols)
+        if real is not None:
+            if "row-" in real:
+                self.seen.add(real)
+            return real
+        if callable(self._taken):
+            self._taken = set(self._taken()) | self.seen
+        return _generated_id(self.prefix, n, self._taken)
+
+
+def _generated_id(prefix: str | None, n: int, taken: set[str] | frozenset[str]) -> str:
+    base = f"row-{n}"
+    candidate, k = _default_id(prefix, base), 1
+    while candidate in taken:
+        k += 1
+        candidate = _default_id(prefix, f"{base}-{k}")
+    return candidate
+
+
+class _Pending:
+    """A record iterator whose remaining records can be read ahead (stdin can be read once)."""
+
+    def __init__(self, records: Iterator[Record]):
+        self.records: Iterator[Record] = records
+        self.ahead: deque[Record] | None = None
+
+    def __iter__(self) -> "_Pending":
+        return self
+
+    def __next__(self) -> Record:
+        if self.ahead is None:
+            return next(self.records)
+        if not self.ahead:
+            raise StopIteration
+        return self.ahead.popleft()
+
+    def rest(self) -> Iterable[Record]:
+        """The records not yet yielded (they are still yielded after)."""
+        if self.ahead is None:
+            self.ahead = deque(self.records)
+        return self.ahead
+
+
+def _ids_like_generated(source: str | Path, fmt: str, chosen: Columns, rows: _Pending,
+                        stdin: IO[bytes] | None) -> set[str]:
+    """The ids of a whole input containing ``row-`` (a second pass; stdin is read ahead)."""
+    if str(source) == "-":
+        records: Iterable[Record] = rows.rest()
+        close = None
+    else:
+        _, _, records, close = _records(source, fmt, None)
+    try:
+        return _collect_ids(records, chosen)
+    finally:
+        if close is not None:
+            close.close()
+
+
+def _collect_ids(records: Iterable[Record], chosen: Columns,
+                 cols: dict[str, str | None] | None = None) -> set[str]:
+    taken: set[str] = set()
+    for _, record, _, _ in records:
+        if record is None:
+            continue
+        if cols is None:
+            cols = _resolve("", record, chosen, False)
+        real = _real_id(record, cols)
+        if real is not None and "row-" in real:
+            taken.add(real)
+    return taken
 
 
 def _guard(name: str, records: Iterator[Record]) -> Iterator[Record]:

@@ -548,3 +548,12 @@ def test_score_cr_only_text_and_csv_keep_every_row(model_dir, tmp_path):
     result = invoke("score", src, "-o", "-", "--model", model_dir)
     assert result.exit_code == 0, result.stderr
     assert [json.loads(x)["id"] for x in result.stdout.splitlines()] == ["p1", "p2"]
+
+
+def test_score_blank_ids_get_row_ids_unlike_any_real_id(model_dir, tmp_path):
+    src = tmp_path / "in.csv"
+    src.write_text("id,text\n2,Sale now on!\n,Any tips?\nrow-3,Thanks all\n,Hello\n")
+    result = invoke("score", src, "-o", "-", "--model", model_dir)
+    assert result.exit_code == 0, result.stderr
+    ids = [json.loads(x)["id"] for x in result.stdout.splitlines()]
+    assert ids == ["2", "row-2", "row-3", "row-4"]

@@ -170,7 +170,7 @@ def test_several_files_and_formats_equal_local_with_file_row_ids(cluster, model_
     inputs = [csv_src, jsonl_src, pq_src, tsv_gz, json_src, txt_src]
     result = run(cluster, inputs, tmp_path / "out", model_dir, partition_rows=4)
     got = parts_table(tmp_path / "out")
-    assert got.column("id").to_pylist()[:2] == ["c0", "a.csv:2"]
+    assert got.column("id").to_pylist()[:2] == ["c0", "a.csv:row-2"]
     assert "d.tsv.gz:11" in got.column("id").to_pylist()
     assert result.rows == got.num_rows
     assert_equal_tables(got, local_table(tmp_path, inputs, model_dir))
@@ -313,3 +313,19 @@ def test_cr_line_ends_are_read_whole_and_equal_read_many(tmp_path):
     parts = dask_engine._plan([str(src)], None, Columns(), 2)
     assert [(p.kind, p.rows) for p in parts] == [("whole", 7)]
     assert [post for p in parts for post in dask_engine._read_partition(p, Columns())] == want
+
+
+def test_generated_ids_of_partitions_equal_read_many(tmp_path):
+    """A blank id late in a file avoids an id that only an earlier partition holds."""
+    src = tmp_path / "ids.csv"
+    src.write_text("id,text\nrow-6,a\nx,b\n,c\ny,d\nz,e\n,f\n")
+    pq_src = tmp_path / "ids.parquet"
+    pq.write_table(pa.table({"id": ["row-3", None, None], "text": ["a", "b", "c"]}), pq_src)
+    for source, ids in ((src, ["row-6", "x", "row-3", "y", "z", "row-6-2"]),
+                        (pq_src, ["row-3", "row-2", "row-3-2"])):
+        want = list(read_many([source]))
+        assert [p.id for p in want] == ids
+        for partition_rows in (1, 2, 4):
+            parts = dask_engine._plan([str(source)], None, Columns(), partition_rows)
+            got = [post for p in parts for post in dask_engine._read_partition(p, Columns())]
+            assert got == want

@@ -273,3 +273,41 @@ def test_cr_line_ends_keep_invalid_utf8_flags_on_their_own_row(tmp_path):
     path.write_bytes(b"text\rcaf\xe9\rfine\r")
     posts = list(read_posts(path))
     assert [(p.text, p.flags) for p in posts] == [("caf\ufffd", ("invalid_utf8",)), ("fine", ())]
+
+
+# -- generated ids ---------------------------------------------------------------------
+
+def test_blank_and_nan_ids_get_row_ids(tmp_path):
+    path = tmp_path / "x.csv"
+    path.write_text("id,text\n1,a\n,b\n  ,c\nNaN,d\n")
+    assert [p.id for p in read_posts(path)] == ["1", "row-2", "row-3", "NaN"]
+    pq_path = tmp_path / "x.parquet"
+    pq.write_table(pa.table({"id": [1.0, float("nan"), None], "text": ["a", "b", "c"]}), pq_path)
+    assert [p.id for p in read_posts(pq_path)] == ["1", "row-2", "row-3"]
+    jsonl = tmp_path / "x.jsonl"
+    jsonl.write_text('{"id": NaN, "text": "a"}\n{"id": "", "text": "b"}\n{"id": 7, "text": "c"}\n')
+    assert [p.id for p in read_posts(jsonl)] == ["row-1", "row-2", "7"]
+
+
+def test_generated_ids_never_equal_an_id_of_the_file(tmp_path):
+    path = tmp_path / "x.csv"
+    # row 1's generated id would be row-1, which row 3 holds; row-1-2 is taken too, earlier
+    path.write_text("id,text\n,a\nrow-1-2,b\nrow-1,c\n2,d\n,e\n")
+    ids = [p.id for p in read_posts(path)]
+    assert ids == ["row-1-3", "row-1-2", "row-1", "2", "row-5"]
+    assert len(set(ids)) == len(ids)
+
+
+def test_generated_ids_from_stdin_read_ahead(tmp_path):
+    data = b"id,text\n,a\nrow-1,b\n,c\n"
+    assert [p.id for p in read_posts("-", stdin=io.BytesIO(data))] == ["row-1-2", "row-1", "row-3"]
+
+
+def test_files_without_id_column_keep_row_numbers(tmp_path):
+    path = tmp_path / "x.csv"
+    path.write_text("text\na\nb\n")
+    assert [p.id for p in read_posts(path)] == ["1", "2"]
+    a, b = tmp_path / "a.csv", tmp_path / "b.csv"
+    a.write_text("id,text\n,x\n")
+    b.write_text("id,text\n,y\nb.csv:row-1,z\n")
+    assert [p.id for p in read_many([a, b])] == ["a.csv:row-1", "b.csv:row-1-2", "b.csv:row-1"]
