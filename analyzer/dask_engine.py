@@ -27,6 +27,7 @@ import os
 import shutil
 import tempfile
 import uuid
+import warnings
 from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -40,6 +41,7 @@ from .readers import (  # the readers' own parsing, so partitions read exactly l
     RECORD_READERS,
     Columns,
     ReaderError,
+    ReaderWarning,
     _collect_ids,
     _guard,
     _open,
@@ -245,7 +247,11 @@ def _plan_file(source: str, fmt: str | None, chosen: Columns, prefix: str | None
                      if cols and cols["id"] else set())
             return _split(index, name, source, fmt, "parquet", rows, partition_rows, prefix, cols,
                           starts=range(0, rows, partition_rows), head=0, taken=taken)
-        rows = sum(1 for _ in records)  # JSON arrays, UTF-16, gzipped Parquet: one partition
+        rows = 0  # JSON arrays, UTF-16, gzipped Parquet: one partition
+        cols = None
+        for rows, record, _, _ in records:
+            if cols is None and record is not None:  # its column errors and warnings, here
+                cols = _columns_for(name, fmt, record, chosen)
         whole = _Part(index, name, str(Path(source).resolve()), fmt, "whole", 0, None, 0, 0,
                       rows, prefix, None)
         return [whole] if rows else []
@@ -351,7 +357,9 @@ def _score_partition(part: _Part, job: _Job) -> Counter:
     counts: Counter = Counter()
     path = Path(job.out_dir) / _part_name(part.index, job.width)
     try:
-        with RowWriter(str(path), "parquet", job.score.columns, force=True) as writer:
+        with warnings.catch_warnings(), \
+                RowWriter(str(path), "parquet", job.score.columns, force=True) as writer:
+            warnings.simplefilter("ignore", ReaderWarning)  # the client warned, when planning
             for chunk in chunks(_read_partition(part, job.columns), job.chunk_size):
                 n, table, chunk_counts = encode_chunk(model, job.score, chunk)
                 writer.write_encoded(table, n)

@@ -14,6 +14,7 @@ import json
 import math
 import re
 import sys
+import warnings
 import zlib
 from collections import deque
 from dataclasses import dataclass, fields
@@ -28,6 +29,7 @@ __all__ = [
     "Columns",
     "FORMATS",
     "ReaderError",
+    "ReaderWarning",
     "detect_format",
     "materialize",
     "post_from_fields",
@@ -67,6 +69,15 @@ class ReaderError(Exception):
 
     def __reduce__(self):  # picklable, so it can cross process boundaries
         return type(self), (self.source, self.message, self.line)
+
+
+class ReaderWarning(UserWarning):
+    """Something in an input the reader resolved one way that the user should know about
+    (repeated column names); ``str()`` is one line naming the file."""
+
+
+def _warn(name: str, message: str) -> None:
+    warnings.warn(ReaderWarning(f"{name}: {message}"), stacklevel=3)
 
 
 @dataclass(frozen=True)
@@ -237,6 +248,7 @@ def _csv_records(name: str, stream: IO[bytes], delimiter: str | None) -> Iterato
         return
     header = [h.strip() for h in header]
     width = len(header)
+    keep = _first_of_repeated(name, header)  # positions to read; None: every name is unique
     n = 0
     prev_line = reader.line_num
     while True:
@@ -257,8 +269,27 @@ def _csv_records(name: str, stream: IO[bytes], delimiter: str | None) -> Iterato
             flags.append("missing_fields" if len(row) < width else "extra_fields")
         prev_line = reader.line_num
         record = dict.fromkeys(header)  # every column present, missing fields as None
-        record.update(zip(header, row))
+        if keep is None:
+            record.update(zip(header, row))
+        else:  # a repeated name takes its first column's value
+            record.update((header[i], row[i]) for i in keep if i < len(row))
         yield n, record, tuple(flags), None
+
+
+def _first_of_repeated(name: str, header: list[str]) -> list[int] | None:
+    """Warn about header names given to several columns; the positions of first occurrences."""
+    positions: dict[str, list[int]] = {}
+    for i, h in enumerate(header):
+        positions.setdefault(h, []).append(i)
+    repeated = {h: at for h, at in positions.items() if len(at) > 1}
+    if not repeated:
+        return None
+    for h, at in repeated.items():
+        where = ", ".join(str(i + 1) for i in at[:-1]) + f" and {at[-1] + 1}"
+        _warn(name, f"columns {where} are {'both' if len(at) == 2 else 'all'} named {h!r}: "
+                    f"column {at[0] + 1} is used, "
+                    f"the other{'s' if len(at) > 2 else ''} ignored; rename them to read them")
+    return sorted(at[0] for at in positions.values())
 
 
 def _jsonl_records(name: str, stream: IO[bytes]) -> Iterator[Record]:
@@ -355,8 +386,21 @@ def _has(record: Mapping[str, Any], key: str) -> bool:
     return True
 
 
-def _resolve(name: str, keys: Mapping[str, Any], chosen: Columns, labels: bool) -> dict[str, str | None]:
-    lowered = {str(k).strip().lower(): k for k in keys}
+def _resolve(name: str, keys: Mapping[str, Any], chosen: Columns, labels: bool,
+             warn: bool = True) -> dict[str, str | None]:
+    lowered: dict[str, list[Any]] = {}  # names differing only in case: the first one is used
+    for k in keys:
+        lowered.setdefault(str(k).strip().lower(), []).append(k)
+
+    def pick(field: str, low: str) -> Any:
+        found = lowered[low]
+        if len(found) > 1 and warn:
+            names = ", ".join(repr(str(k)) for k in found)
+            option = _OPTION.get(field)
+            _warn(name, f"columns {names} differ only in case: {str(found[0])!r} is used as the "
+                        f"{field} column" + (f"; choose another with {option}" if option else ""))
+        return found[0]
+
     out: dict[str, str | None] = {}
     for field in fields(Columns):
         want = getattr(chosen, field.name)
@@ -364,11 +408,12 @@ def _resolve(name: str, keys: Mapping[str, Any], chosen: Columns, labels: bool) 
             if _has(keys, want):
                 out[field.name] = want
             elif want.lower() in lowered:
-                out[field.name] = lowered[want.lower()]
+                out[field.name] = pick(field.name, want.lower())
             else:
                 raise ReaderError(name, f"column {want!r} not found; columns: {_columns(keys)}")
             continue
-        out[field.name] = next((lowered[a] for a in ALIASES[field.name] if a in lowered), None)
+        alias = next((a for a in ALIASES[field.name] if a in lowered), None)
+        out[field.name] = pick(field.name, alias) if alias is not None else None
     if out["text"] is None:
         raise ReaderError(
             name, f"no text column (looked for {', '.join(ALIASES['text'])}); "
@@ -378,6 +423,11 @@ def _resolve(name: str, keys: Mapping[str, Any], chosen: Columns, labels: bool) 
             name, f"no label column (looked for {', '.join(ALIASES['label'])}); "
             f"columns: {_columns(keys)}; choose one with --label-col")
     return out
+
+
+# the command-line option choosing each field's column
+_OPTION = {"text": "--text-col", "id": "--id-col", "author": "--author-col",
+           "created_at": "--date-col", "lang": "--lang-col", "label": "--label-col"}
 
 
 def _columns(keys: Iterable[Any]) -> str:
@@ -626,7 +676,9 @@ def _ids_like_generated(source: str | Path, fmt: str, chosen: Columns, rows: _Pe
     else:
         _, _, records, close = _records(source, fmt, None)
     try:
-        return _collect_ids(records, chosen)
+        with warnings.catch_warnings():  # said on the first pass already
+            warnings.simplefilter("ignore", ReaderWarning)
+            return _collect_ids(records, chosen)
     finally:
         if close is not None:
             close.close()
@@ -639,7 +691,7 @@ def _collect_ids(records: Iterable[Record], chosen: Columns,
         if record is None:
             continue
         if cols is None:
-            cols = _resolve("", record, chosen, False)
+            cols = _resolve("", record, chosen, False, warn=False)
         real = _real_id(record, cols)
         if real is not None and "row-" in real:
             taken.add(real)

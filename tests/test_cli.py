@@ -557,3 +557,17 @@ def test_score_blank_ids_get_row_ids_unlike_any_real_id(model_dir, tmp_path):
     assert result.exit_code == 0, result.stderr
     ids = [json.loads(x)["id"] for x in result.stdout.splitlines()]
     assert ids == ["2", "row-2", "row-3", "row-4"]
+
+
+def test_score_warns_on_stderr_about_repeated_column_names(model_dir, tmp_path):
+    src = tmp_path / "in.csv"
+    src.write_text("id,text,text\n1,Any tips?,Sale now on!\n")
+    result = invoke("score", src, "-o", "-", "--model", model_dir)
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["text"] == "Any tips?"
+    assert result.stderr.splitlines()[0] == (
+        f"warning: {src}: columns 2 and 3 are both named 'text': column 2 is used, the other "
+        "ignored; rename them to read them")
+    report = invoke("report", src, "-o", "-", "--model", model_dir)
+    assert report.exit_code == 0, report.stderr
+    assert report.stderr.count("are both named 'text'") == 1

@@ -10,7 +10,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from analyzer.posts import Label
-from analyzer.readers import Columns, ReaderError, detect_format, read_many, read_posts
+from analyzer.readers import (Columns, ReaderError, ReaderWarning, detect_format, read_many,
+                              read_posts)
 
 ROWS = [
     {"id": "a1", "full_text": "Hello, world", "user": "ana", "date": "2026-01-02T03:04:05Z", "language": "en-GB"},
@@ -311,3 +312,35 @@ def test_files_without_id_column_keep_row_numbers(tmp_path):
     a.write_text("id,text\n,x\n")
     b.write_text("id,text\n,y\nb.csv:row-1,z\n")
     assert [p.id for p in read_many([a, b])] == ["a.csv:row-1", "b.csv:row-1-2", "b.csv:row-1"]
+
+
+# -- repeated column names -------------------------------------------------------------
+
+def test_repeated_header_name_uses_the_first_column_and_warns(tmp_path):
+    path = tmp_path / "x.csv"
+    path.write_text("id,text,text\n1,first,second\n2,a\n")
+    with pytest.warns(ReaderWarning) as caught:
+        posts = list(read_posts(path))
+    assert [(p.id, p.text) for p in posts] == [("1", "first"), ("2", "a")]
+    assert [str(w.message) for w in caught] == [
+        f"{path}: columns 2 and 3 are both named 'text': column 2 is used, the other ignored; "
+        "rename them to read them"]
+
+
+def test_header_names_differing_in_case_warn_naming_the_column_used(tmp_path):
+    path = tmp_path / "x.csv"
+    path.write_text("text,Text,author\nlower,upper,ana\n")
+    with pytest.warns(ReaderWarning) as caught:
+        posts = list(read_posts(path))
+    assert posts[0].text == "lower"
+    assert [str(w.message) for w in caught] == [
+        f"{path}: columns 'text', 'Text' differ only in case: 'text' is used as the text column; "
+        "choose another with --text-col"]
+    assert list(read_posts(path, columns=Columns(text="Text")))[0].text == "upper"  # exact name
+
+
+def test_unique_header_names_do_not_warn(tmp_path, recwarn):
+    path = tmp_path / "x.csv"
+    path.write_text("id,text,author\n,a,b\n")
+    assert [p.id for p in read_posts(path)] == ["row-1"]
+    assert not [w for w in recwarn if issubclass(w.category, ReaderWarning)]
