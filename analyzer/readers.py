@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import gzip
 import io
+import itertools
 import json
 import math
 import re
@@ -386,8 +387,10 @@ def _has(record: Mapping[str, Any], key: str) -> bool:
     return True
 
 
-def _resolve(name: str, keys: Mapping[str, Any], chosen: Columns, labels: bool,
-             warn: bool = True) -> dict[str, str | None]:
+def _match(name: str, keys: Mapping[str, Any], chosen: Columns, warn: bool = True,
+           keep_chosen: bool = False) -> dict[str, str | None]:
+    """Each field's column among ``keys``: the chosen name (exactly, else ignoring case) or the
+    first alias present; None when absent (``keep_chosen``: the chosen name even so)."""
     lowered: dict[str, list[Any]] = {}  # names differing only in case: the first one is used
     for k in keys:
         lowered.setdefault(str(k).strip().lower(), []).append(k)
@@ -410,19 +413,93 @@ def _resolve(name: str, keys: Mapping[str, Any], chosen: Columns, labels: bool,
             elif want.lower() in lowered:
                 out[field.name] = pick(field.name, want.lower())
             else:
-                raise ReaderError(name, f"column {want!r} not found; columns: {_columns(keys)}")
+                out[field.name] = want if keep_chosen else None
             continue
         alias = next((a for a in ALIASES[field.name] if a in lowered), None)
         out[field.name] = pick(field.name, alias) if alias is not None else None
-    if out["text"] is None:
+    return out
+
+
+def _check(name: str, cols: dict[str, str | None], keys: Iterable[Any], chosen: Columns,
+           labels: bool) -> dict[str, str | None]:
+    """Refuse a file whose chosen columns, text column (or label column) are missing."""
+    for field in fields(Columns):
+        want = getattr(chosen, field.name)
+        if want is not None and cols[field.name] is None:
+            raise ReaderError(name, f"column {want!r} not found; columns: {_columns(keys)}")
+    if cols["text"] is None:
         raise ReaderError(
             name, f"no text column (looked for {', '.join(ALIASES['text'])}); "
             f"columns: {_columns(keys)}; choose one with --text-col")
-    if labels and out["label"] is None and out["function"] is None:
+    if labels and cols["label"] is None and cols["function"] is None:
         raise ReaderError(
             name, f"no label column (looked for {', '.join(ALIASES['label'])}); "
             f"columns: {_columns(keys)}; choose one with --label-col")
-    return out
+    return cols
+
+
+def _resolve(name: str, keys: Mapping[str, Any], chosen: Columns, labels: bool,
+             warn: bool = True) -> dict[str, str | None]:
+    return _check(name, _match(name, keys, chosen, warn), keys, chosen, labels)
+
+
+SAMPLE = 1000  # JSON objects a file's columns are settled over
+
+
+class _Layout:
+    """Where a file's fields are. Tables (CSV, Parquet) have one header: ``cols``. JSON
+    objects may each have other keys: ``per_row`` looks every object's fields up in its own
+    keys (cached per key set), and an object without a text field is an error row; ``cols``
+    then holds the columns found over the first objects (``SAMPLE``)."""
+
+    def __init__(self, cols: dict[str, str | None], per_row: bool = False,
+                 chosen: Columns | None = None):
+        self.cols, self.per_row, self.chosen = cols, per_row, chosen or Columns()
+        self._cache: dict[tuple, dict[str, str | None]] = {}
+
+    def __getstate__(self) -> dict:  # sent to workers without the cache
+        return {"cols": self.cols, "per_row": self.per_row, "chosen": self.chosen, "_cache": {}}
+
+    def row(self, record: Any) -> tuple[dict[str, str | None], str | None]:
+        """The columns of one record, and the error of a record without a text field."""
+        if not self.per_row or not isinstance(record, Mapping):
+            return self.cols, None
+        key = tuple(record)
+        cols = self._cache.get(key)
+        if cols is None:
+            cols = _match("", record, self.chosen, warn=False, keep_chosen=True)
+            if len(self._cache) < 4096:
+                self._cache[key] = cols
+        if cols["text"] is None or not _has(record, cols["text"]):
+            wanted = repr(self.chosen.text) if self.chosen.text else "text"
+            return cols, f"no {wanted} field in this object"
+        return cols, None
+
+
+def _settle(name: str, fmt: str, window: list[Any], chosen: Columns, labels: bool) -> _Layout:
+    """The layout of a file from its first records that are objects (``window``)."""
+    if fmt == "txt":
+        if labels:
+            raise ReaderError(name, "plain text has no label column; use CSV or JSONL")
+        return _Layout(_txt_columns())
+    objects = [r for r in window if isinstance(r, Mapping)]
+    if fmt not in ("json", "jsonl"):
+        return _Layout(_resolve(name, objects[0], chosen, labels))
+    keys = dict.fromkeys(k for r in objects for k in r)  # every key met, in order
+    cols: dict[str, str | None] = dict.fromkeys(f.name for f in fields(Columns))
+    seen: set[tuple] = set()
+    for r in objects:
+        if tuple(r) in seen:
+            continue
+        seen.add(tuple(r))
+        for field, col in _match(name, r, chosen).items():
+            if cols[field] is None:
+                cols[field] = col
+    return _Layout(_check(name, cols, keys, chosen, labels), per_row=True, chosen=chosen)
+
+
+def _first_object(window: Iterable[Record]) -> int | None:
+    return next((i for i, r in enumerate(window) if isinstance(r[1], Mapping)), None)
 
 
 # the command-line option choosing each field's column
@@ -578,22 +655,27 @@ def read_posts(
     name, fmt, records, raw = _records(source, fmt, stdin)
     try:
         chosen = columns or Columns()
-        cols: dict[str, str | None] | None = None
         rows = _Pending(records)
-        ids = _RowIds(id_prefix, lambda: _ids_like_generated(source, fmt, chosen, rows, stdin))
+        layout: _Layout | None = None
+        if fmt == "txt":
+            layout = _settle(name, fmt, [], chosen, labels)
+        else:  # settled over the first objects, before any row is given out
+            first = _first_object(rows.peek(SAMPLE))
+            if first is not None:
+                window = [r[1] for r in list(rows.peek(first + SAMPLE))[first:]]
+                layout = _settle(name, fmt, window, chosen, labels)
+        ids = _RowIds(id_prefix, lambda: _ids_like_generated(source, fmt, layout, rows, stdin),
+                      has_id_column=layout is not None and layout.cols["id"] is not None)
         for n, record, flags, error in rows:
-            if cols is None:
-                if fmt == "txt":
-                    cols = _txt_columns()
-                    if labels:
-                        raise ReaderError(name, "plain text has no label column; use CSV or JSONL")
-                else:
-                    cols = _resolve(name, record or {}, chosen, labels) if record is not None else None
-                    if cols is None:
-                        yield make(None, flags, error, {}, _default_id(id_prefix, n), labels)
-                        continue
-                ids.has_id_column = cols["id"] is not None
-            yield make(record, flags, error, cols, ids(n, record, cols), labels)
+            if layout is None and isinstance(record, Mapping):  # no object in the first SAMPLE
+                window = [record, *(r[1] for r in list(rows.peek(SAMPLE - 1)))]
+                layout = _settle(name, fmt, window, chosen, labels)
+                ids.has_id_column = layout.cols["id"] is not None
+            if layout is None:
+                yield make(None, flags, error, {}, _default_id(id_prefix, n), labels)
+                continue
+            cols, missing = layout.row(record)
+            yield make(record, flags, error or missing, cols, ids(n, record, cols), labels)
     finally:
         _close(raw, stdin)
 
@@ -654,20 +736,30 @@ class _Pending:
         return self
 
     def __next__(self) -> Record:
+        if self.ahead:
+            return self.ahead.popleft()
+        return next(self.records)
+
+    def peek(self, k: int) -> Iterable[Record]:
+        """The next ``k`` records (fewer at the end), still to be yielded."""
         if self.ahead is None:
-            return next(self.records)
-        if not self.ahead:
-            raise StopIteration
-        return self.ahead.popleft()
+            self.ahead = deque()
+        while len(self.ahead) < k:
+            record = next(self.records, None)
+            if record is None:
+                break
+            self.ahead.append(record)
+        return itertools.islice(self.ahead, k)
 
     def rest(self) -> Iterable[Record]:
         """The records not yet yielded (they are still yielded after)."""
         if self.ahead is None:
-            self.ahead = deque(self.records)
+            self.ahead = deque()
+        self.ahead.extend(self.records)
         return self.ahead
 
 
-def _ids_like_generated(source: str | Path, fmt: str, chosen: Columns, rows: _Pending,
+def _ids_like_generated(source: str | Path, fmt: str, layout: _Layout | None, rows: _Pending,
                         stdin: IO[bytes] | None) -> set[str]:
     """The ids of a whole input containing ``row-`` (a second pass; stdin is read ahead)."""
     if str(source) == "-":
@@ -678,21 +770,18 @@ def _ids_like_generated(source: str | Path, fmt: str, chosen: Columns, rows: _Pe
     try:
         with warnings.catch_warnings():  # said on the first pass already
             warnings.simplefilter("ignore", ReaderWarning)
-            return _collect_ids(records, chosen)
+            return _collect_ids(records, layout)
     finally:
         if close is not None:
             close.close()
 
 
-def _collect_ids(records: Iterable[Record], chosen: Columns,
-                 cols: dict[str, str | None] | None = None) -> set[str]:
+def _collect_ids(records: Iterable[Record], layout: _Layout | None) -> set[str]:
     taken: set[str] = set()
+    if layout is None:
+        return taken
     for _, record, _, _ in records:
-        if record is None:
-            continue
-        if cols is None:
-            cols = _resolve("", record, chosen, False, warn=False)
-        real = _real_id(record, cols)
+        real = _real_id(record, layout.row(record)[0])
         if real is not None and "row-" in real:
             taken.add(real)
     return taken

@@ -571,3 +571,16 @@ def test_score_warns_on_stderr_about_repeated_column_names(model_dir, tmp_path):
     report = invoke("report", src, "-o", "-", "--model", model_dir)
     assert report.exit_code == 0, report.stderr
     assert report.stderr.count("are both named 'text'") == 1
+
+
+def test_score_jsonl_first_object_without_text_or_id(model_dir, tmp_path):
+    src = tmp_path / "in.jsonl"
+    src.write_text('{"kind": "header"}\n{"id": "p2", "text": "Any tips?", "author": "ana"}\n'
+                   '{"id": "p3", "content": "Sale now on!"}\n')
+    result = invoke("score", src, "-o", "-", "--model", model_dir, "--id-col", "id")
+    assert result.exit_code == 0, result.stderr
+    rows = [json.loads(x) for x in result.stdout.splitlines()]
+    assert [(r["id"], r["author"], r["status"]) for r in rows] == [
+        ("row-1", None, "error"), ("p2", "ana", "ok"), ("p3", None, "ok")]
+    assert rows[0]["error"] == "no text field in this object"
+    assert "scored 3 posts (2 ok, 0 empty, 1 error)" in result.stderr

@@ -329,3 +329,28 @@ def test_generated_ids_of_partitions_equal_read_many(tmp_path):
             parts = dask_engine._plan([str(source)], None, Columns(), partition_rows)
             got = [post for p in parts for post in dask_engine._read_partition(p, Columns())]
             assert got == want
+
+
+def test_jsonl_objects_with_other_keys_read_as_read_many(tmp_path, monkeypatch):
+    from analyzer import readers
+
+    src = tmp_path / "mixed.jsonl"
+    src.write_text('"x"\n{"kind": "meta", "id": "m"}\n{"content": "hi", "id": "row-4"}\n'
+                   '[1]\n{"text": "yo", "user": "ana"}\n{"text": "z", "id": ""}\n')
+    for sample in (1000, 2):
+        monkeypatch.setattr(readers, "SAMPLE", sample)
+        want = list(read_many([src]))
+        assert [p.status for p in want] == ["error", "error", "ok", "error", "ok", "ok"]
+        assert want[4].author == "ana"
+        for partition_rows in (1, 2, 4):
+            parts = dask_engine._plan([str(src)], None, Columns(), partition_rows)
+            got = [post for p in parts for post in dask_engine._read_partition(p, Columns())]
+            assert got == want, (sample, partition_rows)
+    late = tmp_path / "late.jsonl"  # the first object after SAMPLE rows
+    late.write_text('1\n2\n3\n{"text": "a"}\n{"text": "b", "id": "x"}\n{"id": "y"}\n'
+                    '{"text": "c"}\n')
+    want = list(read_many([late]))
+    assert [p.id for p in want] == ["1", "2", "3", "row-4", "x", "y", "row-7"]
+    for partition_rows in (1, 3):
+        parts = dask_engine._plan([str(late)], None, Columns(), partition_rows)
+        assert [post for p in parts for post in dask_engine._read_partition(p, Columns())] == want

@@ -344,3 +344,66 @@ def test_unique_header_names_do_not_warn(tmp_path, recwarn):
     path.write_text("id,text,author\n,a,b\n")
     assert [p.id for p in read_posts(path)] == ["row-1"]
     assert not [w for w in recwarn if issubclass(w.category, ReaderWarning)]
+
+
+# -- JSON objects with different keys ----------------------------------------------------
+
+def write_jsonl(path, objs):
+    path.write_text("".join(json.dumps(o) + "\n" for o in objs), "utf-8")
+
+
+def test_jsonl_later_objects_keep_fields_the_first_lacks(tmp_path):
+    path = tmp_path / "x.jsonl"
+    write_jsonl(path, [{"text": "first"},
+                       {"text": "second", "id": "b2", "author": "ana", "created_at": "2026-01-02"},
+                       {"content": "third", "user": "luis", "id": 3}])
+    posts = list(read_posts(path))
+    assert [(p.id, p.text, p.author) for p in posts] == [
+        ("row-1", "first", None), ("b2", "second", "ana"), ("3", "third", "luis")]
+    assert posts[1].created_at.isoformat() == "2026-01-02T00:00:00"
+    assert [p.status for p in posts] == ["ok", "ok", "ok"]
+
+
+def test_jsonl_chosen_column_missing_from_the_first_object(tmp_path):
+    path = tmp_path / "x.jsonl"
+    write_jsonl(path, [{"text": "a"}, {"text": "b", "uid": "u2"}])
+    assert [p.id for p in read_posts(path, columns=Columns(id="uid"))] == ["row-1", "u2"]
+    with pytest.raises(ReaderError, match=r"column 'nope' not found; columns: text, uid"):
+        list(read_posts(path, columns=Columns(id="nope")))
+
+
+def test_jsonl_object_without_text_is_an_error_row_not_a_refused_file(tmp_path):
+    path = tmp_path / "x.jsonl"
+    write_jsonl(path, [{"id": "m1", "kind": "meta"}, {"id": "p2", "text": "hello"},
+                       {"id": "p3", "text": None}])
+    posts = list(read_posts(path))
+    assert [(p.id, p.status, p.error) for p in posts] == [
+        ("m1", "error", "no text field in this object"), ("p2", "ok", None), ("p3", "empty", None)]
+    array = tmp_path / "x.json"
+    array.write_text(json.dumps([{"id": "m1"}, {"id": "p2", "body": "hi"}]))
+    assert [(p.id, p.status, p.text) for p in read_posts(array)] == [
+        ("m1", "error", ""), ("p2", "ok", "hi")]
+    chosen = list(read_posts(path, columns=Columns(text="kind")))
+    missing = ("error", "no 'kind' field in this object")
+    assert [(p.status, p.error) for p in chosen] == [("ok", None), missing, missing]
+
+
+def test_jsonl_without_text_in_any_object_is_refused(tmp_path):
+    path = tmp_path / "x.jsonl"
+    write_jsonl(path, [{"id": 1, "headline": "a"}, {"id": 2, "views": 3}])
+    with pytest.raises(ReaderError, match=r"no text column .*columns: id, headline, views; choose"):
+        list(read_posts(path))
+
+
+def test_jsonl_columns_settle_after_leading_non_objects(tmp_path, monkeypatch):
+    from analyzer import readers
+
+    monkeypatch.setattr(readers, "SAMPLE", 2)
+    path = tmp_path / "x.jsonl"
+    path.write_text('1\n2\n3\n{"text": "a"}\n{"text": "b", "id": "x"}\n{"id": "y"}\n'
+                    '{"text": "c"}\n')
+    posts = list(read_posts(path))
+    # rows before the first object come before any column is known: bare row numbers
+    assert [(p.id, p.status) for p in posts] == [
+        ("1", "error"), ("2", "error"), ("3", "error"), ("row-4", "ok"), ("x", "ok"),
+        ("y", "error"), ("row-7", "ok")]
