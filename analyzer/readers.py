@@ -516,6 +516,8 @@ def _columns(keys: Iterable[Any]) -> str:
 def _as_str(value: Any) -> str | None:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return None
+    if isinstance(value, (bytes, bytearray)):
+        value = _decode(value)[0]
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     text = str(value).strip()
@@ -534,10 +536,27 @@ def _extract(record: Any, flags: tuple[str, ...], error: str | None, cols: dict[
             get("function") if labels else None)
 
 
+def _decode(value: Any) -> tuple[Any, bool]:
+    """Bytes (a Parquet binary column) as UTF-8 text, invalid bytes replaced; and whether any were."""
+    if not isinstance(value, (bytes, bytearray)):
+        return value, False
+    try:
+        return bytes(value).decode("utf-8"), False
+    except UnicodeDecodeError:
+        return bytes(value).decode("utf-8", "replace"), True
+
+
 def post_from_fields(fields: tuple) -> Post:
     """A Post from the raw fields ``_extract`` took from a row (normalised, flagged)."""
     (default_id, flags, error, raw_text, raw_id, raw_author, raw_date, raw_lang, raw_platform,
      labels, raw_label, raw_function) = fields
+    values = (raw_text, raw_id, raw_author, raw_date, raw_lang, raw_platform, raw_label, raw_function)
+    if any(isinstance(v, (bytes, bytearray)) for v in values):  # Parquet binary columns
+        decoded = [_decode(v) for v in values]
+        (raw_text, raw_id, raw_author, raw_date, raw_lang, raw_platform, raw_label,
+         raw_function) = (v for v, _ in decoded)
+        if any(bad for _, bad in decoded) and "invalid_utf8" not in flags:
+            flags = (*flags, "invalid_utf8")
     meta: dict[str, Any] = {}
     if isinstance(raw_text, (dict, list)):
         error = f"text is a {type(raw_text).__name__}, expected a string"

@@ -584,3 +584,17 @@ def test_score_jsonl_first_object_without_text_or_id(model_dir, tmp_path):
         ("row-1", None, "error"), ("p2", "ana", "ok"), ("p3", None, "ok")]
     assert rows[0]["error"] == "no text field in this object"
     assert "scored 3 posts (2 ok, 0 empty, 1 error)" in result.stderr
+
+
+def test_score_parquet_binary_text_is_scored_as_text(model_dir, tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    src = tmp_path / "in.parquet"
+    pq.write_table(pa.table({"text": pa.array(["¿Qué tal? Any tips?".encode(), b"caf\xe9"],
+                                              type=pa.binary())}), src)
+    result = invoke("score", src, "-o", "-", "--model", model_dir)
+    assert result.exit_code == 0, result.stderr
+    rows = [json.loads(x) for x in result.stdout.splitlines()]
+    assert [(r["text"], r["flags"]) for r in rows] == [
+        ("¿Qué tal? Any tips?", None), ("caf\ufffd", "invalid_utf8")]

@@ -407,3 +407,22 @@ def test_jsonl_columns_settle_after_leading_non_objects(tmp_path, monkeypatch):
     assert [(p.id, p.status) for p in posts] == [
         ("1", "error"), ("2", "error"), ("3", "error"), ("row-4", "ok"), ("x", "ok"),
         ("y", "error"), ("row-7", "ok")]
+
+
+# -- Parquet binary columns --------------------------------------------------------------
+
+@pytest.mark.parametrize("kind", [pa.binary(), pa.large_binary()])
+def test_parquet_binary_text_is_decoded_and_invalid_bytes_flagged(tmp_path, kind):
+    path = tmp_path / "x.parquet"
+    pq.write_table(pa.table({
+        "id": pa.array([b"p1", b"p2", b"", None], type=kind),
+        "text": pa.array(["café".encode(), b"caf\xe9 ok", b"plain", None], type=kind),
+        "author": pa.array([b"ana", None, b"luis", b"x"], type=kind),
+    }), path)
+    posts = list(read_posts(path))
+    assert [(p.id, p.text, p.author, p.flags, p.status) for p in posts] == [
+        ("p1", "café", "ana", (), "ok"),
+        ("p2", "caf\ufffd ok", None, ("invalid_utf8",), "ok"),
+        ("row-3", "plain", "luis", (), "ok"),
+        ("row-4", "", "x", (), "empty"),
+    ]
