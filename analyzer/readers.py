@@ -537,7 +537,7 @@ def _extract(record: Any, flags: tuple[str, ...], error: str | None, cols: dict[
 
 
 def _decode(value: Any) -> tuple[Any, bool]:
-    """Bytes (a Parquet binary column) as UTF-8 text, invalid bytes replaced; and whether any were."""
+    """Bytes (a Parquet binary column) as UTF-8 text, invalid bytes replaced; whether any were."""
     if not isinstance(value, (bytes, bytearray)):
         return value, False
     try:
@@ -550,7 +550,8 @@ def post_from_fields(fields: tuple) -> Post:
     """A Post from the raw fields ``_extract`` took from a row (normalised, flagged)."""
     (default_id, flags, error, raw_text, raw_id, raw_author, raw_date, raw_lang, raw_platform,
      labels, raw_label, raw_function) = fields
-    values = (raw_text, raw_id, raw_author, raw_date, raw_lang, raw_platform, raw_label, raw_function)
+    values = (raw_text, raw_id, raw_author, raw_date, raw_lang, raw_platform, raw_label,
+              raw_function)
     if any(isinstance(v, (bytes, bytearray)) for v in values):  # Parquet binary columns
         decoded = [_decode(v) for v in values]
         (raw_text, raw_id, raw_author, raw_date, raw_lang, raw_platform, raw_label,
