@@ -11,6 +11,8 @@ import dataclasses
 import json
 import shlex
 import sys
+import warnings
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any, Iterator, Literal, Optional
 
@@ -23,7 +25,7 @@ from .files import OutputExistsError, check_overwrite
 from .lexicons import LexiconError, read_user_lexicon
 from .persistence import ModelError
 from .posts import Post, normalize_text
-from .readers import Columns, ReaderError, read_many
+from .readers import Columns, ReaderError, ReaderWarning, read_many
 
 app = typer.Typer(
     name="content-analyzer",
@@ -55,8 +57,29 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
+@contextmanager
+def _reader_warnings() -> Iterator[None]:
+    """Print what the readers warn about (repeated column names ...) on stderr, each once."""
+    shown: set[str] = set()
+    with warnings.catch_warnings():
+        warnings.simplefilter("always", ReaderWarning)
+        previous = warnings.showwarning
+
+        def show(message, category, filename, lineno, file=None, line=None):
+            if not issubclass(category, ReaderWarning):
+                return previous(message, category, filename, lineno, file, line)
+            text = " ".join(str(message).split())
+            if text not in shown:
+                shown.add(text)
+                err.print(f"warning: {text}", markup=False)
+
+        warnings.showwarning = show
+        yield
+
+
 @app.callback()
 def main_callback(
+    ctx: typer.Context,
     version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
                                           help="Show the version and exit.")] = False,
 ) -> None:
@@ -64,6 +87,7 @@ def main_callback(
 
     Exit codes: 0 success, 1 runtime error (bad input, untrusted model), 2 usage error.
     """
+    ctx.with_resource(_reader_warnings())  # for as long as the command runs
 
 
 # -- shared options ---------------------------------------------------------------

@@ -11,7 +11,7 @@ worker that reads ``file head .. first record`` + ``its byte range`` and drops
 that first record parses the same records, with the same header, delimiter,
 flags and row numbers, as a reader going through the whole file. Parquet is cut
 by row index. Inputs that cannot be cut (JSON arrays, UTF-16 text, gzipped
-Parquet) are read whole by one worker with ``read_posts``.
+Parquet, text with lone CR line ends) are read whole by one worker with ``read_posts``.
 
 Workers must see the inputs, the model directory and the output directory at
 the same paths as the client (one machine, or a shared filesystem).
@@ -27,12 +27,14 @@ import os
 import shutil
 import tempfile
 import uuid
+import warnings
 from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator, Mapping
 
+from . import readers as _readers
 from .files import share_mode
 from .persistence import load_model
 from .posts import Post
@@ -40,13 +42,16 @@ from .readers import (  # the readers' own parsing, so partitions read exactly l
     RECORD_READERS,
     Columns,
     ReaderError,
+    ReaderWarning,
     _default_id,
     _guard,
+    _Layout,
     _open,
+    _real_id,
     _records,
-    _resolve,
+    _RowIds,
+    _settle,
     _to_post,
-    _txt_columns,
     read_posts,
 )
 from .scoring import ScoreJob, chunks, encode_chunk, output_columns, worker_model
@@ -95,7 +100,9 @@ class _Part:
     first_row: int
     rows: int
     prefix: str | None
-    cols: dict[str, str | None] | None
+    layout: _Layout | None  # where the fields are (None: no object in the file)
+    taken: frozenset[str] = frozenset()  # the file's ids like generated ones (row-7), see _RowIds
+    settled_from: int = 1  # rows before it come before the file's first object: no layout
 
 
 @dataclass(frozen=True)
@@ -237,49 +244,105 @@ def _plan_file(source: str, fmt: str | None, chosen: Columns, prefix: str | None
             import pyarrow.parquet as pq
 
             rows = pq.ParquetFile(source).metadata.num_rows
-            cols = _columns_for(name, fmt, first[1], chosen)
-            return _split(index, name, source, fmt, "parquet", rows, partition_rows, prefix, cols,
-                          starts=range(0, rows, partition_rows), head=0)
-        rows = sum(1 for _ in records)  # JSON arrays, UTF-16, gzipped Parquet: one partition
-        whole = _Part(index, name, str(Path(source).resolve()), fmt, "whole", 0, None, 0, 0,
-                      rows, prefix, None)
-        return [whole] if rows else []
+            settling = _Settling(name, fmt, chosen)
+            settling.add(*first[:2])
+            settling.finish()
+            if settling.layout.cols["id"]:  # its ids like generated ones: a pass over the rows
+                for n, record, _, _ in records:
+                    settling.add(n, record)
+            return _split(index, name, source, fmt, "parquet", rows, partition_rows, prefix,
+                          settling, starts=range(0, rows, partition_rows), head=0)
+        rows = 0  # JSON arrays, UTF-16, gzipped Parquet: one partition
+        settling = _Settling(name, fmt, chosen)  # its column errors and warnings, here
+        for rows, record, _, _ in records:
+            settling.add(rows, record)
+        settling.finish()
+        return [_whole(index, name, source, fmt, rows, prefix)] if rows else []
     finally:
         raw.close()
+
+
+def _whole(index: int, name: str, source: str, fmt: str, rows: int, prefix: str | None) -> _Part:
+    return _Part(index, name, str(Path(source).resolve()), fmt, "whole", 0, None, 0, 0, rows,
+                 prefix, None)
 
 
 def _plan_text(stream: _Tracked, name: str, source: str, fmt: str, chosen: Columns,
                prefix: str | None, partition_rows: int, index: int) -> list[_Part]:
     """Run the reader over the file once, noting where every partition_rows-th record ends."""
-    head, cuts, cols, rows = 0, [0], None, 0
+    head, cuts, rows = 0, [0], 0
+    settling = _Settling(name, fmt, chosen)
     for rows, record, _, _ in _guard(name, _TEXT_RECORDS[fmt](name, stream)):
         if rows == 1:
             head = stream.consumed
-        if cols is None and record is not None:
-            cols = _columns_for(name, fmt, record, chosen)
+        settling.add(rows, record)
         if rows % partition_rows == 0:
             cuts.append(stream.consumed)
-    return _split(index, name, source, fmt, "text", rows, partition_rows, prefix, cols,
+    settling.finish()
+    if stream.lone_cr:  # CR line ends: records do not end where the byte lines do, read it whole
+        return [_whole(index, name, source, fmt, rows, prefix)] if rows else []
+    return _split(index, name, source, fmt, "text", rows, partition_rows, prefix, settling,
                   starts=cuts[:math.ceil(rows / partition_rows)], head=head)
 
 
 def _split(index: int, name: str, source: str, fmt: str, kind: str, rows: int, partition_rows: int,
-           prefix: str | None, cols: dict | None, starts: Any, head: int) -> list[_Part]:
+           prefix: str | None, settling: "_Settling", starts: Any, head: int) -> list[_Part]:
     starts = list(starts)
     stops = [*starts[1:], rows if kind == "parquet" else None]
     path = str(Path(source).resolve())
+    taken = frozenset(settling.taken)
     return [
         _Part(index + i, name, path, fmt, kind, start, stop, head, i * partition_rows,
-              min(partition_rows, rows - i * partition_rows), prefix, cols)
+              min(partition_rows, rows - i * partition_rows), prefix, settling.layout, taken,
+              settling.settled_from)
         for i, (start, stop) in enumerate(zip(starts, stops))
     ]
 
 
-def _columns_for(name: str, fmt: str, record: Any, chosen: Columns) -> dict[str, str | None] | None:
-    """The columns read_posts settles on at a file's first record (None: not an object)."""
-    if fmt == "txt":
-        return _txt_columns()
-    return _resolve(name, record, chosen, False) if record is not None else None
+class _Settling:
+    """A file's layout, settled in one pass over its records exactly as read_posts settles
+    it (over the SAMPLE records from the first object on), and its ids like generated ones."""
+
+    def __init__(self, name: str, fmt: str, chosen: Columns):
+        self.name, self.fmt, self.chosen = name, fmt, chosen
+        self.first: int | None = None  # row number of the first object
+        self.early: list[Any] = []  # records from the first object on, until settled
+        self.taken: set[str] = set()
+        self.layout: _Layout | None = None
+        if fmt == "txt":
+            self.layout = _settle(name, fmt, [], chosen, False)
+
+    @property
+    def settled_from(self) -> int:
+        """The first row read with the layout (rows before the first object come before)."""
+        return 1 if self.first is None or self.first <= _readers.SAMPLE else self.first
+
+    def add(self, n: int, record: Any) -> None:
+        if self.layout is not None:
+            self._note_id(record)
+            return
+        if self.first is None:
+            if not isinstance(record, Mapping):
+                return
+            self.first = n
+        self.early.append(record)
+        if len(self.early) == _readers.SAMPLE:
+            self._settle()
+
+    def finish(self) -> None:
+        if self.layout is None and self.first is not None:
+            self._settle()
+
+    def _settle(self) -> None:
+        self.layout = _settle(self.name, self.fmt, self.early, self.chosen, False)
+        for record in self.early:
+            self._note_id(record)
+        self.early = []
+
+    def _note_id(self, record: Any) -> None:
+        real = _real_id(record, self.layout.row(record)[0])
+        if real is not None and "row-" in real:
+            self.taken.add(real)
 
 
 # -- streams ------------------------------------------------------------------------
@@ -293,10 +356,13 @@ class _Tracked(io.BufferedReader):
 
     consumed = 0
     gzipped = False
+    lone_cr = False  # a line ended by a lone CR: the readers split it, so offsets are not record ends
 
     def __next__(self) -> bytes:
         line = super().__next__()
         self.consumed += len(line)
+        if not self.lone_cr and b"\r" in line and (line.count(b"\r") > 1 or not line.endswith(b"\r\n")):
+            self.lone_cr = True
         return line
 
 
@@ -334,7 +400,9 @@ def _score_partition(part: _Part, job: _Job) -> Counter:
     counts: Counter = Counter()
     path = Path(job.out_dir) / _part_name(part.index, job.width)
     try:
-        with RowWriter(str(path), "parquet", job.score.columns, force=True) as writer:
+        with warnings.catch_warnings(), \
+                RowWriter(str(path), "parquet", job.score.columns, force=True) as writer:
+            warnings.simplefilter("ignore", ReaderWarning)  # the client warned, when planning
             for chunk in chunks(_read_partition(part, job.columns), job.chunk_size):
                 n, table, chunk_counts = encode_chunk(model, job.score, chunk)
                 writer.write_encoded(table, n)
@@ -352,8 +420,15 @@ def _read_partition(part: _Part, chosen: Columns) -> Iterator[Post]:
         yield from read_posts(part.path, fmt=part.fmt, columns=chosen, id_prefix=part.prefix)
         return
     records = _parquet_rows(part) if part.kind == "parquet" else _text_rows(part)
+    layout = part.layout
+    ids = _RowIds(part.prefix, set(part.taken),
+                  has_id_column=layout is not None and layout.cols["id"] is not None)
     for n, record, flags, error in records:
-        yield _to_post(record, flags, error, part.cols or {}, _default_id(part.prefix, n), False)
+        if layout is None or n < part.settled_from:
+            yield _to_post(None, flags, error, {}, _default_id(part.prefix, n), False)
+            continue
+        cols, missing = layout.row(record)
+        yield _to_post(record, flags, error or missing, cols, ids(n, record, cols), False)
 
 
 def _text_rows(part: _Part) -> Iterator[tuple]:
@@ -382,7 +457,8 @@ def _parquet_rows(part: _Part) -> Iterator[tuple]:
         ends = list(itertools.accumulate(sizes))
         groups = [g for g, end in enumerate(ends) if end > start and end - sizes[g] < stop]
         names = pf.schema_arrow.names
-        needed = {c if c in names else c.split(".")[0] for c in (part.cols or {}).values() if c}
+        cols = part.layout.cols if part.layout else {}
+        needed = {c if c in names else c.split(".")[0] for c in cols.values() if c}
         row = ends[groups[0]] - sizes[groups[0]]
         n = start
         for batch in pf.iter_batches(batch_size=4096, row_groups=groups,

@@ -10,10 +10,14 @@ from __future__ import annotations
 import csv
 import gzip
 import io
+import itertools
 import json
 import math
+import re
 import sys
+import warnings
 import zlib
+from collections import deque
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import IO, Any, Iterable, Iterator, Mapping
@@ -26,6 +30,7 @@ __all__ = [
     "Columns",
     "FORMATS",
     "ReaderError",
+    "ReaderWarning",
     "detect_format",
     "materialize",
     "post_from_fields",
@@ -65,6 +70,15 @@ class ReaderError(Exception):
 
     def __reduce__(self):  # picklable, so it can cross process boundaries
         return type(self), (self.source, self.message, self.line)
+
+
+class ReaderWarning(UserWarning):
+    """Something in an input the reader resolved one way that the user should know about
+    (repeated column names); ``str()`` is one line naming the file."""
+
+
+def _warn(name: str, message: str) -> None:
+    warnings.warn(ReaderWarning(f"{name}: {message}"), stacklevel=3)
 
 
 @dataclass(frozen=True)
@@ -130,7 +144,7 @@ def _sniff(head: bytes) -> str:
         return "jsonl"
     if text.startswith(b"["):
         return "json"
-    first = text.split(b"\n", 1)[0].decode("utf-8", "replace").strip().lower()
+    first = _first_line(text).decode("utf-8", "replace").strip().lower()
     for fmt, sep in (("tsv", "\t"), ("csv", ","), ("csv", ";")):
         cells = [c.strip().strip('"').strip() for c in first.split(sep)]
         if len(cells) > 1 and set(cells) & set(ALIASES["text"]):
@@ -140,8 +154,28 @@ def _sniff(head: bytes) -> str:
 
 # -- line decoding -------------------------------------------------------------
 
+_LONE_CR = re.compile(rb"(?<=\r)(?!\n)")  # after a CR that is not part of CRLF
+_LINE_END = re.compile(rb"\r\n|\r|\n")
+
+
+def _first_line(data: bytes) -> bytes:
+    """The first line of ``data``, ending at LF, CRLF or a lone CR (old Mac files)."""
+    return _LINE_END.split(data, 1)[0]
+
+
+def _split_cr(raw: bytes) -> list[bytes]:
+    """One LF-terminated chunk as lines, a lone CR ending a line as LF and CRLF do
+    (terminators kept, so the CSV parser still sees CRs inside quoted fields)."""
+    if b"\r" not in raw or (raw.endswith(b"\r\n") and raw.count(b"\r") == 1):
+        return [raw]
+    return [piece for piece in _LONE_CR.split(raw) if piece]
+
+
 class _Lines:
-    """Decoded lines of a byte stream; remembers which lines had invalid UTF-8."""
+    """Decoded lines of a byte stream; remembers which lines had invalid UTF-8.
+
+    Lines end at LF, CRLF or a lone CR, as in Python's universal newlines.
+    """
 
     def __init__(self, stream: IO[bytes]):
         self.stream = stream
@@ -157,15 +191,16 @@ class _Lines:
                 self.count += 1
                 yield line
             return
-        for raw in self.stream:
-            self.count += 1
-            if self.count == 1 and raw.startswith(b"\xef\xbb\xbf"):
-                raw = raw[3:]
-            try:
-                yield raw.decode("utf-8")
-            except UnicodeDecodeError:
-                self.bad.add(self.count)
-                yield raw.decode("utf-8", "replace")
+        for chunk in self.stream:
+            for raw in _split_cr(chunk):
+                self.count += 1
+                if self.count == 1 and raw.startswith(b"\xef\xbb\xbf"):
+                    raw = raw[3:]
+                try:
+                    yield raw.decode("utf-8")
+                except UnicodeDecodeError:
+                    self.bad.add(self.count)
+                    yield raw.decode("utf-8", "replace")
 
 
 _MAGIC = (b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"%PDF", b"PK\x03\x04", b"\x7fELF", b"BZh",
@@ -202,7 +237,7 @@ def _csv_records(name: str, stream: IO[bytes], delimiter: str | None) -> Iterato
     it = iter(lines)
     csv.field_size_limit(_CSV_LIMIT)
     if delimiter is None:
-        head = stream.peek(65536)[:65536].split(b"\n", 1)[0]  # type: ignore[attr-defined]
+        head = _first_line(stream.peek(65536)[:65536])  # type: ignore[attr-defined]
         counts = {d: head.count(d.encode()) for d in (",", ";", "\t", "|")}
         delimiter = max(counts, key=lambda d: counts[d]) if any(counts.values()) else ","
     reader = csv.reader(it, delimiter=delimiter)
@@ -214,6 +249,7 @@ def _csv_records(name: str, stream: IO[bytes], delimiter: str | None) -> Iterato
         return
     header = [h.strip() for h in header]
     width = len(header)
+    keep = _first_of_repeated(name, header)  # positions to read; None: every name is unique
     n = 0
     prev_line = reader.line_num
     while True:
@@ -234,8 +270,27 @@ def _csv_records(name: str, stream: IO[bytes], delimiter: str | None) -> Iterato
             flags.append("missing_fields" if len(row) < width else "extra_fields")
         prev_line = reader.line_num
         record = dict.fromkeys(header)  # every column present, missing fields as None
-        record.update(zip(header, row))
+        if keep is None:
+            record.update(zip(header, row))
+        else:  # a repeated name takes its first column's value
+            record.update((header[i], row[i]) for i in keep if i < len(row))
         yield n, record, tuple(flags), None
+
+
+def _first_of_repeated(name: str, header: list[str]) -> list[int] | None:
+    """Warn about header names given to several columns; the positions of first occurrences."""
+    positions: dict[str, list[int]] = {}
+    for i, h in enumerate(header):
+        positions.setdefault(h, []).append(i)
+    repeated = {h: at for h, at in positions.items() if len(at) > 1}
+    if not repeated:
+        return None
+    for h, at in repeated.items():
+        where = ", ".join(str(i + 1) for i in at[:-1]) + f" and {at[-1] + 1}"
+        _warn(name, f"columns {where} are {'both' if len(at) == 2 else 'all'} named {h!r}: "
+                    f"column {at[0] + 1} is used, "
+                    f"the other{'s' if len(at) > 2 else ''} ignored; rename them to read them")
+    return sorted(at[0] for at in positions.values())
 
 
 def _jsonl_records(name: str, stream: IO[bytes]) -> Iterator[Record]:
@@ -332,8 +387,23 @@ def _has(record: Mapping[str, Any], key: str) -> bool:
     return True
 
 
-def _resolve(name: str, keys: Mapping[str, Any], chosen: Columns, labels: bool) -> dict[str, str | None]:
-    lowered = {str(k).strip().lower(): k for k in keys}
+def _match(name: str, keys: Mapping[str, Any], chosen: Columns, warn: bool = True,
+           keep_chosen: bool = False) -> dict[str, str | None]:
+    """Each field's column among ``keys``: the chosen name (exactly, else ignoring case) or the
+    first alias present; None when absent (``keep_chosen``: the chosen name even so)."""
+    lowered: dict[str, list[Any]] = {}  # names differing only in case: the first one is used
+    for k in keys:
+        lowered.setdefault(str(k).strip().lower(), []).append(k)
+
+    def pick(field: str, low: str) -> Any:
+        found = lowered[low]
+        if len(found) > 1 and warn:
+            names = ", ".join(repr(str(k)) for k in found)
+            option = _OPTION.get(field)
+            _warn(name, f"columns {names} differ only in case: {str(found[0])!r} is used as the "
+                        f"{field} column" + (f"; choose another with {option}" if option else ""))
+        return found[0]
+
     out: dict[str, str | None] = {}
     for field in fields(Columns):
         want = getattr(chosen, field.name)
@@ -341,20 +411,100 @@ def _resolve(name: str, keys: Mapping[str, Any], chosen: Columns, labels: bool) 
             if _has(keys, want):
                 out[field.name] = want
             elif want.lower() in lowered:
-                out[field.name] = lowered[want.lower()]
+                out[field.name] = pick(field.name, want.lower())
             else:
-                raise ReaderError(name, f"column {want!r} not found; columns: {_columns(keys)}")
+                out[field.name] = want if keep_chosen else None
             continue
-        out[field.name] = next((lowered[a] for a in ALIASES[field.name] if a in lowered), None)
-    if out["text"] is None:
+        alias = next((a for a in ALIASES[field.name] if a in lowered), None)
+        out[field.name] = pick(field.name, alias) if alias is not None else None
+    return out
+
+
+def _check(name: str, cols: dict[str, str | None], keys: Iterable[Any], chosen: Columns,
+           labels: bool) -> dict[str, str | None]:
+    """Refuse a file whose chosen columns, text column (or label column) are missing."""
+    for field in fields(Columns):
+        want = getattr(chosen, field.name)
+        if want is not None and cols[field.name] is None:
+            raise ReaderError(name, f"column {want!r} not found; columns: {_columns(keys)}")
+    if cols["text"] is None:
         raise ReaderError(
             name, f"no text column (looked for {', '.join(ALIASES['text'])}); "
             f"columns: {_columns(keys)}; choose one with --text-col")
-    if labels and out["label"] is None and out["function"] is None:
+    if labels and cols["label"] is None and cols["function"] is None:
         raise ReaderError(
             name, f"no label column (looked for {', '.join(ALIASES['label'])}); "
             f"columns: {_columns(keys)}; choose one with --label-col")
-    return out
+    return cols
+
+
+def _resolve(name: str, keys: Mapping[str, Any], chosen: Columns, labels: bool,
+             warn: bool = True) -> dict[str, str | None]:
+    return _check(name, _match(name, keys, chosen, warn), keys, chosen, labels)
+
+
+SAMPLE = 1000  # JSON objects a file's columns are settled over
+
+
+class _Layout:
+    """Where a file's fields are. Tables (CSV, Parquet) have one header: ``cols``. JSON
+    objects may each have other keys: ``per_row`` looks every object's fields up in its own
+    keys (cached per key set), and an object without a text field is an error row; ``cols``
+    then holds the columns found over the first objects (``SAMPLE``)."""
+
+    def __init__(self, cols: dict[str, str | None], per_row: bool = False,
+                 chosen: Columns | None = None):
+        self.cols, self.per_row, self.chosen = cols, per_row, chosen or Columns()
+        self._cache: dict[tuple, dict[str, str | None]] = {}
+
+    def __getstate__(self) -> dict:  # sent to workers without the cache
+        return {"cols": self.cols, "per_row": self.per_row, "chosen": self.chosen, "_cache": {}}
+
+    def row(self, record: Any) -> tuple[dict[str, str | None], str | None]:
+        """The columns of one record, and the error of a record without a text field."""
+        if not self.per_row or not isinstance(record, Mapping):
+            return self.cols, None
+        key = tuple(record)
+        cols = self._cache.get(key)
+        if cols is None:
+            cols = _match("", record, self.chosen, warn=False, keep_chosen=True)
+            if len(self._cache) < 4096:
+                self._cache[key] = cols
+        if cols["text"] is None or not _has(record, cols["text"]):
+            wanted = repr(self.chosen.text) if self.chosen.text else "text"
+            return cols, f"no {wanted} field in this object"
+        return cols, None
+
+
+def _settle(name: str, fmt: str, window: list[Any], chosen: Columns, labels: bool) -> _Layout:
+    """The layout of a file from its first records that are objects (``window``)."""
+    if fmt == "txt":
+        if labels:
+            raise ReaderError(name, "plain text has no label column; use CSV or JSONL")
+        return _Layout(_txt_columns())
+    objects = [r for r in window if isinstance(r, Mapping)]
+    if fmt not in ("json", "jsonl"):
+        return _Layout(_resolve(name, objects[0], chosen, labels))
+    keys = dict.fromkeys(k for r in objects for k in r)  # every key met, in order
+    cols: dict[str, str | None] = dict.fromkeys(f.name for f in fields(Columns))
+    seen: set[tuple] = set()
+    for r in objects:
+        if tuple(r) in seen:
+            continue
+        seen.add(tuple(r))
+        for field, col in _match(name, r, chosen).items():
+            if cols[field] is None:
+                cols[field] = col
+    return _Layout(_check(name, cols, keys, chosen, labels), per_row=True, chosen=chosen)
+
+
+def _first_object(window: Iterable[Record]) -> int | None:
+    return next((i for i, r in enumerate(window) if isinstance(r[1], Mapping)), None)
+
+
+# the command-line option choosing each field's column
+_OPTION = {"text": "--text-col", "id": "--id-col", "author": "--author-col",
+           "created_at": "--date-col", "lang": "--lang-col", "label": "--label-col"}
 
 
 def _columns(keys: Iterable[Any]) -> str:
@@ -366,6 +516,8 @@ def _columns(keys: Iterable[Any]) -> str:
 def _as_str(value: Any) -> str | None:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return None
+    if isinstance(value, (bytes, bytearray)):
+        value = _decode(value)[0]
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     text = str(value).strip()
@@ -384,10 +536,28 @@ def _extract(record: Any, flags: tuple[str, ...], error: str | None, cols: dict[
             get("function") if labels else None)
 
 
+def _decode(value: Any) -> tuple[Any, bool]:
+    """Bytes (a Parquet binary column) as UTF-8 text, invalid bytes replaced; whether any were."""
+    if not isinstance(value, (bytes, bytearray)):
+        return value, False
+    try:
+        return bytes(value).decode("utf-8"), False
+    except UnicodeDecodeError:
+        return bytes(value).decode("utf-8", "replace"), True
+
+
 def post_from_fields(fields: tuple) -> Post:
     """A Post from the raw fields ``_extract`` took from a row (normalised, flagged)."""
     (default_id, flags, error, raw_text, raw_id, raw_author, raw_date, raw_lang, raw_platform,
      labels, raw_label, raw_function) = fields
+    values = (raw_text, raw_id, raw_author, raw_date, raw_lang, raw_platform, raw_label,
+              raw_function)
+    if any(isinstance(v, (bytes, bytearray)) for v in values):  # Parquet binary columns
+        decoded = [_decode(v) for v in values]
+        (raw_text, raw_id, raw_author, raw_date, raw_lang, raw_platform, raw_label,
+         raw_function) = (v for v, _ in decoded)
+        if any(bad for _, bad in decoded) and "invalid_utf8" not in flags:
+            flags = (*flags, "invalid_utf8")
     meta: dict[str, Any] = {}
     if isinstance(raw_text, (dict, list)):
         error = f"text is a {type(raw_text).__name__}, expected a string"
@@ -505,25 +675,136 @@ def read_posts(
     name, fmt, records, raw = _records(source, fmt, stdin)
     try:
         chosen = columns or Columns()
-        cols: dict[str, str | None] | None = None
-        for n, record, flags, error in records:
-            if cols is None:
-                if fmt == "txt":
-                    cols = _txt_columns()
-                    if labels:
-                        raise ReaderError(name, "plain text has no label column; use CSV or JSONL")
-                else:
-                    cols = _resolve(name, record or {}, chosen, labels) if record is not None else None
-                    if cols is None:
-                        yield make(None, flags, error, {}, _default_id(id_prefix, n), labels)
-                        continue
-            yield make(record, flags, error, cols, _default_id(id_prefix, n), labels)
+        rows = _Pending(records)
+        layout: _Layout | None = None
+        if fmt == "txt":
+            layout = _settle(name, fmt, [], chosen, labels)
+        else:  # settled over the first objects, before any row is given out
+            first = _first_object(rows.peek(SAMPLE))
+            if first is not None:
+                window = [r[1] for r in list(rows.peek(first + SAMPLE))[first:]]
+                layout = _settle(name, fmt, window, chosen, labels)
+        ids = _RowIds(id_prefix, lambda: _ids_like_generated(source, fmt, layout, rows, stdin),
+                      has_id_column=layout is not None and layout.cols["id"] is not None)
+        for n, record, flags, error in rows:
+            if layout is None and isinstance(record, Mapping):  # no object in the first SAMPLE
+                window = [record, *(r[1] for r in list(rows.peek(SAMPLE - 1)))]
+                layout = _settle(name, fmt, window, chosen, labels)
+                ids.has_id_column = layout.cols["id"] is not None
+            if layout is None:
+                yield make(None, flags, error, {}, _default_id(id_prefix, n), labels)
+                continue
+            cols, missing = layout.row(record)
+            yield make(record, flags, error or missing, cols, ids(n, record, cols), labels)
     finally:
         _close(raw, stdin)
 
 
-def _default_id(prefix: str | None, n: int) -> str:
+def _default_id(prefix: str | None, n: int | str) -> str:
     return f"{prefix}:{n}" if prefix else str(n)
+
+
+def _real_id(record: Any, cols: Mapping[str, str | None]) -> str | None:
+    """A row's own id, as the post will carry it (None: blank, NaN or missing)."""
+    key = cols.get("id")
+    return _as_str(_lookup(record, key)) if key and isinstance(record, Mapping) else None
+
+
+class _RowIds:
+    """Default ids. Without an id column a row's id is its number (``7``). With one, a row
+    whose id is blank, NaN or missing gets ``row-7``, or ``row-7-2``, ``row-7-3`` ... when
+    the file holds that id already: never equal to an id of the file.
+
+    ``taken`` returns the file's ids that look like generated ones; it is called once,
+    at the first blank id, so files without blank ids are read once.
+    """
+
+    def __init__(self, prefix: str | None, taken: Any, has_id_column: bool = False):
+        self.prefix, self._taken, self.has_id_column = prefix, taken, has_id_column
+        self.seen: set[str] = set()  # ids like generated ones met so far
+
+    def __call__(self, n: int, record: Any, cols: Mapping[str, str | None]) -> str:
+        if not self.has_id_column:
+            return _default_id(self.prefix, n)
+        real = _real_id(record, cols)
+        if real is not None:
+            if "row-" in real:
+                self.seen.add(real)
+            return real
+        if callable(self._taken):
+            self._taken = set(self._taken()) | self.seen
+        return _generated_id(self.prefix, n, self._taken)
+
+
+def _generated_id(prefix: str | None, n: int, taken: set[str] | frozenset[str]) -> str:
+    base = f"row-{n}"
+    candidate, k = _default_id(prefix, base), 1
+    while candidate in taken:
+        k += 1
+        candidate = _default_id(prefix, f"{base}-{k}")
+    return candidate
+
+
+class _Pending:
+    """A record iterator whose remaining records can be read ahead (stdin can be read once)."""
+
+    def __init__(self, records: Iterator[Record]):
+        self.records: Iterator[Record] = records
+        self.ahead: deque[Record] | None = None
+
+    def __iter__(self) -> "_Pending":
+        return self
+
+    def __next__(self) -> Record:
+        if self.ahead:
+            return self.ahead.popleft()
+        return next(self.records)
+
+    def peek(self, k: int) -> Iterable[Record]:
+        """The next ``k`` records (fewer at the end), still to be yielded."""
+        if self.ahead is None:
+            self.ahead = deque()
+        while len(self.ahead) < k:
+            record = next(self.records, None)
+            if record is None:
+                break
+            self.ahead.append(record)
+        return itertools.islice(self.ahead, k)
+
+    def rest(self) -> Iterable[Record]:
+        """The records not yet yielded (they are still yielded after)."""
+        if self.ahead is None:
+            self.ahead = deque()
+        self.ahead.extend(self.records)
+        return self.ahead
+
+
+def _ids_like_generated(source: str | Path, fmt: str, layout: _Layout | None, rows: _Pending,
+                        stdin: IO[bytes] | None) -> set[str]:
+    """The ids of a whole input containing ``row-`` (a second pass; stdin is read ahead)."""
+    if str(source) == "-":
+        records: Iterable[Record] = rows.rest()
+        close = None
+    else:
+        _, _, records, close = _records(source, fmt, None)
+    try:
+        with warnings.catch_warnings():  # said on the first pass already
+            warnings.simplefilter("ignore", ReaderWarning)
+            return _collect_ids(records, layout)
+    finally:
+        if close is not None:
+            close.close()
+
+
+def _collect_ids(records: Iterable[Record], layout: _Layout | None) -> set[str]:
+    taken: set[str] = set()
+    if layout is None:
+        return taken
+    for _, record, _, _ in records:
+        real = _real_id(record, layout.row(record)[0])
+        if real is not None and "row-" in real:
+            taken.add(real)
+    return taken
 
 
 def _guard(name: str, records: Iterator[Record]) -> Iterator[Record]:

@@ -532,3 +532,69 @@ def test_markdown_report_escapes_html_and_table_breakers(model_dir, tmp_path):
     assert "| a \\| b \\| c \\| |" in md
     cells = [len(re.findall(r"(?<!\\)\|", line)) - 1 for line in section]
     assert cells == [6] * 10
+
+
+def test_score_cr_only_text_and_csv_keep_every_row(model_dir, tmp_path):
+    txt = tmp_path / "in.txt"
+    txt.write_bytes(b"Sale now on!\rWhat do you think?\rThanks all!\r")
+    result = invoke("score", txt, "-o", "-", "--model", model_dir)
+    assert result.exit_code == 0, result.stderr
+    rows = [json.loads(x) for x in result.stdout.splitlines()]
+    assert [(r["id"], r["text"]) for r in rows] == [
+        ("1", "Sale now on!"), ("2", "What do you think?"), ("3", "Thanks all!")]
+    assert "scored 3 posts (3 ok, 0 empty, 0 error)" in result.stderr
+    src = tmp_path / "in.csv"
+    src.write_bytes(b"id,text\rp1,Sale now on!\rp2,Any tips?\r")
+    result = invoke("score", src, "-o", "-", "--model", model_dir)
+    assert result.exit_code == 0, result.stderr
+    assert [json.loads(x)["id"] for x in result.stdout.splitlines()] == ["p1", "p2"]
+
+
+def test_score_blank_ids_get_row_ids_unlike_any_real_id(model_dir, tmp_path):
+    src = tmp_path / "in.csv"
+    src.write_text("id,text\n2,Sale now on!\n,Any tips?\nrow-3,Thanks all\n,Hello\n")
+    result = invoke("score", src, "-o", "-", "--model", model_dir)
+    assert result.exit_code == 0, result.stderr
+    ids = [json.loads(x)["id"] for x in result.stdout.splitlines()]
+    assert ids == ["2", "row-2", "row-3", "row-4"]
+
+
+def test_score_warns_on_stderr_about_repeated_column_names(model_dir, tmp_path):
+    src = tmp_path / "in.csv"
+    src.write_text("id,text,text\n1,Any tips?,Sale now on!\n")
+    result = invoke("score", src, "-o", "-", "--model", model_dir)
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["text"] == "Any tips?"
+    assert result.stderr.splitlines()[0] == (
+        f"warning: {src}: columns 2 and 3 are both named 'text': column 2 is used, the other "
+        "ignored; rename them to read them")
+    report = invoke("report", src, "-o", "-", "--model", model_dir)
+    assert report.exit_code == 0, report.stderr
+    assert report.stderr.count("are both named 'text'") == 1
+
+
+def test_score_jsonl_first_object_without_text_or_id(model_dir, tmp_path):
+    src = tmp_path / "in.jsonl"
+    src.write_text('{"kind": "header"}\n{"id": "p2", "text": "Any tips?", "author": "ana"}\n'
+                   '{"id": "p3", "content": "Sale now on!"}\n')
+    result = invoke("score", src, "-o", "-", "--model", model_dir, "--id-col", "id")
+    assert result.exit_code == 0, result.stderr
+    rows = [json.loads(x) for x in result.stdout.splitlines()]
+    assert [(r["id"], r["author"], r["status"]) for r in rows] == [
+        ("row-1", None, "error"), ("p2", "ana", "ok"), ("p3", None, "ok")]
+    assert rows[0]["error"] == "no text field in this object"
+    assert "scored 3 posts (2 ok, 0 empty, 1 error)" in result.stderr
+
+
+def test_score_parquet_binary_text_is_scored_as_text(model_dir, tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    src = tmp_path / "in.parquet"
+    pq.write_table(pa.table({"text": pa.array(["¿Qué tal? Any tips?".encode(), b"caf\xe9"],
+                                              type=pa.binary())}), src)
+    result = invoke("score", src, "-o", "-", "--model", model_dir)
+    assert result.exit_code == 0, result.stderr
+    rows = [json.loads(x) for x in result.stdout.splitlines()]
+    assert [(r["text"], r["flags"]) for r in rows] == [
+        ("¿Qué tal? Any tips?", None), ("caf\ufffd", "invalid_utf8")]

@@ -170,7 +170,7 @@ def test_several_files_and_formats_equal_local_with_file_row_ids(cluster, model_
     inputs = [csv_src, jsonl_src, pq_src, tsv_gz, json_src, txt_src]
     result = run(cluster, inputs, tmp_path / "out", model_dir, partition_rows=4)
     got = parts_table(tmp_path / "out")
-    assert got.column("id").to_pylist()[:2] == ["c0", "a.csv:2"]
+    assert got.column("id").to_pylist()[:2] == ["c0", "a.csv:row-2"]
     assert "d.tsv.gz:11" in got.column("id").to_pylist()
     assert result.rows == got.num_rows
     assert_equal_tables(got, local_table(tmp_path, inputs, model_dir))
@@ -302,3 +302,55 @@ def test_unreadable_input_is_a_reader_error_naming_file_and_line(cluster, model_
     with pytest.raises(DaskEngineError, match="stdin"):
         run(cluster, ["-"], tmp_path / "out", model_dir)
     assert not (tmp_path / "out").exists()
+
+
+def test_cr_line_ends_are_read_whole_and_equal_read_many(tmp_path):
+    """Lone CRs end lines, so byte lines are not records: such a file is one partition."""
+    src = tmp_path / "cr.csv"
+    src.write_bytes(b"id,text\r" + b"".join(b"r%d,post number %d\r" % (i, i) for i in range(7)))
+    want = list(read_many([src]))
+    assert len(want) == 7
+    parts = dask_engine._plan([str(src)], None, Columns(), 2)
+    assert [(p.kind, p.rows) for p in parts] == [("whole", 7)]
+    assert [post for p in parts for post in dask_engine._read_partition(p, Columns())] == want
+
+
+def test_generated_ids_of_partitions_equal_read_many(tmp_path):
+    """A blank id late in a file avoids an id that only an earlier partition holds."""
+    src = tmp_path / "ids.csv"
+    src.write_text("id,text\nrow-6,a\nx,b\n,c\ny,d\nz,e\n,f\n")
+    pq_src = tmp_path / "ids.parquet"
+    pq.write_table(pa.table({"id": ["row-3", None, None], "text": ["a", "b", "c"]}), pq_src)
+    for source, ids in ((src, ["row-6", "x", "row-3", "y", "z", "row-6-2"]),
+                        (pq_src, ["row-3", "row-2", "row-3-2"])):
+        want = list(read_many([source]))
+        assert [p.id for p in want] == ids
+        for partition_rows in (1, 2, 4):
+            parts = dask_engine._plan([str(source)], None, Columns(), partition_rows)
+            got = [post for p in parts for post in dask_engine._read_partition(p, Columns())]
+            assert got == want
+
+
+def test_jsonl_objects_with_other_keys_read_as_read_many(tmp_path, monkeypatch):
+    from analyzer import readers
+
+    src = tmp_path / "mixed.jsonl"
+    src.write_text('"x"\n{"kind": "meta", "id": "m"}\n{"content": "hi", "id": "row-4"}\n'
+                   '[1]\n{"text": "yo", "user": "ana"}\n{"text": "z", "id": ""}\n')
+    for sample in (1000, 2):
+        monkeypatch.setattr(readers, "SAMPLE", sample)
+        want = list(read_many([src]))
+        assert [p.status for p in want] == ["error", "error", "ok", "error", "ok", "ok"]
+        assert want[4].author == "ana"
+        for partition_rows in (1, 2, 4):
+            parts = dask_engine._plan([str(src)], None, Columns(), partition_rows)
+            got = [post for p in parts for post in dask_engine._read_partition(p, Columns())]
+            assert got == want, (sample, partition_rows)
+    late = tmp_path / "late.jsonl"  # the first object after SAMPLE rows
+    late.write_text('1\n2\n3\n{"text": "a"}\n{"text": "b", "id": "x"}\n{"id": "y"}\n'
+                    '{"text": "c"}\n')
+    want = list(read_many([late]))
+    assert [p.id for p in want] == ["1", "2", "3", "row-4", "x", "y", "row-7"]
+    for partition_rows in (1, 3):
+        parts = dask_engine._plan([str(late)], None, Columns(), partition_rows)
+        assert [post for p in parts for post in dask_engine._read_partition(p, Columns())] == want

@@ -10,7 +10,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from analyzer.posts import Label
-from analyzer.readers import Columns, ReaderError, detect_format, read_many, read_posts
+from analyzer.readers import (Columns, ReaderError, ReaderWarning, detect_format, read_many,
+                              read_posts)
 
 ROWS = [
     {"id": "a1", "full_text": "Hello, world", "user": "ana", "date": "2026-01-02T03:04:05Z", "language": "en-GB"},
@@ -230,3 +231,198 @@ def test_jsonl_any_value_types_keep_every_row(tmp_path, values):
     assert len(posts) == len(values)
     for p, v in zip(posts, values):
         assert p.status == ("error" if isinstance(v, list) else p.status)
+
+
+# -- CR-only line endings (old Mac, some exports) ------------------------------------
+
+def test_plain_text_with_cr_line_ends_gives_one_row_per_post(tmp_path):
+    path = tmp_path / "posts.txt"
+    path.write_bytes(b"first post\rsecond post\rthird post\r")
+    posts = list(read_posts(path))
+    assert [(p.id, p.text) for p in posts] == [("1", "first post"), ("2", "second post"), ("3", "third post")]
+
+
+def test_mixed_line_ends_are_all_line_ends(tmp_path):
+    path = tmp_path / "posts.txt"
+    path.write_bytes(b"one\r\ntwo\rthree\nfour")
+    assert [p.text for p in read_posts(path)] == ["one", "two", "three", "four"]
+
+
+def test_csv_with_cr_line_ends_is_read(tmp_path):
+    path = tmp_path / "x.csv"
+    path.write_bytes(b'id,text,author\ra1,hello,ana\ra2,"two\rlines, quoted",luis\ra3,bye,\r')
+    posts = list(read_posts(path))
+    assert [(p.id, p.text, p.author) for p in posts] == [
+        ("a1", "hello", "ana"), ("a2", "two\nlines, quoted", "luis"), ("a3", "bye", None)]
+    assert all(p.flags == () for p in posts)
+
+
+def test_csv_with_cr_line_ends_from_stdin_is_sniffed(tmp_path):
+    posts = list(read_posts("-", stdin=io.BytesIO(b"id;text\r1;a\r2;b\r")))
+    assert [(p.id, p.text) for p in posts] == [("1", "a"), ("2", "b")]
+
+
+def test_jsonl_with_cr_line_ends_is_read(tmp_path):
+    path = tmp_path / "x.jsonl"
+    path.write_bytes(b'{"id": "a1", "text": "hi"}\r{"id": "a2", "text": "there"}\r\r{"id": "a3", "text": "x"}')
+    posts = list(read_posts(path))
+    assert [(p.id, p.text) for p in posts] == [("a1", "hi"), ("a2", "there"), ("a3", "x")]
+
+
+def test_cr_line_ends_keep_invalid_utf8_flags_on_their_own_row(tmp_path):
+    path = tmp_path / "x.csv"
+    path.write_bytes(b"text\rcaf\xe9\rfine\r")
+    posts = list(read_posts(path))
+    assert [(p.text, p.flags) for p in posts] == [("caf\ufffd", ("invalid_utf8",)), ("fine", ())]
+
+
+# -- generated ids ---------------------------------------------------------------------
+
+def test_blank_and_nan_ids_get_row_ids(tmp_path):
+    path = tmp_path / "x.csv"
+    path.write_text("id,text\n1,a\n,b\n  ,c\nNaN,d\n")
+    assert [p.id for p in read_posts(path)] == ["1", "row-2", "row-3", "NaN"]
+    pq_path = tmp_path / "x.parquet"
+    pq.write_table(pa.table({"id": [1.0, float("nan"), None], "text": ["a", "b", "c"]}), pq_path)
+    assert [p.id for p in read_posts(pq_path)] == ["1", "row-2", "row-3"]
+    jsonl = tmp_path / "x.jsonl"
+    jsonl.write_text('{"id": NaN, "text": "a"}\n{"id": "", "text": "b"}\n{"id": 7, "text": "c"}\n')
+    assert [p.id for p in read_posts(jsonl)] == ["row-1", "row-2", "7"]
+
+
+def test_generated_ids_never_equal_an_id_of_the_file(tmp_path):
+    path = tmp_path / "x.csv"
+    # row 1's generated id would be row-1, which row 3 holds; row-1-2 is taken too, earlier
+    path.write_text("id,text\n,a\nrow-1-2,b\nrow-1,c\n2,d\n,e\n")
+    ids = [p.id for p in read_posts(path)]
+    assert ids == ["row-1-3", "row-1-2", "row-1", "2", "row-5"]
+    assert len(set(ids)) == len(ids)
+
+
+def test_generated_ids_from_stdin_read_ahead(tmp_path):
+    data = b"id,text\n,a\nrow-1,b\n,c\n"
+    assert [p.id for p in read_posts("-", stdin=io.BytesIO(data))] == ["row-1-2", "row-1", "row-3"]
+
+
+def test_files_without_id_column_keep_row_numbers(tmp_path):
+    path = tmp_path / "x.csv"
+    path.write_text("text\na\nb\n")
+    assert [p.id for p in read_posts(path)] == ["1", "2"]
+    a, b = tmp_path / "a.csv", tmp_path / "b.csv"
+    a.write_text("id,text\n,x\n")
+    b.write_text("id,text\n,y\nb.csv:row-1,z\n")
+    assert [p.id for p in read_many([a, b])] == ["a.csv:row-1", "b.csv:row-1-2", "b.csv:row-1"]
+
+
+# -- repeated column names -------------------------------------------------------------
+
+def test_repeated_header_name_uses_the_first_column_and_warns(tmp_path):
+    path = tmp_path / "x.csv"
+    path.write_text("id,text,text\n1,first,second\n2,a\n")
+    with pytest.warns(ReaderWarning) as caught:
+        posts = list(read_posts(path))
+    assert [(p.id, p.text) for p in posts] == [("1", "first"), ("2", "a")]
+    assert [str(w.message) for w in caught] == [
+        f"{path}: columns 2 and 3 are both named 'text': column 2 is used, the other ignored; "
+        "rename them to read them"]
+
+
+def test_header_names_differing_in_case_warn_naming_the_column_used(tmp_path):
+    path = tmp_path / "x.csv"
+    path.write_text("text,Text,author\nlower,upper,ana\n")
+    with pytest.warns(ReaderWarning) as caught:
+        posts = list(read_posts(path))
+    assert posts[0].text == "lower"
+    assert [str(w.message) for w in caught] == [
+        f"{path}: columns 'text', 'Text' differ only in case: 'text' is used as the text column; "
+        "choose another with --text-col"]
+    assert list(read_posts(path, columns=Columns(text="Text")))[0].text == "upper"  # exact name
+
+
+def test_unique_header_names_do_not_warn(tmp_path, recwarn):
+    path = tmp_path / "x.csv"
+    path.write_text("id,text,author\n,a,b\n")
+    assert [p.id for p in read_posts(path)] == ["row-1"]
+    assert not [w for w in recwarn if issubclass(w.category, ReaderWarning)]
+
+
+# -- JSON objects with different keys ----------------------------------------------------
+
+def write_jsonl(path, objs):
+    path.write_text("".join(json.dumps(o) + "\n" for o in objs), "utf-8")
+
+
+def test_jsonl_later_objects_keep_fields_the_first_lacks(tmp_path):
+    path = tmp_path / "x.jsonl"
+    write_jsonl(path, [{"text": "first"},
+                       {"text": "second", "id": "b2", "author": "ana", "created_at": "2026-01-02"},
+                       {"content": "third", "user": "luis", "id": 3}])
+    posts = list(read_posts(path))
+    assert [(p.id, p.text, p.author) for p in posts] == [
+        ("row-1", "first", None), ("b2", "second", "ana"), ("3", "third", "luis")]
+    assert posts[1].created_at.isoformat() == "2026-01-02T00:00:00"
+    assert [p.status for p in posts] == ["ok", "ok", "ok"]
+
+
+def test_jsonl_chosen_column_missing_from_the_first_object(tmp_path):
+    path = tmp_path / "x.jsonl"
+    write_jsonl(path, [{"text": "a"}, {"text": "b", "uid": "u2"}])
+    assert [p.id for p in read_posts(path, columns=Columns(id="uid"))] == ["row-1", "u2"]
+    with pytest.raises(ReaderError, match=r"column 'nope' not found; columns: text, uid"):
+        list(read_posts(path, columns=Columns(id="nope")))
+
+
+def test_jsonl_object_without_text_is_an_error_row_not_a_refused_file(tmp_path):
+    path = tmp_path / "x.jsonl"
+    write_jsonl(path, [{"id": "m1", "kind": "meta"}, {"id": "p2", "text": "hello"},
+                       {"id": "p3", "text": None}])
+    posts = list(read_posts(path))
+    assert [(p.id, p.status, p.error) for p in posts] == [
+        ("m1", "error", "no text field in this object"), ("p2", "ok", None), ("p3", "empty", None)]
+    array = tmp_path / "x.json"
+    array.write_text(json.dumps([{"id": "m1"}, {"id": "p2", "body": "hi"}]))
+    assert [(p.id, p.status, p.text) for p in read_posts(array)] == [
+        ("m1", "error", ""), ("p2", "ok", "hi")]
+    chosen = list(read_posts(path, columns=Columns(text="kind")))
+    missing = ("error", "no 'kind' field in this object")
+    assert [(p.status, p.error) for p in chosen] == [("ok", None), missing, missing]
+
+
+def test_jsonl_without_text_in_any_object_is_refused(tmp_path):
+    path = tmp_path / "x.jsonl"
+    write_jsonl(path, [{"id": 1, "headline": "a"}, {"id": 2, "views": 3}])
+    with pytest.raises(ReaderError, match=r"no text column .*columns: id, headline, views; choose"):
+        list(read_posts(path))
+
+
+def test_jsonl_columns_settle_after_leading_non_objects(tmp_path, monkeypatch):
+    from analyzer import readers
+
+    monkeypatch.setattr(readers, "SAMPLE", 2)
+    path = tmp_path / "x.jsonl"
+    path.write_text('1\n2\n3\n{"text": "a"}\n{"text": "b", "id": "x"}\n{"id": "y"}\n'
+                    '{"text": "c"}\n')
+    posts = list(read_posts(path))
+    # rows before the first object come before any column is known: bare row numbers
+    assert [(p.id, p.status) for p in posts] == [
+        ("1", "error"), ("2", "error"), ("3", "error"), ("row-4", "ok"), ("x", "ok"),
+        ("y", "error"), ("row-7", "ok")]
+
+
+# -- Parquet binary columns --------------------------------------------------------------
+
+@pytest.mark.parametrize("kind", [pa.binary(), pa.large_binary()])
+def test_parquet_binary_text_is_decoded_and_invalid_bytes_flagged(tmp_path, kind):
+    path = tmp_path / "x.parquet"
+    pq.write_table(pa.table({
+        "id": pa.array([b"p1", b"p2", b"", None], type=kind),
+        "text": pa.array(["café".encode(), b"caf\xe9 ok", b"plain", None], type=kind),
+        "author": pa.array([b"ana", None, b"luis", b"x"], type=kind),
+    }), path)
+    posts = list(read_posts(path))
+    assert [(p.id, p.text, p.author, p.flags, p.status) for p in posts] == [
+        ("p1", "café", "ana", (), "ok"),
+        ("p2", "caf\ufffd ok", None, ("invalid_utf8",), "ok"),
+        ("row-3", "plain", "luis", (), "ok"),
+        ("row-4", "", "x", (), "empty"),
+    ]
