@@ -532,3 +532,17 @@ def test_markdown_report_escapes_html_and_table_breakers(model_dir, tmp_path):
     assert "| a \\| b \\| c \\| |" in md
     cells = [len(re.findall(r"(?<!\\)\|", line)) - 1 for line in section]
     assert cells == [6] * 10
+
+
+def test_damaged_model_directory_is_one_line_exit_1(model_dir, tmp_path):
+    import shutil
+
+    bad = tmp_path / "model"
+    shutil.copytree(model_dir, bad)
+    (bad / "meta.json").unlink()
+    (bad / "meta.json").symlink_to("/dev/zero")
+    for args in (["info", str(bad)], ["check", "Hola, ¿qué tal?", "--model", str(bad)]):
+        result = runner.invoke(app, args)
+        assert result.exit_code == 1, args
+        assert result.stderr == (f"error: {bad / 'meta.json'}: not a regular file (a device, FIFO "
+                                 "or socket); refusing to read it\n")
