@@ -46,6 +46,7 @@ class ResumableOutput:
         self.dest = Path(dest)
         self.fmt = fmt
         self.columns = list(columns)
+        self.force = force
         self.folder = self.dest.with_name(f".{self.dest.name}.resume")
         check_overwrite(dest, force)
         state = self._read_state()
@@ -92,8 +93,8 @@ class ResumableOutput:
 
     def commit(self) -> None:
         """Assemble every chunk into the destination (atomically) and drop the folder."""
-        # the destination was checked when the job started; it is replaced as a plain run would
-        with RowWriter(str(self.dest), self.fmt, self.columns, force=True) as writer:
+        # checked when the job started, and again (atomically) when the file is published
+        with RowWriter(str(self.dest), self.fmt, self.columns, force=self.force) as writer:
             for k in range(self.state["chunks"]):
                 path = self._chunk_path(k)
                 if self.fmt == "parquet":

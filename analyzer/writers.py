@@ -16,7 +16,7 @@ import tempfile
 from pathlib import Path
 from typing import IO, Any, Iterable, Mapping, Sequence
 
-from .files import OutputExistsError, check_overwrite, format_from_name, share_mode
+from .files import OutputExistsError, check_overwrite, format_from_name, publish, share_mode
 
 __all__ = ["OUTPUT_FORMATS", "OutputExistsError", "RowWriter", "neutralise_formula", "output_format", "open_writer"]
 
@@ -104,6 +104,7 @@ class RowWriter:
                  stdout: IO[str] | None = None):
         self.dest, self.fmt, self.columns = dest, fmt, list(columns)
         self.rows = 0
+        self._force = force
         self._tmp: Path | None = None
         self._parquet = None
         if dest == "-":
@@ -158,8 +159,8 @@ class RowWriter:
         else:
             self._fh.close()
         share_mode(self._tmp)  # type: ignore[arg-type]
-        os.replace(self._tmp, self.dest)  # type: ignore[arg-type]
-        self._tmp = None
+        tmp, self._tmp = self._tmp, None
+        publish(tmp, self.dest, replace=self._force)  # type: ignore[arg-type]
 
     def abort(self) -> None:
         if self._tmp is None:

@@ -546,3 +546,24 @@ def test_damaged_model_directory_is_one_line_exit_1(model_dir, tmp_path):
         assert result.exit_code == 1, args
         assert result.stderr == (f"error: {bad / 'meta.json'}: not a regular file (a device, FIFO "
                                  "or socket); refusing to read it\n")
+
+
+def test_output_made_by_another_run_meanwhile_is_exit_1(model_dir, tmp_path, monkeypatch):
+    from analyzer.writers import RowWriter
+
+    src = tmp_path / "posts.csv"
+    src.write_text("id,text\n1,Who is coming tonight?\n2,Nuevo horario desde el lunes\n", "utf-8")
+    dest = tmp_path / "scored.csv"
+    commit = RowWriter.commit
+
+    def other_run_first(self):
+        dest.write_text("id,label\n9,media\n", "utf-8")  # the other run finished first
+        commit(self)
+
+    monkeypatch.setattr(RowWriter, "commit", other_run_first)
+    result = runner.invoke(app, ["score", str(src), "-o", str(dest), "--model", str(model_dir)])
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[-1] == (
+        f"error: {dest}: was created by another process while this run was writing; it was left "
+        "as it is and this run's output was not written (run again with --force to replace it)")
+    assert dest.read_text("utf-8") == "id,label\n9,media\n"
