@@ -600,5 +600,29 @@ def info_cli(
         render_info(err, meta, path, insights)
 
 
+def _stop_on_signal(signum: int, frame: Any) -> None:
+    """SIGTERM / SIGHUP in the main process end the run as Ctrl-C does: temporary files
+    removed, one line, exit 130. Forked workers die as they would without the handler."""
+    import os
+    import signal
+
+    if os.getpid() != _MAIN_PID:
+        signal.signal(signum, signal.SIG_DFL)
+        os.kill(os.getpid(), signum)
+        return
+    raise KeyboardInterrupt
+
+
+_MAIN_PID: int | None = None
+
+
 def main() -> None:
+    import os
+    import signal
+
+    global _MAIN_PID
+    _MAIN_PID = os.getpid()
+    for name in ("SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), _stop_on_signal)
     app()

@@ -105,6 +105,7 @@ class RowWriter:
         self.dest, self.fmt, self.columns = dest, fmt, list(columns)
         self.rows = 0
         self._force = force
+        self._made: list[Path] = []
         self._tmp: Path | None = None
         self._parquet = None
         if dest == "-":
@@ -114,6 +115,7 @@ class RowWriter:
             return
         path = Path(dest)
         check_overwrite(path, force)
+        self._made = _missing_dirs(path.parent)  # removed again if the run fails
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
         self._tmp = Path(tmp)
@@ -173,6 +175,11 @@ class RowWriter:
         finally:
             self._tmp.unlink(missing_ok=True)
             self._tmp = None
+            for folder in self._made:  # deepest first; a folder something else wrote to stays
+                try:
+                    folder.rmdir()
+                except OSError:
+                    break
 
     def __enter__(self) -> "RowWriter":
         return self
@@ -182,6 +189,15 @@ class RowWriter:
             self.commit()
         else:
             self.abort()
+
+
+def _missing_dirs(folder: Path) -> list[Path]:
+    """The folders a ``mkdir(parents=True)`` of ``folder`` would create, deepest first."""
+    missing = []
+    while not folder.exists() and folder != folder.parent:
+        missing.append(folder)
+        folder = folder.parent
+    return missing
 
 
 def open_writer(dest: str, columns: Sequence[str], *, fmt: str | None = None,

@@ -567,3 +567,31 @@ def test_output_made_by_another_run_meanwhile_is_exit_1(model_dir, tmp_path, mon
         f"error: {dest}: was created by another process while this run was writing; it was left "
         "as it is and this run's output was not written (run again with --force to replace it)")
     assert dest.read_text("utf-8") == "id,label\n9,media\n"
+
+
+@pytest.mark.parametrize("signame", ["SIGTERM", "SIGHUP"])
+def test_terminated_run_leaves_no_partial_file(model_dir, tmp_path, signame):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    src = tmp_path / "posts.csv"
+    rows = ["Who is coming tonight?", "Nuevo horario de la biblioteca desde el lunes",
+            "Che partita ieri sera, complimenti a tutti!", "30% off everything this weekend"]
+    src.write_text("id,text\n" + "".join(f"{n},{rows[n % 4]} {n}\n" for n in range(200_000)),
+                   "utf-8")
+    out = tmp_path / "out" / "scored.csv"
+    proc = subprocess.Popen([sys.executable, "-m", "analyzer", "score", str(src), "-o", str(out),
+                             "--workers", "1", "--model", str(model_dir)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while not any(out.parent.glob(".scored.csv.*.tmp")) and proc.poll() is None:
+        assert time.monotonic() < deadline, "no temporary file appeared"
+        time.sleep(0.05)
+    assert proc.poll() is None, proc.stderr.read()  # still running: the signal lands mid-run
+    proc.send_signal(getattr(signal, signame))
+    _, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == 130, stderr
+    assert stderr.splitlines()[-1] == "error: interrupted; no output written"
+    assert not out.parent.exists()  # the folder this run made is gone too

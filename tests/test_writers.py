@@ -124,3 +124,16 @@ def test_two_writers_of_one_path_never_lose_rows_silently(tmp_path):
         second.commit()
     assert (tmp_path / "scored.csv").read_text("utf-8") == "id,label\n1,media\n"
     assert [p.name for p in tmp_path.iterdir()] == ["scored.csv"]
+
+
+def test_failed_run_removes_the_folders_it_made(tmp_path):
+    from analyzer.writers import open_writer
+
+    (tmp_path / "kept").mkdir()
+    dest = tmp_path / "kept" / "new" / "deeper" / "scored.csv"
+    with pytest.raises(RuntimeError):
+        with open_writer(str(dest), ["id"]) as writer:
+            writer.write([{"id": "1"}])
+            raise RuntimeError("input failed")
+    assert [p.name for p in tmp_path.iterdir()] == ["kept"]
+    assert list((tmp_path / "kept").iterdir()) == []
