@@ -19,7 +19,7 @@ from rich.console import Console
 
 from . import __version__
 from .errors import TrainingDataError
-from .files import OutputExistsError, check_overwrite
+from .files import OutputExistsError, check_overwrite, check_writable
 from .lexicons import LexiconError, read_user_lexicon
 from .persistence import ModelError
 from .posts import Post, normalize_text
@@ -38,8 +38,9 @@ err = Console(stderr=True, highlight=False, soft_wrap=True)
 if not err.is_terminal:
     err.width = 120
 
+# OSError: the file system said no (read-only folder, disk full, ...): one line, not a traceback
 _USER_ERRORS = (ReaderError, ModelError, LexiconError, TrainingDataError, OutputExistsError,
-                IsADirectoryError, ValueError)
+                IsADirectoryError, ValueError, OSError)
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:
@@ -523,6 +524,7 @@ def report_cli(
         report_format(output, fmt)
         if output != "-":
             check_overwrite(output, force)  # before the audit, which may take a while
+            check_writable(output)
         model = _load(model_dir, lang, lexicon)
         sources = list(inputs)
         if "-" in sources:

@@ -12,12 +12,34 @@ import tempfile
 from pathlib import Path
 from typing import Mapping, Sequence
 
-__all__ = ["OutputExistsError", "atomic_write", "check_overwrite", "format_from_name", "publish",
-           "share_mode"]
+__all__ = ["OutputExistsError", "UnwritableOutputError", "atomic_write", "check_overwrite",
+           "check_writable", "format_from_name", "publish", "share_mode"]
 
 
 class OutputExistsError(FileExistsError):
     """The destination exists and overwriting was not asked for."""
+
+
+class UnwritableOutputError(PermissionError):
+    """The destination's folder cannot be written to (read-only, no permission)."""
+
+
+def check_writable(dest: str | Path) -> None:
+    """Fail now, not after an hour of work, if nothing can be written where ``dest`` goes.
+
+    Tries what the run will do: create (and at once remove) a file in the nearest folder
+    that exists, so read-only mounts are caught even for root.
+    """
+    folder = Path(dest).absolute().parent if not Path(dest).is_dir() else Path(dest).absolute()
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    try:
+        fd, probe = tempfile.mkstemp(dir=folder, prefix=".write-check.", suffix=".tmp")
+    except OSError as exc:
+        raise UnwritableOutputError(
+            f"{dest}: cannot write in {folder} ({exc.strerror or exc})") from None
+    os.close(fd)
+    os.unlink(probe)
 
 
 def check_overwrite(dest: str | Path, force: bool) -> None:

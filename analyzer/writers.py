@@ -16,7 +16,7 @@ import tempfile
 from pathlib import Path
 from typing import IO, Any, Iterable, Mapping, Sequence
 
-from .files import OutputExistsError, check_overwrite, format_from_name, publish, share_mode
+from .files import OutputExistsError, check_overwrite, check_writable, format_from_name, publish, share_mode
 
 __all__ = ["OUTPUT_FORMATS", "OutputExistsError", "RowWriter", "neutralise_formula", "output_format", "open_writer"]
 
@@ -115,6 +115,7 @@ class RowWriter:
             return
         path = Path(dest)
         check_overwrite(path, force)
+        check_writable(path)
         self._made = _missing_dirs(path.parent)  # removed again if the run fails
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")

@@ -595,3 +595,41 @@ def test_terminated_run_leaves_no_partial_file(model_dir, tmp_path, signame):
     assert proc.returncode == 130, stderr
     assert stderr.splitlines()[-1] == "error: interrupted; no output written"
     assert not out.parent.exists()  # the folder this run made is gone too
+
+
+def test_unwritable_output_is_one_line_before_any_work(tmp_path, monkeypatch):
+    import tempfile
+
+    src = tmp_path / "labels.csv"
+    src.write_text("text,label\nWho is coming tonight?,networking\n30% off today,media\n", "utf-8")
+
+    def read_only(*args, **kwargs):
+        raise OSError(30, "Read-only file system")
+
+    monkeypatch.setattr(tempfile, "mkstemp", read_only)
+    for args, dest in ((["train", str(src)], "models/mine/meta.json"),
+                       (["score", str(src)], "scored.csv"),
+                       (["report", str(src)], "report.html")):
+        out = tmp_path / dest
+        result = runner.invoke(app, [*args, "-o", str(out.parent if args[0] == "train" else out)])
+        assert result.exit_code == 1, (args, result.stderr)
+        assert result.stderr.splitlines()[-1].startswith(f"error: {out}: cannot write in "), result.stderr
+        assert "Read-only file system" in result.stderr.splitlines()[-1]
+        assert "training" not in result.stderr and "cross-validating" not in result.stderr
+
+
+def test_disk_full_is_one_line_and_leaves_no_partial_file(model_dir, tmp_path, monkeypatch):
+    from analyzer.writers import RowWriter
+
+    src = tmp_path / "posts.csv"
+    src.write_text("id,text\n1,Who is coming tonight?\n2,Nuovo orario da lunedì\n", "utf-8")
+
+    def full(self, payload, n_rows):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(RowWriter, "write_encoded", full)
+    out = tmp_path / "scored.csv"
+    result = runner.invoke(app, ["score", str(src), "-o", str(out), "--model", str(model_dir)])
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[-1] == "error: [Errno 28] No space left on device"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["posts.csv"]

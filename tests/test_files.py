@@ -72,3 +72,21 @@ def test_check_overwrite(tmp_path):
         check_overwrite(tmp_path / "old.csv", force=False)
     with pytest.raises(IsADirectoryError):
         check_overwrite(tmp_path, force=True)
+
+
+def test_check_writable_tries_the_nearest_existing_folder(tmp_path, monkeypatch):
+    import tempfile
+
+    from analyzer.files import UnwritableOutputError, check_writable
+
+    check_writable(tmp_path / "new" / "deeper" / "model")  # nothing is left behind
+    assert list(tmp_path.iterdir()) == []
+
+    def read_only(*args, **kwargs):
+        raise OSError(30, "Read-only file system")
+
+    monkeypatch.setattr(tempfile, "mkstemp", read_only)
+    with pytest.raises(UnwritableOutputError) as err:
+        check_writable(tmp_path / "new" / "scored.csv")
+    assert str(err.value) == (f"{tmp_path / 'new' / 'scored.csv'}: cannot write in {tmp_path} "
+                              "(Read-only file system)")
