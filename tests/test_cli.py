@@ -633,3 +633,12 @@ def test_disk_full_is_one_line_and_leaves_no_partial_file(model_dir, tmp_path, m
     assert result.exit_code == 1
     assert result.stderr.splitlines()[-1] == "error: [Errno 28] No space left on device"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["posts.csv"]
+
+
+def test_resume_on_stdin_is_refused(model_dir, tmp_path):
+    result = runner.invoke(app, ["score", "-", "-o", str(tmp_path / "scored.csv"), "--resume",
+                                 "--model", str(model_dir)], input="hola\nciao\n")
+    assert result.exit_code == 1
+    assert result.stderr == ("error: --resume cannot tell whether standard input holds the same "
+                             "posts as before; save it to a file and score that file with --resume\n")
+    assert list(tmp_path.iterdir()) == []
