@@ -5,8 +5,9 @@ to the destination (``.scored.csv.resume/``) together with a small state file.
 If the run is interrupted (Ctrl-C, a killed process, a reboot), running the
 same command again skips the chunks already done and continues; the
 destination file only appears, whole, when the last chunk is in. The state
-records a fingerprint of the inputs, the model and the options, so a changed
-input or option starts the job afresh instead of mixing results.
+records a fingerprint of the inputs' content, the model and the options, so a
+changed input or option starts the job afresh instead of mixing results; standard
+input cannot be resumed (there is no telling whether it is the same stream).
 """
 
 from __future__ import annotations
@@ -26,17 +27,36 @@ _STATE = "state.json"
 
 
 def fingerprint(inputs: Sequence[str], options: Mapping[str, Any]) -> str:
-    """A digest of what determines the output: input files (size, mtime) and options."""
+    """A digest of what determines the output: the inputs' content and the options.
+
+    Content, not size and time: an input rewritten with other rows of the same size
+    (or copied back with its old mtime) must not resume with stale rows. Each file is
+    hashed in 1 MiB chunks (a 200 MB export costs a fraction of a second); a folder
+    (an unpacked export) by every file in it, names included.
+    """
     files = []
     for name in inputs:
-        p = Path(name)
-        if name != "-" and p.exists():
-            st = p.stat()
-            files.append([str(p.resolve()), st.st_size, st.st_mtime_ns])
-        else:
-            files.append([name, None, None])
+        if name == "-":
+            raise ValueError("--resume cannot tell whether standard input holds the same posts "
+                             "as before; save it to a file and score that file with --resume")
+        files.append([str(Path(name).resolve()), _content_digest(Path(name))])
     blob = json.dumps({"inputs": files, "options": options}, sort_keys=True, default=str)
     return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def _content_digest(path: Path) -> str | None:
+    """sha256 of a file's bytes, or of a folder's files (relative name and bytes) in order."""
+    if not path.exists():
+        return None  # reading it will fail with its own message
+    digest = hashlib.sha256()
+    members = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+    for member in members:
+        if path.is_dir():
+            digest.update(member.relative_to(path).as_posix().encode("utf-8", "surrogateescape") + b"\0")
+        with open(member, "rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(chunk)
+    return digest.hexdigest()
 
 
 class ResumableOutput:
@@ -46,6 +66,7 @@ class ResumableOutput:
         self.dest = Path(dest)
         self.fmt = fmt
         self.columns = list(columns)
+        self.force = force
         self.folder = self.dest.with_name(f".{self.dest.name}.resume")
         check_overwrite(dest, force)
         state = self._read_state()
@@ -92,8 +113,8 @@ class ResumableOutput:
 
     def commit(self) -> None:
         """Assemble every chunk into the destination (atomically) and drop the folder."""
-        # the destination was checked when the job started; it is replaced as a plain run would
-        with RowWriter(str(self.dest), self.fmt, self.columns, force=True) as writer:
+        # checked when the job started, and again (atomically) when the file is published
+        with RowWriter(str(self.dest), self.fmt, self.columns, force=self.force) as writer:
             for k in range(self.state["chunks"]):
                 path = self._chunk_path(k)
                 if self.fmt == "parquet":

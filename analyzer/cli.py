@@ -21,7 +21,7 @@ from rich.console import Console
 
 from . import __version__
 from .errors import TrainingDataError
-from .files import OutputExistsError, check_overwrite
+from .files import OutputExistsError, check_overwrite, check_writable
 from .lexicons import LexiconError, read_user_lexicon
 from .persistence import ModelError
 from .posts import Post, normalize_text
@@ -40,8 +40,9 @@ err = Console(stderr=True, highlight=False, soft_wrap=True)
 if not err.is_terminal:
     err.width = 120
 
+# OSError: the file system said no (read-only folder, disk full, ...): one line, not a traceback
 _USER_ERRORS = (ReaderError, ModelError, LexiconError, TrainingDataError, OutputExistsError,
-                IsADirectoryError, ValueError)
+                IsADirectoryError, ValueError, OSError)
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:
@@ -541,6 +542,7 @@ def report_cli(
         report_format(output, fmt)
         if output != "-":
             check_overwrite(output, force)  # before the audit, which may take a while
+            check_writable(output)
         model = _load(model_dir, lang, lexicon)
         sources = list(inputs)
         if "-" in sources:
@@ -618,5 +620,29 @@ def info_cli(
         render_info(err, meta, path, insights)
 
 
+def _stop_on_signal(signum: int, frame: Any) -> None:
+    """SIGTERM / SIGHUP in the main process end the run as Ctrl-C does: temporary files
+    removed, one line, exit 130. Forked workers die as they would without the handler."""
+    import os
+    import signal
+
+    if os.getpid() != _MAIN_PID:
+        signal.signal(signum, signal.SIG_DFL)
+        os.kill(os.getpid(), signum)
+        return
+    raise KeyboardInterrupt
+
+
+_MAIN_PID: int | None = None
+
+
 def main() -> None:
+    import os
+    import signal
+
+    global _MAIN_PID
+    _MAIN_PID = os.getpid()
+    for name in ("SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), _stop_on_signal)
     app()

@@ -12,11 +12,34 @@ import tempfile
 from pathlib import Path
 from typing import Mapping, Sequence
 
-__all__ = ["OutputExistsError", "atomic_write", "check_overwrite", "format_from_name", "share_mode"]
+__all__ = ["OutputExistsError", "UnwritableOutputError", "atomic_write", "check_overwrite",
+           "check_writable", "format_from_name", "publish", "share_mode"]
 
 
 class OutputExistsError(FileExistsError):
     """The destination exists and overwriting was not asked for."""
+
+
+class UnwritableOutputError(PermissionError):
+    """The destination's folder cannot be written to (read-only, no permission)."""
+
+
+def check_writable(dest: str | Path) -> None:
+    """Fail now, not after an hour of work, if nothing can be written where ``dest`` goes.
+
+    Tries what the run will do: create (and at once remove) a file in the nearest folder
+    that exists, so read-only mounts are caught even for root.
+    """
+    folder = Path(dest).absolute().parent if not Path(dest).is_dir() else Path(dest).absolute()
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    try:
+        fd, probe = tempfile.mkstemp(dir=folder, prefix=".write-check.", suffix=".tmp")
+    except OSError as exc:
+        raise UnwritableOutputError(
+            f"{dest}: cannot write in {folder} ({exc.strerror or exc})") from None
+    os.close(fd)
+    os.unlink(probe)
 
 
 def check_overwrite(dest: str | Path, force: bool) -> None:
@@ -29,6 +52,37 @@ def check_overwrite(dest: str | Path, force: bool) -> None:
             f"{dest}: already exists; to overwrite the output file, set the --force or -F flag")
 
 
+def publish(tmp: str | Path, dest: str | Path, *, replace: bool) -> None:
+    """Move the finished temporary file ``tmp`` to ``dest``; unless ``replace``, never over
+    a file that appeared meanwhile (another run writing the same path).
+
+    The check at start-up is not enough: two runs started together both pass it. A hard
+    link fails atomically when ``dest`` exists; where links are not supported (some
+    network and FAT file systems) the check is repeated just before the rename.
+    """
+    if replace:
+        os.replace(tmp, dest)
+        return
+    try:
+        os.link(tmp, dest)
+    except FileExistsError:
+        Path(tmp).unlink(missing_ok=True)
+        raise OutputExistsError(
+            f"{dest}: was created by another process while this run was writing; it was left "
+            "as it is and this run's output was not written (run again with --force to "
+            "replace it)") from None
+    except OSError:  # no hard links here
+        if Path(dest).exists():
+            Path(tmp).unlink(missing_ok=True)
+            raise OutputExistsError(
+                f"{dest}: was created by another process while this run was writing; it was "
+                "left as it is and this run's output was not written (run again with --force "
+                "to replace it)") from None
+        os.replace(tmp, dest)
+        return
+    Path(tmp).unlink(missing_ok=True)
+
+
 def share_mode(path: str | Path, mode: int = 0o666) -> None:
     """Give a file (or, with 0o777, a folder) made by mkstemp/mkdtemp (0600/0700)
     the permissions a normal one would get under the umask."""
@@ -37,9 +91,11 @@ def share_mode(path: str | Path, mode: int = 0o666) -> None:
     os.chmod(path, mode & ~mask)
 
 
-def atomic_write(path: str | Path, data: bytes | str, *, durable: bool = False) -> None:
+def atomic_write(path: str | Path, data: bytes | str, *, durable: bool = False,
+                 replace: bool = True) -> None:
     """Write ``data`` to ``path`` through a temporary file renamed into place;
-    ``durable`` also flushes it to disk first (checkpoints that must survive a crash)."""
+    ``durable`` also flushes it to disk first (checkpoints that must survive a crash);
+    ``replace=False`` refuses a ``path`` that appeared meanwhile (see ``publish``)."""
     path = Path(path)
     if isinstance(data, str):
         data = data.encode("utf-8")
@@ -51,7 +107,7 @@ def atomic_write(path: str | Path, data: bytes | str, *, durable: bool = False) 
                 fh.flush()
                 os.fsync(fh.fileno())
         share_mode(tmp)
-        os.replace(tmp, path)
+        publish(tmp, path, replace=replace)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise

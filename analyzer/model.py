@@ -105,6 +105,12 @@ def prepare_training_posts(posts: Iterable[Post]) -> tuple[list[Post], list[str]
         by_text[key].add(p.label.value)
         ids_by_text[key].append(p.id)
     conflicts = [ids for key, ids in ids_by_text.items() if len(by_text[key]) > 1]
+    posts, repeats = _without_repeats(posts)
+    if repeats:
+        # a text said again with the same label teaches nothing new, inflates the CV figure
+        # (its copies fall in other folds) and costs time: 1M rows of 2 texts are 2 posts
+        warnings.append(f"left out {len(repeats)} repeated post(s), same text and label as an "
+                        f"earlier one: {_show(repeats)}")
     if conflicts:
         warnings.append(
             f"{len(conflicts)} text(s) appear with both labels: "
@@ -126,6 +132,21 @@ def prepare_training_posts(posts: Iterable[Post]) -> tuple[list[Post], list[str]
             "too few posts per class to train and cross-validate "
             f"({', '.join(f'{k}: {v}' for k, v in small.items())}; need at least {MIN_POSTS_PER_CLASS})")
     return posts, warnings
+
+
+def _without_repeats(posts: Sequence[Post]) -> tuple[list[Post], list[str]]:
+    """The posts with exact repeats (same text, ignoring case and spacing, same label)
+    left out, and the ids left out."""
+    seen: set[tuple[str, str]] = set()
+    kept, repeats = [], []
+    for p in posts:
+        key = (" ".join(p.text.lower().split()), p.label.value)
+        if key in seen:
+            repeats.append(p.id)
+        else:
+            seen.add(key)
+            kept.append(p)
+    return kept, repeats
 
 
 def _splitter(posts: Sequence[Post], y: np.ndarray, n_splits: int, random_state: int):

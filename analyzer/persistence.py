@@ -12,6 +12,7 @@ import hashlib
 import json
 import os
 import platform
+import stat
 import zipfile
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -56,6 +57,10 @@ TRUSTED_TYPES: tuple[str, ...] = (
     "analyzer.blocks.ConstantColumn",
 )
 _PICKLE_SUFFIXES = (".pkl", ".pickle", ".joblib", ".sav", ".dill")
+# Largest files a load reads: meta.json holds metrics tables (about 0.1 MB for the bundled
+# model), model.skops the arrays (about 7 MB); a symlink to /dev/zero must not be read forever.
+MAX_META_BYTES = 64 * 2**20
+MAX_MODEL_BYTES = 2 * 2**30
 
 
 class ModelError(Exception):
@@ -158,16 +163,60 @@ def save_model(
 def read_meta(model_dir: str | Path) -> dict[str, Any]:
     """meta.json of a model directory (no other check): enough for ``info``."""
     model_dir = _model_dir(model_dir)
+    path = model_dir / META_FILE
+    if not os.path.lexists(path):
+        raise ModelError(f"{model_dir}: no {META_FILE} (not a model directory)")
     try:
-        meta = json.loads((model_dir / META_FILE).read_text("utf-8"))
-    except FileNotFoundError:
-        raise ModelError(f"{model_dir}: no {META_FILE} (not a model directory)") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ModelError(f"{model_dir / META_FILE}: not valid JSON ({exc})") from None
+        meta = json.loads(read_regular_file(path, MAX_META_BYTES).decode("utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
+        raise ModelError(f"{path}: not valid JSON ({type(exc).__name__}: {exc})") from None
     if not isinstance(meta, dict) or meta.get("format_version") != FORMAT_VERSION:
-        raise ModelError(f"{model_dir / META_FILE}: unknown model format "
+        raise ModelError(f"{path}: unknown model format "
                          f"{meta.get('format_version') if isinstance(meta, dict) else meta!r}")
+    for key, kind in _META_TYPES.items():
+        if key in meta and not isinstance(meta[key], kind):
+            raise ModelError(f"{path}: {key!r} should be {_KIND_NAMES[kind]}, found "
+                             f"{type(meta[key]).__name__} {json.dumps(meta[key])[:60]}")
+    name = meta.get("model_file", MODEL_FILE)
+    if name in ("", ".", "..") or Path(name).name != name or "\\" in name:
+        raise ModelError(f"{path}: model_file {name!r} must name a file inside the model "
+                         "directory (no path)")
     return meta
+
+
+# Types of the meta.json fields a load reads; anything else is a damaged or forged file.
+_META_TYPES: dict[str, type] = {
+    "model_file": str, "model_sha256": str, "created_at": str, "versions": dict, "params": dict,
+    "calibration": dict, "cv": dict, "training": dict, "evaluations": dict, "labels": list,
+    "signals": list, "warnings": list,
+}
+_KIND_NAMES = {str: "a string", dict: "an object", list: "a list"}
+
+
+def read_regular_file(path: Path, limit: int) -> bytes:
+    """The bytes of ``path`` if it is a regular file of at most ``limit`` bytes.
+
+    Opened without blocking and checked on the open descriptor, so a FIFO cannot hang
+    the load and a symlink to a device (``/dev/zero``) is refused, not read forever.
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    except FileNotFoundError:
+        raise ModelError(f"{path}: missing") from None
+    except OSError as exc:
+        raise ModelError(f"{path}: cannot be opened ({exc.strerror})") from None
+    with os.fdopen(fd, "rb") as fh:
+        st = os.fstat(fh.fileno())
+        if not stat.S_ISREG(st.st_mode):
+            raise ModelError(f"{path}: not a regular file (a device, FIFO or socket); refusing "
+                             "to read it")
+        if st.st_size > limit:
+            raise ModelError(f"{path}: {st.st_size:,} bytes, more than the {limit:,} a model "
+                             "file may have")
+        data = fh.read(limit + 1)
+    if len(data) > limit:
+        raise ModelError(f"{path}: more than the {limit:,} bytes a model file may have")
+    return data
 
 
 def _model_dir(path: str | Path) -> Path:
@@ -197,7 +246,7 @@ def load_model(model_dir: str | Path | None = None, *, allow_version_mismatch: b
     model_dir = _model_dir(model_dir if model_dir is not None else default_model_dir())
     meta = read_meta(model_dir)
     path = model_dir / meta.get("model_file", MODEL_FILE)
-    if not path.is_file():
+    if not os.path.lexists(path):
         raise ModelError(f"{model_dir}: {path.name} is missing")
     saved = (meta.get("versions") or {}).get("scikit-learn")
     installed = metadata.version("scikit-learn")
@@ -214,7 +263,7 @@ def load_model(model_dir: str | Path | None = None, *, allow_version_mismatch: b
 
 
 def _verified_bytes(path: Path, expected: str | None) -> bytes:
-    data = path.read_bytes()
+    data = read_regular_file(path, MAX_MODEL_BYTES)
     if hashlib.sha256(data).hexdigest() != expected:
         raise ModelError(
             f"{path}: sha256 does not match {META_FILE} (file corrupted or replaced); "

@@ -145,7 +145,7 @@ def write_report(report: Mapping[str, Any], dest: str, fmt: str | None = None, *
     check_overwrite(dest, force)
     path = Path(dest)
     path.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write(path, text)
+    atomic_write(path, text, replace=force)
     return fmt
 
 

@@ -15,7 +15,7 @@ from .lexicons import LexiconError
 from .model import TrainResult, prepare_training_posts, train
 from .persistence import file_sha256, save_model
 from .readers import Columns, read_many
-from .writers import OutputExistsError
+from .files import OutputExistsError, check_writable
 
 __all__ = ["bundled_corpus_files", "train_files", "result_meta"]
 
@@ -84,6 +84,7 @@ def train_files(
     if output.exists() and any(output.iterdir()) and not force:
         raise OutputExistsError(
             f"{output}: already exists; to overwrite the model directory, set the --force or -F flag")
+    check_writable(output / "meta.json")
     say = progress or (lambda msg: None)
     sources = [*map(str, bundled_corpus_files() if add_default else []), *data]
     if not sources:

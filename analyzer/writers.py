@@ -16,7 +16,7 @@ import tempfile
 from pathlib import Path
 from typing import IO, Any, Iterable, Mapping, Sequence
 
-from .files import OutputExistsError, check_overwrite, format_from_name, share_mode
+from .files import OutputExistsError, check_overwrite, check_writable, format_from_name, publish, share_mode
 
 __all__ = ["OUTPUT_FORMATS", "OutputExistsError", "RowWriter", "neutralise_formula", "output_format", "open_writer"]
 
@@ -104,6 +104,8 @@ class RowWriter:
                  stdout: IO[str] | None = None):
         self.dest, self.fmt, self.columns = dest, fmt, list(columns)
         self.rows = 0
+        self._force = force
+        self._made: list[Path] = []
         self._tmp: Path | None = None
         self._parquet = None
         if dest == "-":
@@ -113,6 +115,8 @@ class RowWriter:
             return
         path = Path(dest)
         check_overwrite(path, force)
+        check_writable(path)
+        self._made = _missing_dirs(path.parent)  # removed again if the run fails
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
         self._tmp = Path(tmp)
@@ -158,8 +162,8 @@ class RowWriter:
         else:
             self._fh.close()
         share_mode(self._tmp)  # type: ignore[arg-type]
-        os.replace(self._tmp, self.dest)  # type: ignore[arg-type]
-        self._tmp = None
+        tmp, self._tmp = self._tmp, None
+        publish(tmp, self.dest, replace=self._force)  # type: ignore[arg-type]
 
     def abort(self) -> None:
         if self._tmp is None:
@@ -172,6 +176,11 @@ class RowWriter:
         finally:
             self._tmp.unlink(missing_ok=True)
             self._tmp = None
+            for folder in self._made:  # deepest first; a folder something else wrote to stays
+                try:
+                    folder.rmdir()
+                except OSError:
+                    break
 
     def __enter__(self) -> "RowWriter":
         return self
@@ -181,6 +190,15 @@ class RowWriter:
             self.commit()
         else:
             self.abort()
+
+
+def _missing_dirs(folder: Path) -> list[Path]:
+    """The folders a ``mkdir(parents=True)`` of ``folder`` would create, deepest first."""
+    missing = []
+    while not folder.exists() and folder != folder.parent:
+        missing.append(folder)
+        folder = folder.parent
+    return missing
 
 
 def open_writer(dest: str, columns: Sequence[str], *, fmt: str | None = None,

@@ -62,6 +62,32 @@ def test_fingerprint_follows_inputs_and_options(tmp_path):
     assert a != fingerprint([str(src)], {"top_k": 5})
 
 
+def test_fingerprint_sees_content_of_equal_size_and_time(tmp_path):
+    import os
+
+    src = tmp_path / "in.csv"
+    src.write_text("text\nhola\n")
+    before = fingerprint([str(src)], {})
+    stat = src.stat()
+    src.write_text("text\nciao\n")  # same size
+    os.utime(src, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # and the old time
+    assert fingerprint([str(src)], {}) != before
+
+
+def test_fingerprint_of_a_folder_follows_its_files(tmp_path):
+    export = tmp_path / "export"
+    (export / "data").mkdir(parents=True)
+    (export / "data" / "tweets.js").write_text("window.YTD.tweets.part0 = []")
+    before = fingerprint([str(export)], {})
+    (export / "data" / "tweets-part1.js").write_text("window.YTD.tweets.part1 = []")
+    assert fingerprint([str(export)], {}) != before
+
+
+def test_resume_from_stdin_is_refused():
+    with pytest.raises(ValueError, match="standard input"):
+        fingerprint(["-"], {})
+
+
 # -- the real CLI, interrupted -------------------------------------------------------
 
 @pytest.fixture(scope="module")

@@ -598,3 +598,113 @@ def test_score_parquet_binary_text_is_scored_as_text(model_dir, tmp_path):
     rows = [json.loads(x) for x in result.stdout.splitlines()]
     assert [(r["text"], r["flags"]) for r in rows] == [
         ("¿Qué tal? Any tips?", None), ("caf\ufffd", "invalid_utf8")]
+
+
+def test_damaged_model_directory_is_one_line_exit_1(model_dir, tmp_path):
+    import shutil
+
+    bad = tmp_path / "model"
+    shutil.copytree(model_dir, bad)
+    (bad / "meta.json").unlink()
+    (bad / "meta.json").symlink_to("/dev/zero")
+    for args in (["info", str(bad)], ["check", "Hola, ¿qué tal?", "--model", str(bad)]):
+        result = runner.invoke(app, args)
+        assert result.exit_code == 1, args
+        assert result.stderr == (f"error: {bad / 'meta.json'}: not a regular file (a device, FIFO "
+                                 "or socket); refusing to read it\n")
+
+
+def test_output_made_by_another_run_meanwhile_is_exit_1(model_dir, tmp_path, monkeypatch):
+    from analyzer.writers import RowWriter
+
+    src = tmp_path / "posts.csv"
+    src.write_text("id,text\n1,Who is coming tonight?\n2,Nuevo horario desde el lunes\n", "utf-8")
+    dest = tmp_path / "scored.csv"
+    commit = RowWriter.commit
+
+    def other_run_first(self):
+        dest.write_text("id,label\n9,media\n", "utf-8")  # the other run finished first
+        commit(self)
+
+    monkeypatch.setattr(RowWriter, "commit", other_run_first)
+    result = runner.invoke(app, ["score", str(src), "-o", str(dest), "--model", str(model_dir)])
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[-1] == (
+        f"error: {dest}: was created by another process while this run was writing; it was left "
+        "as it is and this run's output was not written (run again with --force to replace it)")
+    assert dest.read_text("utf-8") == "id,label\n9,media\n"
+
+
+@pytest.mark.parametrize("signame", ["SIGTERM", "SIGHUP"])
+def test_terminated_run_leaves_no_partial_file(model_dir, tmp_path, signame):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    src = tmp_path / "posts.csv"
+    rows = ["Who is coming tonight?", "Nuevo horario de la biblioteca desde el lunes",
+            "Che partita ieri sera, complimenti a tutti!", "30% off everything this weekend"]
+    src.write_text("id,text\n" + "".join(f"{n},{rows[n % 4]} {n}\n" for n in range(200_000)),
+                   "utf-8")
+    out = tmp_path / "out" / "scored.csv"
+    proc = subprocess.Popen([sys.executable, "-m", "analyzer", "score", str(src), "-o", str(out),
+                             "--workers", "1", "--model", str(model_dir)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while not any(out.parent.glob(".scored.csv.*.tmp")) and proc.poll() is None:
+        assert time.monotonic() < deadline, "no temporary file appeared"
+        time.sleep(0.05)
+    assert proc.poll() is None, proc.stderr.read()  # still running: the signal lands mid-run
+    proc.send_signal(getattr(signal, signame))
+    _, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == 130, stderr
+    assert stderr.splitlines()[-1] == "error: interrupted; no output written"
+    assert not out.parent.exists()  # the folder this run made is gone too
+
+
+def test_unwritable_output_is_one_line_before_any_work(tmp_path, monkeypatch):
+    import tempfile
+
+    src = tmp_path / "labels.csv"
+    src.write_text("text,label\nWho is coming tonight?,networking\n30% off today,media\n", "utf-8")
+
+    def read_only(*args, **kwargs):
+        raise OSError(30, "Read-only file system")
+
+    monkeypatch.setattr(tempfile, "mkstemp", read_only)
+    for args, dest in ((["train", str(src)], "models/mine/meta.json"),
+                       (["score", str(src)], "scored.csv"),
+                       (["report", str(src)], "report.html")):
+        out = tmp_path / dest
+        result = runner.invoke(app, [*args, "-o", str(out.parent if args[0] == "train" else out)])
+        assert result.exit_code == 1, (args, result.stderr)
+        assert result.stderr.splitlines()[-1].startswith(f"error: {out}: cannot write in "), result.stderr
+        assert "Read-only file system" in result.stderr.splitlines()[-1]
+        assert "training" not in result.stderr and "cross-validating" not in result.stderr
+
+
+def test_disk_full_is_one_line_and_leaves_no_partial_file(model_dir, tmp_path, monkeypatch):
+    from analyzer.writers import RowWriter
+
+    src = tmp_path / "posts.csv"
+    src.write_text("id,text\n1,Who is coming tonight?\n2,Nuovo orario da lunedì\n", "utf-8")
+
+    def full(self, payload, n_rows):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(RowWriter, "write_encoded", full)
+    out = tmp_path / "scored.csv"
+    result = runner.invoke(app, ["score", str(src), "-o", str(out), "--model", str(model_dir)])
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[-1] == "error: [Errno 28] No space left on device"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["posts.csv"]
+
+
+def test_resume_on_stdin_is_refused(model_dir, tmp_path):
+    result = runner.invoke(app, ["score", "-", "-o", str(tmp_path / "scored.csv"), "--resume",
+                                 "--model", str(model_dir)], input="hola\nciao\n")
+    assert result.exit_code == 1
+    assert result.stderr == ("error: --resume cannot tell whether standard input holds the same "
+                             "posts as before; save it to a file and score that file with --resume\n")
+    assert list(tmp_path.iterdir()) == []

@@ -96,3 +96,25 @@ def test_evaluate_reports_per_language_and_errors(trained, train_posts):
     assert len(report["errors"]) <= 3
     for e in report["errors"]:
         assert e["label"] != e["predicted"]
+
+
+def test_repeated_posts_are_left_out_once_with_a_warning():
+    posts = _posts(12, 12) + [
+        Post(id="r1", text="¡Hola a todos!", label=Label.NETWORKING),
+        Post(id="r2", text="¡hola  a TODOS!", label=Label.NETWORKING),  # the same, said again
+        Post(id="r3", text="Ciao ragazzi", label=Label.NETWORKING),
+        Post(id="r4", text="Ciao ragazzi", label=Label.NETWORKING),
+        Post(id="r5", text="Ciao ragazzi", label=Label.MEDIA),  # other label: kept, and warned
+    ]
+    kept, warnings = prepare_training_posts(posts)
+    assert [p.id for p in kept[-3:]] == ["r1", "r3", "r5"]
+    assert len(kept) == 24 + 3
+    assert warnings == ["left out 2 repeated post(s), same text and label as an earlier one: r2, r4",
+                        "1 text(s) appear with both labels: r3/r4/r5"]
+
+
+def test_two_texts_repeated_many_times_are_two_posts():
+    posts = [Post(id=str(n), text=("Who is coming?" if n % 2 else "Big sale today"),
+                  label=(Label.NETWORKING if n % 2 else Label.MEDIA)) for n in range(100_000)]
+    with pytest.raises(TrainingDataError, match="too few posts per class"):
+        prepare_training_posts(posts)

@@ -109,3 +109,31 @@ def test_csv_formulas_kept_when_asked(tmp_path):
     text = encode_rows("csv", ["id", "n"], [{"id": "=1+1", "n": -2}], escape_formulas=False)
     assert text == "=1+1,-2\r\n"
     assert encode_rows("csv", ["id", "n"], [{"id": "=1+1", "n": -2}]) == "'=1+1,-2\r\n"
+
+
+def test_two_writers_of_one_path_never_lose_rows_silently(tmp_path):
+    from analyzer.writers import OutputExistsError, open_writer
+
+    dest = str(tmp_path / "scored.csv")
+    first = open_writer(dest, ["id", "label"])
+    second = open_writer(dest, ["id", "label"])  # started before the first finished
+    first.write([{"id": "1", "label": "media"}])
+    second.write([{"id": "2", "label": "networking"}])
+    first.commit()
+    with pytest.raises(OutputExistsError, match="was created by another process"):
+        second.commit()
+    assert (tmp_path / "scored.csv").read_text("utf-8") == "id,label\n1,media\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["scored.csv"]
+
+
+def test_failed_run_removes_the_folders_it_made(tmp_path):
+    from analyzer.writers import open_writer
+
+    (tmp_path / "kept").mkdir()
+    dest = tmp_path / "kept" / "new" / "deeper" / "scored.csv"
+    with pytest.raises(RuntimeError):
+        with open_writer(str(dest), ["id"]) as writer:
+            writer.write([{"id": "1"}])
+            raise RuntimeError("input failed")
+    assert [p.name for p in tmp_path.iterdir()] == ["kept"]
+    assert list((tmp_path / "kept").iterdir()) == []
