@@ -7,6 +7,7 @@ JSON Lines) goes to stdout; everything else goes to stderr.
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 import json
 import shlex
@@ -501,6 +502,220 @@ def evaluate_cli(
     render_metrics(err, result, title=f"evaluation on {', '.join(data)}", group_title=by)
     if errors:
         render_errors(err, result.get("errors", []))
+
+
+# -- label ------------------------------------------------------------------------
+
+_LABEL_KEYS = "[m] media  [n] networking  [s] skip  [u] undo  [q] quit"
+_FUNCTION_KEYS = "[i] information  [a] action  [c] community  [m]/[n] label only  [s] [u] [q]"
+
+
+def _read_key(tty: bool) -> str | None:
+    """One key: a keypress on a terminal, else one line of stdin; None at the end of input."""
+    if tty:
+        import click
+
+        try:
+            return click.getchar().lower()
+        except EOFError:
+            return None
+    line = sys.stdin.readline()
+    return None if line == "" else line.strip().lower()
+
+
+def _base_posts(base: list[str] | None) -> list[Post]:
+    from .model import prepare_training_posts
+    from .training import bundled_corpus_files
+
+    sources = list(base) if base else [str(f) for f in bundled_corpus_files()]
+    if not sources:
+        raise ValueError("the bundled corpus is not available in this installation; give --base FILE")
+    return prepare_training_posts(read_many(sources, labels=True))[0]
+
+
+def _base_data(model, base: list[str] | None):
+    from .labeling import BaseData
+
+    featurizer = model.pipeline.named_steps["features"]
+    C = (model.meta.get("params") or {}).get("C") or model.pipeline.named_steps["clf"].C
+    posts = _base_posts(base)
+    err.print(f"base corpus: {len(posts)} labelled posts", markup=False)
+    return BaseData.build(featurizer, posts, C=C, calibration=model.meta.get("calibration"))
+
+
+@app.command("label")
+def label_cli(
+    inputs: Annotated[list[str], typer.Argument(help="Posts to label: tables (CSV, TSV, JSONL, JSON, Parquet, TXT) or platform exports, like score reads.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Labels file (JSON Lines), appended one line per label; run the same command again to continue.")],
+    model_dir: ModelOpt = None,
+    function: Annotated[bool, typer.Option("--function", help="Also ask the function: keys i (information), a (action), c (community).")] = False,
+    refit_every: Annotated[int, typer.Option("--refit-every", min=1, help="Refit the model in the background every N labels, so the next posts are chosen with what was just learnt.")] = 20,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed: the same seed, inputs and answers give the same order.")] = 0,
+    base: Annotated[Optional[list[str]], typer.Option("--base", help="Labelled file(s) to refit on with your labels (default: the bundled corpus); repeatable.")] = None,
+    top_k: Annotated[int, typer.Option("--top-k", "-k", min=0, max=5, help="How many top signals to show per post.")] = 3,
+    input_format: InputFormat = None,
+    include_reposts: RepostsOpt = False,
+    include_direct: DirectOpt = False,
+    text_col: TextCol = None,
+    id_col: IdCol = None,
+    author_col: AuthorCol = None,
+    date_col: DateCol = None,
+    lang_col: LangCol = None,
+) -> None:
+    """Label posts one at a time, the most informative first, with the model's suggestion.
+
+    Keys: m media, n networking, s skip, u undo, q quit (with --function also
+    i information, a action, c community). When stdin is not a terminal, keys
+    are read one per line from it. Labels feed train --add-default and evaluate.
+
+    Example: content-analyzer label posts.csv -o labels.jsonl
+    """
+    from .explain import predict_posts
+    from .labeling import LabelFile, LabelSession, Scorer
+    from .model import _as_array
+    from .terminal import render_label_screen
+
+    if str(output) == "-":
+        raise typer.BadParameter("labels are appended to a file, not stdout", param_hint="--output")
+    tty = sys.stdin.isatty()
+    try:
+        if output.is_dir():
+            raise IsADirectoryError(f"{output}: is a directory")
+        labels = LabelFile(output)
+        if labels.dropped_partial:
+            err.print(f"warning: {output}: dropped a last line cut short", markup=False)
+        model = _load(model_dir)
+        featurizer = model.pipeline.named_steps["features"]
+        columns = _columns(text_col, id_col, author_col, date_col, lang_col)
+        export_stats: list = []
+        read = list(read_many(inputs, fmt=input_format, columns=columns, include_reposts=include_reposts,
+                              include_direct=include_direct, export_stats=export_stats))
+        _export_summary(export_stats)
+        posts = [p for p in read if p.status == "ok" and not p.by_rule]
+        left = collections.Counter(p.status if p.status != "ok" else "media only (labelled by rule)"
+                                   for p in read if p.status != "ok" or p.by_rule)
+        if left:
+            err.print("left out " + ", ".join(f"{n} {k}" for k, n in sorted(left.items())), markup=False)
+        if not posts:
+            raise fail("no post to label in the inputs")
+        data = _base_data(model, base)
+        X = featurizer.transform(_as_array(posts))
+        if labels.records:
+            err.print(f"resuming: {len(labels.records)} labels in {output}; refitting on them", markup=False)
+        session = LabelSession(posts, X, data, labels, Scorer.from_pipeline(model.pipeline),
+                               refit_every=refit_every, seed=seed,
+                               transform=lambda ps: featurizer.transform(_as_array(ps)))
+    except _USER_ERRORS as exc:
+        raise fail(str(exc)) from None
+    valid = {"m", "n", "s", "u", "q", *(("i", "a", "c") if function else ())}
+    keys = _FUNCTION_KEYS if function else _LABEL_KEYS
+    message = ""
+    pipelines: dict[int, Any] = {}
+    try:
+        while (shown := session.current()) is not None:
+            scorer = session.scorer
+            if id(scorer) not in pipelines:
+                pipelines = {id(scorer): scorer.pipeline(featurizer)}
+            [pred] = predict_posts(pipelines[id(scorer)], [shown.post], top_k=top_k,
+                                   function_head=model.function_head)
+            status = (f"{len(labels.records)} labelled ({session.session_labels} now) · "
+                      f"{session.remaining} left · refits {session.refits}")
+            if tty and err.is_terminal:
+                err.clear()
+            render_label_screen(err, pred, key=shown.key, status=status, keys=keys, message=message)
+            message = ""
+            key = _read_key(tty)
+            if key is None or key == "q":
+                break
+            if key not in valid:
+                message = f"unknown key {key!r}: " + " ".join(sorted(valid))
+            elif key == "s":
+                session.skip()
+            elif key == "u":
+                undone = session.undo()
+                message = ("nothing to undo in this session" if undone is None
+                           else f"undone: {undone[0]} of {session.keys[undone[1]]}")
+            elif key in ("i", "a", "c"):
+                session.answer("", function={"i": "information", "a": "action", "c": "community"}[key])
+            else:
+                session.answer({"m": "media", "n": "networking"}[key])
+        else:
+            err.print("every post is labelled or skipped", markup=False)
+    except KeyboardInterrupt:
+        session.close()
+        raise fail(f"interrupted; {len(labels.records)} labels saved in {output}", 130) from None
+    except _USER_ERRORS as exc:
+        session.close()
+        raise fail(str(exc)) from None
+    session.close()
+    err.print(f"{session.session_labels} labelled in this session, {len(labels.records)} in {output}; "
+              f"{session.remaining} left. Next: content-analyzer train {output} --add-default -o models/mine",
+              markup=False)
+
+
+# -- learning-curve ---------------------------------------------------------------
+
+@app.command("learning-curve")
+def learning_curve_cli(
+    labels: Annotated[list[str], typer.Argument(help="Your labelled posts (labels.jsonl from label, or any file train reads).")],
+    output: Annotated[str, typer.Option("--output", "-o", help="curve.png (a plot) or curve.json; - writes the JSON to stdout.")],
+    model_dir: ModelOpt = None,
+    base: Annotated[Optional[list[str]], typer.Option("--base", help="Labelled file(s) the labels are added to (default: the bundled corpus); repeatable.")] = None,
+    folds: Annotated[int, typer.Option("--cv-folds", min=2, help="Cross-validation folds (grouped by author when known).")] = 5,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed for the folds.")] = 0,
+    force: Annotated[bool, typer.Option("--force", "-F", help="Overwrite the output file if it exists.")] = False,
+    input_format: InputFormat = None,
+    text_col: TextCol = None,
+    label_col: LabelCol = None,
+    author_col: AuthorCol = None,
+    lang_col: LangCol = None,
+) -> None:
+    """Macro-F1 on your labels after 0, 25, 50, 100, 200 ... of them join the bundled corpus.
+
+    Each of your posts is predicted by a model that did not see it (folds
+    grouped by author when known); 0 is the model alone.
+
+    Example: content-analyzer learning-curve labels.jsonl -o curve.png
+    """
+    from .labeling import Scorer, learning_curve, plot_curve
+    from .model import _as_array, prepare_training_posts
+
+    suffix = Path(output).suffix.lower() if output != "-" else ".json"
+    if suffix not in (".png", ".json"):
+        raise typer.BadParameter(f"cannot tell the format from {output!r}: use .png or .json",
+                                 param_hint="--output")
+    try:
+        if output != "-":
+            check_overwrite(output, force)
+        model = _load(model_dir)
+        featurizer = model.pipeline.named_steps["features"]
+        posts, warnings = prepare_training_posts(read_many(
+            labels, fmt=input_format, labels=True,
+            columns=Columns(text=text_col, label=label_col, author=author_col, lang=lang_col)))
+        for w in warnings:
+            err.print(f"warning: {w}", markup=False)
+        data = _base_data(model, base)
+        with _progress("refitting"):
+            curve = learning_curve(posts, featurizer.transform(_as_array(posts)), data,
+                                   Scorer.from_pipeline(model.pipeline), n_splits=folds, seed=seed)
+        if suffix == ".json":
+            text = json.dumps(curve, ensure_ascii=False)
+            if output == "-":
+                sys.stdout.write(text + "\n")
+            else:
+                from .files import atomic_write
+
+                atomic_write(output, text + "\n")
+        else:
+            plot_curve(curve, output)
+    except _USER_ERRORS as exc:
+        raise fail(str(exc)) from None
+    for n, f1 in zip(curve["n_labels"], curve["macro_f1"]):
+        err.print(f"{n:>6} labels  macro-F1 {f1:.3f}" + ("  (the model alone)" if n == 0 else ""), markup=False)
+    scheme = curve["cv"]
+    err.print(f"{curve['n_posts']} labels, {scheme['n_splits']} folds"
+              + (f" grouped by {scheme['grouped_by']}" if scheme.get("grouped_by") else "")
+              + (f" -> {output}" if output != "-" else ""), markup=False)
 
 
 # -- report -----------------------------------------------------------------------

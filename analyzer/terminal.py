@@ -24,6 +24,7 @@ __all__ = [
     "render_check",
     "render_errors",
     "render_info",
+    "render_label_screen",
     "render_metrics",
     "render_signals",
     "signed_bar",
@@ -248,3 +249,52 @@ def render_label_issues(console: Console, issues: Sequence[tuple[Any, float]], l
         text = post.text if len(post.text) <= 120 else post.text[:117] + "..."
         table.add_row(post.id, post.author or "", post.label.value, f"{p:.2f}", text)
     console.print(table)
+
+
+# -- the label screen -----------------------------------------------------------------
+
+SCREEN_WIDTH = 80
+TEXT_LINES = 8  # at most this many lines of the post (the screen must fit 80 x 24)
+
+
+def _clip_lines(text: str, width: int, lines: int) -> str:
+    import textwrap
+
+    out: list[str] = []
+    for para in text.split("\n"):
+        out.extend(textwrap.wrap(para, width, replace_whitespace=False, drop_whitespace=True) or [""])
+    if len(out) > lines:
+        out = out[:lines]
+        out[-1] = (out[-1][: max(0, width - 1)]).rstrip() + "…"
+    return "\n".join(out)
+
+
+def render_label_screen(console: Console, pred: Prediction, *, key: str, status: str, keys: str,
+                        message: str = "") -> None:
+    """One post to label: the post, the model's label, probability and top signals, the
+    keys; at most 80 columns and 20 lines, so it fits an 80 x 24 terminal."""
+    from rich.panel import Panel
+
+    width = min(console.width, SCREEN_WIDTH)
+    post = pred.post
+    console.print(Text(status, style="bold", no_wrap=True, overflow="ellipsis"), width=width)
+    title = " · ".join(x for x in (key, post.author and f"@{post.author}", pred.lang, post.platform) if x)
+    console.print(Panel(Text(_clip_lines(post.text, width - 4, TEXT_LINES)), title=title, title_align="left",
+                        width=width))
+    line = Text()
+    if pred.p_networking is not None:
+        colour = "green" if pred.label == "networking" else "red"
+        line.append("model: ")
+        line.append((pred.label or "").upper(), style=f"bold {colour}")
+        line.append(f"  P(networking) {pred.p_networking:.3f}")
+        if pred.function:
+            line.append(f"  function {pred.function}")
+    console.print(line, width=width, no_wrap=True, overflow="ellipsis")
+    for c in pred.top:
+        row = Text()
+        row.append(f"{c.contribution:+6.2f} ", style="green" if c.contribution > 0 else "red")
+        row.append(c.text)
+        console.print(row, width=width, no_wrap=True, overflow="ellipsis")
+    console.print(Text(keys, style="bold"), width=width, no_wrap=True, overflow="ellipsis")
+    if message:
+        console.print(Text(message, style="yellow"), width=width, no_wrap=True, overflow="ellipsis")

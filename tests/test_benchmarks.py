@@ -44,3 +44,24 @@ def test_synthetic_posts_are_reproducible(tmp_path):
     b = write_csv(tmp_path / "b.csv", 50, seed=7).read_text("utf-8")
     c = write_csv(tmp_path / "c.csv", 50, seed=8).read_text("utf-8")
     assert a == b != c
+
+
+def test_adaptation_benchmark_runs_the_labelling_loop(tmp_path, trained, train_posts, labelled_file):
+    """bench_adaptation on one small labelled file (the conftest model and posts as base)."""
+    import argparse
+
+    import bench_adaptation
+
+    from analyzer.labeling import USER_WEIGHT, BaseData
+    from analyzer.persistence import Model
+
+    model = Model(pipeline=trained.model, meta={}, path=tmp_path)
+    base = BaseData.build(trained.model.named_steps["features"], train_posts, C=8.0,
+                          calibration=trained.calibration)
+    args = argparse.Namespace(seed=0, max_posts=40, refit_every=5, user_weight=USER_WEIGHT)
+    row = bench_adaptation.run_file(labelled_file, model, base, args)
+    assert (row["posts"], row["pool"], row["test"]) == (50, 20, 20)
+    for key in ("alone", "active 50", "random 50", "active 200", "random 200"):
+        assert 0.0 <= row[key] <= 1.0
+    # the pool holds 20 posts: after 50 or 200 "labels" both strategies have labelled all of them
+    assert row["active 50"] == row["random 50"] == row["active 200"]
