@@ -2,7 +2,8 @@
 
 Commands parse arguments, open streams, show progress and map typed errors to
 exit codes (0 ok, 1 runtime error, 2 usage error). Machine output (JSON,
-JSON Lines) goes to stdout; everything else goes to stderr.
+JSON Lines) and the human output of ``check`` (what was asked for) go to stdout;
+progress, summaries and warnings go to stderr.
 """
 
 from __future__ import annotations
@@ -37,6 +38,14 @@ app = typer.Typer(
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 if not err.is_terminal:
     err.width = 120
+
+
+def _stdout_console() -> Console:
+    """A console on the current stdout (so ``> out.txt`` and ``| less`` get the output)."""
+    out = Console(highlight=False, soft_wrap=True)
+    if not out.is_terminal:
+        out.width = 120
+    return out
 
 _USER_ERRORS = (ReaderError, ModelError, LexiconError, TrainingDataError, OutputExistsError,
                 IsADirectoryError, ValueError)
@@ -158,7 +167,7 @@ def _stdin_posts() -> Iterator[Post]:
 def check_cli(
     text: Annotated[str, typer.Argument(help="The post to check, or - to read posts from stdin (one per line).")],
     model_dir: ModelOpt = None,
-    fmt: Annotated[Literal["table", "json"], typer.Option("--format", "-f", help="table (for people, on stderr) or json (one object per post, on stdout).")] = "table",
+    fmt: Annotated[Literal["table", "json"], typer.Option("--format", "-f", help="table (for people) or json (one object per post); both on stdout.")] = "table",
     top_k: TopKOpt = 5,
     lang: LangOpt = None,
     lexicon: LexiconOpt = None,
@@ -187,8 +196,9 @@ def check_cli(
             sys.stdout.write(json.dumps(check_json(pred), ensure_ascii=False) + "\n")
         sys.stdout.flush()
     else:
+        out = _stdout_console()
         for pred in preds:
-            render_check(err, pred)
+            render_check(out, pred)
 
 
 # -- score ------------------------------------------------------------------------
@@ -544,10 +554,11 @@ def report_cli(
     finally:
         if tmp:
             Path(tmp).unlink(missing_ok=True)
-    o = report["overall"]
+    o, st = report["overall"], report["status"]
     if output != "-":
         err.print(f"audited {report['rows']} rows: {o['media']} media ({o['media_share']:.0%}), "
-                  f"{o['networking']} networking, {o['uncertain']} uncertain -> {output} ({used})")
+                  f"{o['networking']} networking, {st['empty']} empty, {st['error']} error "
+                  f"({o['uncertain']} uncertain) -> {output} ({used})", markup=False)
 
 
 def _spool_stdin() -> str:

@@ -44,11 +44,20 @@ def test_check_json_is_one_object_on_stdout(model_dir):
     assert result.stderr == ""
 
 
-def test_check_table_goes_to_stderr(model_dir):
+def test_check_table_goes_to_stdout(model_dir):
     result = invoke("check", "Huge SALE today, 50% off! Link in bio", "--model", model_dir, "--top-k", "3")
     assert result.exit_code == 0
-    assert result.stdout == ""
-    assert "MEDIA" in result.stderr and "top signals" in result.stderr and "│" in result.stderr
+    assert result.stderr == ""
+    assert "MEDIA" in result.stdout and "top signals" in result.stdout and "│" in result.stdout
+    assert "\x1b[" not in result.stdout  # no colour codes when stdout is not a terminal
+
+
+def test_check_table_stdin_posts_all_on_stdout(model_dir):
+    result = invoke("check", "-", "--model", model_dir, "-k", "1",
+                    input="Shop now, 20% off!\n\nPer voi, cosa ne pensate?\n")
+    assert result.exit_code == 0 and result.stderr == ""
+    assert result.stdout.count("P(networking)") == 2
+    assert "2: no label (empty: no text)" in result.stdout
 
 
 def test_check_stdin_one_post_per_line(model_dir):
@@ -93,7 +102,8 @@ def test_score_keeps_empty_whitespace_and_huge_rows(model_dir, tmp_path):
     rows = list(csv.DictReader(open(out, encoding="utf-8")))
     assert [r["id"] for r in rows] == ["1", "2", "3", "4"]
     assert [r["status"] for r in rows] == ["empty", "empty", "ok", "ok"]
-    assert rows[2]["flags"] == "truncated"
+    assert [r["flags"] for r in rows] == ["", "", "truncated", ""]  # CSV: names joined by commas
+    assert [r["error"] for r in rows] == ["no text", "no text", "", ""]
     assert "scored 4 posts (2 ok, 2 empty, 0 error)" in result.stderr
 
 
@@ -110,6 +120,23 @@ def test_score_to_stdout_and_formats(model_dir, tmp_path):
     import pyarrow.parquet as pq
 
     assert pq.read_table(pq_out).num_rows == 2
+
+
+def test_flags_are_a_list_in_check_jsonl_and_parquet(model_dir, tmp_path):
+    src = tmp_path / "in.txt"
+    src.write_text("Saldi\x01 del 30% oggi!\n\n¿Qué opináis?\n")
+    lines = invoke("score", src, "-o", "-", "--model", model_dir).stdout.splitlines()
+    rows = [json.loads(x) for x in lines]
+    assert [(r["status"], r["flags"], r["error"]) for r in rows] == [
+        ("ok", ["control_characters"], None), ("empty", [], "no text"), ("ok", [], None)]
+    pq_out = tmp_path / "out.parquet"
+    assert invoke("score", src, "-o", pq_out, "--model", model_dir).exit_code == 0
+    import pyarrow.parquet as pq
+
+    assert pq.read_table(pq_out).column("flags").to_pylist() == [["control_characters"], [], []]
+    checked = [json.loads(x) for x in invoke("check", "-", "--model", model_dir, "-f", "json",
+                                             input="Saldi\x01 del 30% oggi!\n\n").stdout.splitlines()]
+    assert [(c["flags"], c["error"]) for c in checked] == [(["control_characters"], None), ([], "no text")]
 
 
 def test_score_refuses_to_overwrite_without_force(model_dir, tmp_path):
@@ -200,7 +227,9 @@ def test_report_html_from_raw_posts(model_dir, tmp_path):
     out = tmp_path / "r.html"
     result = invoke("report", SAMPLE, "-o", out, "--model", model_dir)
     assert result.exit_code == 0, result.stderr
-    assert "audited 42 rows" in result.stderr
+    counts = re.search(r"audited 42 rows: (\d+) media \(\d+%\), (\d+) networking, 2 empty, 0 error "
+                       r"\(\d+ uncertain\)", result.stderr)
+    assert counts and int(counts[1]) + int(counts[2]) + 2 == 42  # every row is counted
     page = out.read_text()
     assert page.startswith("<!doctype html>") and 'id="mix-account"' in page
 

@@ -13,7 +13,9 @@ def test_empty_whitespace_and_huge_rows_keep_their_place(trained):
     assert [r["id"] for r in rows] == ["e", "w", "h", "q"]
     assert [r["status"] for r in rows] == ["empty", "empty", "ok", "ok"]
     assert rows[0]["label"] is None and rows[0]["p_networking"] is None
-    assert rows[2]["flags"] == "truncated" and rows[2]["label"] in ("media", "networking")
+    assert [r["error"] for r in rows] == ["no text", "no text", None, None]
+    assert [r["flags"] for r in rows] == [[], [], ["truncated"], []]
+    assert rows[2]["flags"] == ["truncated"] and rows[2]["label"] in ("media", "networking")
     assert len(huge) == MAX_CHARS
 
 
@@ -102,7 +104,9 @@ def test_jsonl_any_values_one_row_each_in_order(trained, values, ids):
     assert [r["status"] for r in rows] == [_expected_status(v) for v in values]
     for r in rows:
         assert (r["label"] is None) == (r["status"] != "ok")
-        assert (r["error"] is not None) == (r["status"] == "error")
+        assert (r["error"] is not None) == (r["status"] != "ok")
+        assert r["status"] != "empty" or r["error"] == "no text"
+        assert isinstance(r["flags"], list)
     again = [r for b in score_posts(trained.model, read_posts("-", stdin=_io.BytesIO("\n".join(lines).encode()),
                                                              fmt="jsonl"), chunk_size=7) for r in b]
     assert again == rows  # deterministic, whatever the chunking
@@ -176,9 +180,9 @@ def test_media_without_words_is_labelled_by_rule_without_a_probability(trained):
     nothing = {c: None for c in ("p_networking", "confidence", "p_function", "style", "goals",
                                  "content", "effort", "roi", "words", "intercept", *SIGNAL_NAMES)}
     assert [(r["id"], r["status"], r["label"], r["function"], r["flags"]) for r in rows[:3]] == [
-        ("photo", "ok", "media", "information", "no_text"),
-        ("gif", "ok", "networking", "community", "control_characters,no_text"),
-        ("none", "empty", None, None, None),
+        ("photo", "ok", "media", "information", ["no_text"]),
+        ("gif", "ok", "networking", "community", ["control_characters", "no_text"]),
+        ("none", "empty", None, None, []),
     ]
     for r in rows[:3]:
         assert {c: r[c] for c in nothing} == nothing
@@ -193,4 +197,5 @@ def test_media_without_words_is_labelled_by_rule_without_a_probability(trained):
     assert rows[2]["signals"] == []
     # a post with words and a photo is read by the model as before
     assert rows[3]["status"] == "ok" and isinstance(rows[3]["p_networking"], float)
-    assert rows[3]["flags"] is None and rows[3]["signals"][0]["name"] != "rule__media_no_text"
+    assert [r["error"] for r in rows] == [None, None, "no text", None]
+    assert rows[3]["flags"] == [] and rows[3]["signals"][0]["name"] != "rule__media_no_text"
