@@ -98,10 +98,6 @@ InputFormat = Annotated[Optional[str], typer.Option(
     "--input-format", help="Force the input format: csv, tsv, jsonl, json, parquet, txt, or a platform "
     "export: x, mastodon, linkedin, facebook, instagram, threads, bluesky (default: detected from "
     "the name and content).")]
-ScoreInputFormat = Annotated[Optional[str], typer.Option(
-    "--input-format", "--format", help="Force the input format: csv, tsv, jsonl, json, parquet, txt, or a "
-    "platform export: x, mastodon, linkedin, facebook, instagram, threads, bluesky (default: detected "
-    "from the name and content).")]
 RepostsOpt = Annotated[bool, typer.Option(
     "--include-reposts", help="Keep reposts (retweets, boosts, bare reshares) from platform exports; "
     "they are not the account's own words, so they are skipped and counted by default.")]
@@ -209,8 +205,10 @@ def score_cli(
     output: Annotated[str, typer.Option("--output", "-o", help="Output file: .csv, .jsonl or .parquet; - writes JSON Lines to stdout.")],
     model_dir: ModelOpt = None,
     force: Annotated[bool, typer.Option("--force", "-F", help="Overwrite the output file if it exists.")] = False,
-    out_format: Annotated[Optional[str], typer.Option("--output-format", help="Force the output format: csv, jsonl, parquet.")] = None,
-    input_format: ScoreInputFormat = None,
+    out_format: Annotated[Optional[Literal["csv", "jsonl", "parquet"]], typer.Option(
+        "--format", "-f", "--output-format", help="Output format: csv, jsonl or parquet (default: from the "
+        "output name; JSON Lines on stdout).")] = None,
+    input_format: InputFormat = None,
     include_reposts: RepostsOpt = False,
     include_direct: DirectOpt = False,
     features: Annotated[bool, typer.Option("--features", help="Add one column per signal with its raw value.")] = False,
@@ -245,6 +243,8 @@ def score_cli(
 
     columns = _columns(text_col, id_col, author_col, date_col, lang_col)
     if engine == "dask":
+        if out_format not in (None, "parquet"):
+            raise typer.BadParameter("--engine dask writes Parquet parts", param_hint="--format")
         return _score_dask(inputs, output, model_dir=model_dir, scheduler=scheduler, workers=workers,
                            partition_rows=partition_rows, columns=columns, fmt=input_format, top_k=top_k,
                            features=features, text=not no_text, force=force, lang=lang, lexicon=lexicon)

@@ -139,6 +139,22 @@ def test_flags_are_a_list_in_check_jsonl_and_parquet(model_dir, tmp_path):
     assert [(c["flags"], c["error"]) for c in checked] == [(["control_characters"], None), ([], "no text")]
 
 
+def test_format_is_the_output_format_and_input_format_the_input(model_dir, tmp_path):
+    src = tmp_path / "posts.csv"
+    src.write_text("id,text\n1,Saldi del 30% su tutto!\n2,¿Qué opináis del nuevo horario?\n", encoding="utf-8")
+    out = tmp_path / "x.jsonl"
+    result = invoke("score", src, "-o", out, "--format", "jsonl", "--model", model_dir)
+    assert result.exit_code == 0, result.stderr
+    assert [json.loads(x)["id"] for x in out.read_text().splitlines()] == ["1", "2"]
+    odd = tmp_path / "scored.out"  # a name that says nothing: --format decides
+    assert invoke("score", src, "-o", odd, "-f", "csv", "--model", model_dir).exit_code == 0
+    assert odd.read_text().startswith("id,text,")
+    # the input format has its own option; a CSV read as JSON Lines is an input error
+    bad = invoke("score", src, "-o", tmp_path / "y.jsonl", "--input-format", "jsonl", "--model", model_dir)
+    assert bad.exit_code == 1 and "invalid JSON" in bad.stderr
+    assert invoke("score", src, "-o", "-", "--format", "yaml", "--model", model_dir).exit_code == 2
+
+
 def test_score_refuses_to_overwrite_without_force(model_dir, tmp_path):
     src = tmp_path / "in.txt"
     src.write_text("hello\n")
