@@ -80,9 +80,24 @@ def main_callback(
 ModelOpt = Annotated[Optional[Path], typer.Option(
     "--model", "-m", help="Model directory (default: $CONTENT_ANALYZER_MODEL, else the bundled model).",
     show_default=False)]
+def _check_lang(value: str | None) -> str | None:
+    """--lang: a supported language (en, es, it; en-US etc. accepted) or und; else exit 2."""
+    if value is None:
+        return None
+    from .features import normalize_lang
+    from .nlp import UNDETERMINED, supported_languages
+
+    code = normalize_lang(value)
+    allowed = (*supported_languages(), UNDETERMINED)
+    if code not in allowed:
+        raise typer.BadParameter(f"{value!r} is not a supported language; use one of "
+                                 f"{', '.join(allowed)} ({UNDETERMINED}: any other language)")
+    return code
+
+
 LangOpt = Annotated[Optional[str], typer.Option(
-    "--lang", help="Treat every post as this language (en, es, it, ...) instead of the "
-    "lang column or identification.")]
+    "--lang", callback=_check_lang, help="Treat every post as this language instead of the lang column "
+    "or identification: en, es, it, or und for any other language (cue words of all three).")]
 LexiconOpt = Annotated[Optional[Path], typer.Option(
     "--lexicon", help="TOML file of extra cue words merged over the shipped lexicons "
     "(tables [en], [es], [it] of cue lists).", exists=False)]

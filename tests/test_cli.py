@@ -236,6 +236,27 @@ def test_lexicon_option_adds_cue_words(model_dir, tmp_path):
     assert result.exit_code == 1 and "not a supported language" in result.stderr
 
 
+def test_unknown_lang_is_a_usage_error_listing_the_supported_ones(model_dir):
+    for command in (["check", "hola"], ["score", "-", "-o", "-"], ["report", "-", "-o", "-"]):
+        result = invoke(*command, "--model", model_dir, "--lang", "klingon", input="hola\n")
+        assert result.exit_code == 2
+        assert "'klingon' is not a supported language; use one of en, es, it, und" in result.stderr
+    ok = invoke("check", "Grazie a tutti!", "--model", model_dir, "--lang", "IT-ch", "-f", "json")
+    assert ok.exit_code == 0 and json.loads(ok.stdout)["lang"] == "it"
+
+
+def test_posts_in_other_languages_are_und_and_still_scored(model_dir):
+    result = invoke("check", "-", "--model", model_dir, "-f", "json",
+                    input="Merci à tous pour votre soutien, on se retrouve très bientôt !\n"
+                          "Grazie a tutti per ieri sera\n")
+    fr, it = (json.loads(x) for x in result.stdout.splitlines())
+    assert (fr["lang"], fr["status"], it["lang"]) == ("und", "ok", "it")
+    assert fr["label"] in ("media", "networking") and 0 < fr["p_networking"] < 1
+    forced = json.loads(invoke("check", "Grazie a tutti per ieri sera", "--model", model_dir,
+                               "--lang", "und", "-f", "json").stdout)
+    assert forced["lang"] == "und"
+
+
 SAMPLE = str(Path(__file__).resolve().parents[1] / "data" / "sample" / "posts.csv")
 
 
