@@ -113,6 +113,21 @@ InputFormat = Annotated[Optional[str], typer.Option(
     "--input-format", help="Force the input format: csv, tsv, jsonl, json, parquet, txt, or a platform "
     "export: x, mastodon, linkedin, facebook, instagram, threads, bluesky (default: detected from "
     "the name and content).")]
+def _check_encoding(value: str | None) -> str | None:
+    if value is None:
+        return None
+    from .readers import check_encoding
+
+    try:
+        return check_encoding(value)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
+
+
+EncodingOpt = Annotated[Optional[str], typer.Option(
+    "--encoding", callback=_check_encoding, help="Text encoding of CSV, TSV, JSON Lines, JSON and text "
+    "inputs, e.g. utf-8, utf-16, cp1252, latin-1 (default: UTF-16 if the file starts with its BOM, "
+    "else UTF-8, and rows that are not valid UTF-8 are read as cp1252 and flagged decoded_cp1252).")]
 RepostsOpt = Annotated[bool, typer.Option(
     "--include-reposts", help="Keep reposts (retweets, boosts, bare reshares) from platform exports; "
     "they are not the account's own words, so they are skipped and counted by default.")]
@@ -224,6 +239,7 @@ def score_cli(
         "--format", "-f", "--output-format", help="Output format: csv, jsonl or parquet (default: from the "
         "output name; JSON Lines on stdout).")] = None,
     input_format: InputFormat = None,
+    encoding: EncodingOpt = None,
     include_reposts: RepostsOpt = False,
     include_direct: DirectOpt = False,
     features: Annotated[bool, typer.Option("--features", help="Add one column per signal with its raw value.")] = False,
@@ -260,6 +276,9 @@ def score_cli(
     if engine == "dask":
         if out_format not in (None, "parquet"):
             raise typer.BadParameter("--engine dask writes Parquet parts", param_hint="--format")
+        if encoding is not None:
+            raise typer.BadParameter("--engine dask reads UTF-8 / UTF-16 (with BOM) / cp1252 as detected; "
+                                     "convert the file or use the local engine", param_hint="--encoding")
         return _score_dask(inputs, output, model_dir=model_dir, scheduler=scheduler, workers=workers,
                            partition_rows=partition_rows, columns=columns, fmt=input_format, top_k=top_k,
                            features=features, text=not no_text, force=force, lang=lang, lexicon=lexicon)
@@ -272,6 +291,7 @@ def score_cli(
             raise typer.BadParameter("--resume needs an output file, not stdout", param_hint="--resume")
         writer = (_resumable(inputs, output, fmt, names, model, force, input_format=input_format,
                              columns=columns, reposts=include_reposts, direct=include_direct, top_k=top_k,
+                             encoding=encoding,
                              features=features, text=not no_text, chunk_size=chunk_size,
                              escape_formulas=escape_formulas)
                   if resume else open_writer(output, names, fmt=fmt, force=force))
@@ -282,7 +302,8 @@ def score_cli(
     export_stats: list = []
     n_workers = workers or _default_workers(inputs)
     posts = read_many(inputs, fmt=input_format, columns=columns, include_reposts=include_reposts,
-                      include_direct=include_direct, export_stats=export_stats, raw=n_workers > 1)
+                      include_direct=include_direct, export_stats=export_stats, raw=n_workers > 1,
+                      encoding=encoding)
     counts = {"ok": 0, "empty": 0, "error": 0}
     try:
         if resume:
@@ -417,6 +438,7 @@ def train_cli(
     eval_files: Annotated[Optional[list[str]], typer.Option("--eval", help="Labelled file never trained on (e.g. external data), scored by the saved model and by a baseline; repeatable.")] = None,
     report_label_issues: Annotated[bool, typer.Option("--report-label-issues", help="List the posts whose given label the cross-validated model strongly disagrees with (P(label) <= 0.1), to check by hand.")] = False,
     input_format: InputFormat = None,
+    encoding: EncodingOpt = None,
     text_col: TextCol = None,
     label_col: LabelCol = None,
     author_col: AuthorCol = None,
@@ -442,7 +464,7 @@ def train_cli(
             columns=Columns(text=text_col, label=label_col, author=author_col, lang=lang_col),
             command=" ".join(["content-analyzer", "train", *map(shlex.quote, sys.argv[2:])]),
             progress=lambda msg: err.print(msg, markup=False),
-            heldout_authors=held, eval_files=eval_files or (),
+            heldout_authors=held, eval_files=eval_files or (), encoding=encoding,
         )
     except _USER_ERRORS as exc:
         raise fail(str(exc)) from None
@@ -480,6 +502,7 @@ def evaluate_cli(
     errors: Annotated[int, typer.Option("--errors", min=0, help="Show the N most confidently misclassified posts.")] = 0,
     by: Annotated[Literal["lang", "platform", "author"], typer.Option("--by", help="Group metrics by this field.")] = "lang",
     input_format: InputFormat = None,
+    encoding: EncodingOpt = None,
     text_col: TextCol = None,
     label_col: LabelCol = None,
     lang_col: LangCol = None,
@@ -492,7 +515,7 @@ def evaluate_cli(
 
     try:
         model = _load(model_dir)
-        posts = list(read_many(data, fmt=input_format, labels=True,
+        posts = list(read_many(data, fmt=input_format, labels=True, encoding=encoding,
                                columns=Columns(text=text_col, label=label_col, lang=lang_col)))
         result = evaluate(model.pipeline, posts, errors=errors, group_by=by)
     except _USER_ERRORS as exc:
@@ -521,6 +544,7 @@ def report_cli(
     examples: Annotated[int, typer.Option("--examples", min=0, max=50, help="Example posts per group (most confident media, networking, borderline).")] = 5,
     force: Annotated[bool, typer.Option("--force", "-F", help="Overwrite the report file if it exists.")] = False,
     input_format: InputFormat = None,
+    encoding: EncodingOpt = None,
     include_reposts: RepostsOpt = False,
     include_direct: DirectOpt = False,
     lang: LangOpt = None,
@@ -556,7 +580,7 @@ def report_cli(
         with _progress("auditing") as advance:
             export_stats: list = []
             audit = audit_sources(sources, model, read_posts_kwargs={
-                "fmt": input_format, "columns": columns, "include_reposts": include_reposts,
+                "fmt": input_format, "encoding": encoding, "columns": columns, "include_reposts": include_reposts,
                 "include_direct": include_direct, "export_stats": export_stats},
                 target_rule=rule, examples=examples, on_chunk=advance)
         _export_summary(export_stats)

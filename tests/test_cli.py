@@ -155,6 +155,21 @@ def test_format_is_the_output_format_and_input_format_the_input(model_dir, tmp_p
     assert invoke("score", src, "-o", "-", "--format", "yaml", "--model", model_dir).exit_code == 2
 
 
+def test_encoding_option_and_cp1252_fallback(model_dir, tmp_path):
+    src = tmp_path / "legacy.csv"
+    rows = [("1", "¿Alguien sabe dónde comprar café en Málaga?"), ("2", "Perché non venite domenica? Sarà una festa")]
+    src.write_bytes(("id,text\r\n" + "".join(f"{i},{t}\r\n" for i, t in rows)).encode("cp1252"))
+    detected = [json.loads(x) for x in invoke("score", src, "-o", "-", "--model", model_dir).stdout.splitlines()]
+    assert [(r["text"], r["flags"]) for r in detected] == [(t, ["decoded_cp1252"]) for _, t in rows]
+    given = invoke("score", src, "-o", "-", "--model", model_dir, "--encoding", "cp1252")
+    assert [(json.loads(x)["text"], json.loads(x)["flags"]) for x in given.stdout.splitlines()] == [
+        (t, []) for _, t in rows]
+    for command in (["score", src, "-o", "-"], ["evaluate", src], ["report", src, "-o", "-"],
+                    ["train", src, "-o", tmp_path / "m"]):
+        bad = invoke(*command, "--encoding", "klingon")
+        assert bad.exit_code == 2 and "unknown encoding 'klingon'" in bad.stderr
+
+
 def test_score_refuses_to_overwrite_without_force(model_dir, tmp_path):
     src = tmp_path / "in.txt"
     src.write_text("hello\n")

@@ -134,7 +134,7 @@ def test_csv_ragged_rows_with_quotes_newlines_and_delimiters(trained, rows):
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(lines=st.lists(st.tuples(st.text(max_size=40), st.sampled_from(["utf-8", "latin-1", "cp1252"])),
                       min_size=1, max_size=8))
-def test_invalid_utf8_lines_are_replaced_flagged_and_kept(trained, lines):
+def test_lines_in_a_legacy_encoding_are_read_as_cp1252_flagged_and_kept(trained, lines):
     """Text files with lines in another encoding (a common export accident)."""
     raw = [t.replace("\n", " ").replace("\r", " ").replace("\x00", " ").encode(enc, "replace") for t, enc in lines]
     posts = list(read_posts("-", stdin=_io.BytesIO(b"\n".join(raw) + b"\n"), fmt="txt"))
@@ -145,7 +145,9 @@ def test_invalid_utf8_lines_are_replaced_flagged_and_kept(trained, lines):
             valid = True
         except UnicodeDecodeError:
             valid = False
-        assert ("invalid_utf8" in p.flags) == (not valid)
+        assert ("decoded_cp1252" in p.flags) == (not valid) and "invalid_utf8" not in p.flags
+        if not valid:  # read as cp1252 (or Latin-1 for its five undefined bytes): no replacement characters
+            assert "\ufffd" not in p.text
     rows = [r for b in score_posts(trained.model, posts) for r in b]
     assert len(rows) == len(raw)
 
