@@ -2,7 +2,8 @@
 
 Commands parse arguments, open streams, show progress and map typed errors to
 exit codes (0 ok, 1 runtime error, 2 usage error). Machine output (JSON,
-JSON Lines) goes to stdout; everything else goes to stderr.
+JSON Lines) and the human output of ``check`` (what was asked for) go to stdout;
+progress, summaries and warnings go to stderr.
 """
 
 from __future__ import annotations
@@ -40,6 +41,14 @@ app = typer.Typer(
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 if not err.is_terminal:
     err.width = 120
+
+
+def _stdout_console() -> Console:
+    """A console on the current stdout (so ``> out.txt`` and ``| less`` get the output)."""
+    out = Console(highlight=False, soft_wrap=True)
+    if not out.is_terminal:
+        out.width = 120
+    return out
 
 # OSError: the file system said no (read-only folder, disk full, ...): one line, not a traceback
 _USER_ERRORS = (ReaderError, ModelError, LexiconError, TrainingDataError, OutputExistsError,
@@ -97,9 +106,24 @@ def main_callback(
 ModelOpt = Annotated[Optional[Path], typer.Option(
     "--model", "-m", help="Model directory (default: $CONTENT_ANALYZER_MODEL, else the bundled model).",
     show_default=False)]
+def _check_lang(value: str | None) -> str | None:
+    """--lang: a supported language (en, es, it; en-US etc. accepted) or und; else exit 2."""
+    if value is None:
+        return None
+    from .features import normalize_lang
+    from .nlp import UNDETERMINED, supported_languages
+
+    code = normalize_lang(value)
+    allowed = (*supported_languages(), UNDETERMINED)
+    if code not in allowed:
+        raise typer.BadParameter(f"{value!r} is not a supported language; use one of "
+                                 f"{', '.join(allowed)} ({UNDETERMINED}: any other language)")
+    return code
+
+
 LangOpt = Annotated[Optional[str], typer.Option(
-    "--lang", help="Treat every post as this language (en, es, it, ...) instead of the "
-    "lang column or identification.")]
+    "--lang", callback=_check_lang, help="Treat every post as this language instead of the lang column "
+    "or identification: en, es, it, or und for any other language (cue words of all three).")]
 LexiconOpt = Annotated[Optional[Path], typer.Option(
     "--lexicon", help="TOML file of extra cue words merged over the shipped lexicons "
     "(tables [en], [es], [it] of cue lists).", exists=False)]
@@ -115,10 +139,21 @@ InputFormat = Annotated[Optional[str], typer.Option(
     "--input-format", help="Force the input format: csv, tsv, jsonl, json, parquet, txt, or a platform "
     "export: x, mastodon, linkedin, facebook, instagram, threads, bluesky (default: detected from "
     "the name and content).")]
-ScoreInputFormat = Annotated[Optional[str], typer.Option(
-    "--input-format", "--format", help="Force the input format: csv, tsv, jsonl, json, parquet, txt, or a "
-    "platform export: x, mastodon, linkedin, facebook, instagram, threads, bluesky (default: detected "
-    "from the name and content).")]
+def _check_encoding(value: str | None) -> str | None:
+    if value is None:
+        return None
+    from .readers import check_encoding
+
+    try:
+        return check_encoding(value)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
+
+
+EncodingOpt = Annotated[Optional[str], typer.Option(
+    "--encoding", callback=_check_encoding, help="Text encoding of CSV, TSV, JSON Lines, JSON and text "
+    "inputs, e.g. utf-8, utf-16, cp1252, latin-1 (default: UTF-16 if the file starts with its BOM, "
+    "else UTF-8, and rows that are not valid UTF-8 are read as cp1252 and flagged decoded_cp1252).")]
 RepostsOpt = Annotated[bool, typer.Option(
     "--include-reposts", help="Keep reposts (retweets, boosts, bare reshares) from platform exports; "
     "they are not the account's own words, so they are skipped and counted by default.")]
@@ -184,7 +219,7 @@ def _stdin_posts() -> Iterator[Post]:
 def check_cli(
     text: Annotated[str, typer.Argument(help="The post to check, or - to read posts from stdin (one per line).")],
     model_dir: ModelOpt = None,
-    fmt: Annotated[Literal["table", "json"], typer.Option("--format", "-f", help="table (for people, on stderr) or json (one object per post, on stdout).")] = "table",
+    fmt: Annotated[Literal["table", "json"], typer.Option("--format", "-f", help="table (for people) or json (one object per post); both on stdout.")] = "table",
     top_k: TopKOpt = 5,
     lang: LangOpt = None,
     lexicon: LexiconOpt = None,
@@ -213,8 +248,9 @@ def check_cli(
             sys.stdout.write(json.dumps(check_json(pred), ensure_ascii=False) + "\n")
         sys.stdout.flush()
     else:
+        out = _stdout_console()
         for pred in preds:
-            render_check(err, pred)
+            render_check(out, pred)
 
 
 # -- score ------------------------------------------------------------------------
@@ -225,8 +261,11 @@ def score_cli(
     output: Annotated[str, typer.Option("--output", "-o", help="Output file: .csv, .jsonl or .parquet; - writes JSON Lines to stdout.")],
     model_dir: ModelOpt = None,
     force: Annotated[bool, typer.Option("--force", "-F", help="Overwrite the output file if it exists.")] = False,
-    out_format: Annotated[Optional[str], typer.Option("--output-format", help="Force the output format: csv, jsonl, parquet.")] = None,
-    input_format: ScoreInputFormat = None,
+    out_format: Annotated[Optional[Literal["csv", "jsonl", "parquet"]], typer.Option(
+        "--format", "-f", "--output-format", help="Output format: csv, jsonl or parquet (default: from the "
+        "output name; JSON Lines on stdout).")] = None,
+    input_format: InputFormat = None,
+    encoding: EncodingOpt = None,
     include_reposts: RepostsOpt = False,
     include_direct: DirectOpt = False,
     features: Annotated[bool, typer.Option("--features", help="Add one column per signal with its raw value.")] = False,
@@ -261,6 +300,11 @@ def score_cli(
 
     columns = _columns(text_col, id_col, author_col, date_col, lang_col)
     if engine == "dask":
+        if out_format not in (None, "parquet"):
+            raise typer.BadParameter("--engine dask writes Parquet parts", param_hint="--format")
+        if encoding is not None:
+            raise typer.BadParameter("--engine dask reads UTF-8 / UTF-16 (with BOM) / cp1252 as detected; "
+                                     "convert the file or use the local engine", param_hint="--encoding")
         return _score_dask(inputs, output, model_dir=model_dir, scheduler=scheduler, workers=workers,
                            partition_rows=partition_rows, columns=columns, fmt=input_format, top_k=top_k,
                            features=features, text=not no_text, force=force, lang=lang, lexicon=lexicon)
@@ -273,6 +317,7 @@ def score_cli(
             raise typer.BadParameter("--resume needs an output file, not stdout", param_hint="--resume")
         writer = (_resumable(inputs, output, fmt, names, model, force, input_format=input_format,
                              columns=columns, reposts=include_reposts, direct=include_direct, top_k=top_k,
+                             encoding=encoding,
                              features=features, text=not no_text, chunk_size=chunk_size,
                              escape_formulas=escape_formulas)
                   if resume else open_writer(output, names, fmt=fmt, force=force))
@@ -283,7 +328,8 @@ def score_cli(
     export_stats: list = []
     n_workers = workers or _default_workers(inputs)
     posts = read_many(inputs, fmt=input_format, columns=columns, include_reposts=include_reposts,
-                      include_direct=include_direct, export_stats=export_stats, raw=n_workers > 1)
+                      include_direct=include_direct, export_stats=export_stats, raw=n_workers > 1,
+                      encoding=encoding)
     counts = {"ok": 0, "empty": 0, "error": 0}
     try:
         if resume:
@@ -412,6 +458,7 @@ def train_cli(
     eval_files: Annotated[Optional[list[str]], typer.Option("--eval", help="Labelled file never trained on (e.g. external data), scored by the saved model and by a baseline; repeatable.")] = None,
     report_label_issues: Annotated[bool, typer.Option("--report-label-issues", help="List the posts whose given label the cross-validated model strongly disagrees with (P(label) <= 0.1), to check by hand.")] = False,
     input_format: InputFormat = None,
+    encoding: EncodingOpt = None,
     text_col: TextCol = None,
     label_col: LabelCol = None,
     author_col: AuthorCol = None,
@@ -437,7 +484,7 @@ def train_cli(
             columns=Columns(text=text_col, label=label_col, author=author_col, lang=lang_col),
             command=" ".join(["content-analyzer", "train", *map(shlex.quote, sys.argv[2:])]),
             progress=lambda msg: err.print(msg, markup=False),
-            heldout_authors=held, eval_files=eval_files or (),
+            heldout_authors=held, eval_files=eval_files or (), encoding=encoding,
         )
     except _USER_ERRORS as exc:
         raise fail(str(exc)) from None
@@ -475,6 +522,7 @@ def evaluate_cli(
     errors: Annotated[int, typer.Option("--errors", min=0, help="Show the N most confidently misclassified posts.")] = 0,
     by: Annotated[Literal["lang", "platform", "author"], typer.Option("--by", help="Group metrics by this field.")] = "lang",
     input_format: InputFormat = None,
+    encoding: EncodingOpt = None,
     text_col: TextCol = None,
     label_col: LabelCol = None,
     lang_col: LangCol = None,
@@ -487,7 +535,7 @@ def evaluate_cli(
 
     try:
         model = _load(model_dir)
-        posts = list(read_many(data, fmt=input_format, labels=True,
+        posts = list(read_many(data, fmt=input_format, labels=True, encoding=encoding,
                                columns=Columns(text=text_col, label=label_col, lang=lang_col)))
         result = evaluate(model.pipeline, posts, errors=errors, group_by=by)
     except _USER_ERRORS as exc:
@@ -730,6 +778,7 @@ def report_cli(
     examples: Annotated[int, typer.Option("--examples", min=0, max=50, help="Example posts per group (most confident media, networking, borderline).")] = 5,
     force: Annotated[bool, typer.Option("--force", "-F", help="Overwrite the report file if it exists.")] = False,
     input_format: InputFormat = None,
+    encoding: EncodingOpt = None,
     include_reposts: RepostsOpt = False,
     include_direct: DirectOpt = False,
     lang: LangOpt = None,
@@ -766,7 +815,7 @@ def report_cli(
         with _progress("auditing") as advance:
             export_stats: list = []
             audit = audit_sources(sources, model, read_posts_kwargs={
-                "fmt": input_format, "columns": columns, "include_reposts": include_reposts,
+                "fmt": input_format, "encoding": encoding, "columns": columns, "include_reposts": include_reposts,
                 "include_direct": include_direct, "export_stats": export_stats},
                 target_rule=rule, examples=examples, on_chunk=advance)
         _export_summary(export_stats)
@@ -779,10 +828,11 @@ def report_cli(
     finally:
         if tmp:
             Path(tmp).unlink(missing_ok=True)
-    o = report["overall"]
+    o, st = report["overall"], report["status"]
     if output != "-":
         err.print(f"audited {report['rows']} rows: {o['media']} media ({o['media_share']:.0%}), "
-                  f"{o['networking']} networking, {o['uncertain']} uncertain -> {output} ({used})")
+                  f"{o['networking']} networking, {st['empty']} empty, {st['error']} error "
+                  f"({o['uncertain']} uncertain) -> {output} ({used})", markup=False)
 
 
 def _spool_stdin() -> str:

@@ -28,7 +28,7 @@ from spacy.matcher import PhraseMatcher
 from spacy.strings import hash_string
 from spacy.util import compile_infix_regex, compile_prefix_regex, compile_suffix_regex
 
-from .lexicons import available_languages, load_lexicon
+from .lexicons import available_languages, load_lexicon, other_languages
 
 __all__ = [
     "EMOJI_PATTERN",
@@ -203,7 +203,7 @@ def all_cue_matcher(extra: tuple = ()) -> tuple[PhraseMatcher, np.ndarray, np.nd
 # bit positions of LexTable.bits
 (ALPHA, UPPER, NUM, PUNCT, SPACE, EMOJI, HASHTAG, MENTION, LINK, FINAL, NEWLINE, CURRENCY,
  BRACKET, SCHEDULER) = range(14)
-_LANG_CHAR_BIT = 16  # + index of the language in supported_languages(): language-specific letters
+_LANG_CHAR_BIT = 16  # + index in _identification_lexicons() (supported first): language-specific letters
 _LANG_WORD_BIT = 32  # + index: one of the language's identification words
 _CURRENCY_WORDS = frozenset("$ € £ ¥ eur euro euros usd dollar dollars peso pesos mxn ars clp cop gbp".split())
 _SCHEDULER_WORDS = frozenset(
@@ -327,29 +327,39 @@ class LexTable:
         return tuple(np.concatenate([x, y])[order] for x, y in zip(a, b))
 
 
+def _identification_lexicons() -> list:
+    """Supported languages first (bit index = index in supported_languages()), then the
+    languages known only to identification (lexicons/other), which identify as ``und``."""
+    return [*(load_lexicon(c) for c in supported_languages()), *other_languages()]
+
+
 @functools.cache
 def lex_table() -> LexTable:
-    langs = supported_languages()
-    return LexTable([load_lexicon(c).chars for c in langs], [load_lexicon(c).identify for c in langs])
+    lexicons = _identification_lexicons()
+    return LexTable([x.chars for x in lexicons], [x.identify for x in lexicons])
 
 
 # -- language identification -------------------------------------------------------
 
 def language_scores(lower: np.ndarray, bits: np.ndarray, token_doc: np.ndarray, n_docs: int) -> np.ndarray:
-    """(n_docs, n_languages) evidence: identification words + 2 x language-specific letters."""
-    langs = supported_languages()
-    scores = np.zeros((n_docs, len(langs)))
-    for j in range(len(langs)):
+    """(n_docs, n_languages) evidence: identification words + 2 x language-specific letters.
+
+    Columns: the supported languages, then the languages known only to identification."""
+    n_langs = len(_identification_lexicons())
+    scores = np.zeros((n_docs, n_langs))
+    for j in range(n_langs):
         hit = ((bits >> (_LANG_WORD_BIT + j)) & 1) + 2 * ((bits >> (_LANG_CHAR_BIT + j)) & 1)
         scores[:, j] = np.bincount(token_doc, weights=hit, minlength=n_docs)
     return scores
 
 
 def pick_languages(scores: np.ndarray) -> list[str]:
-    """The best-scoring language per row (first in order on ties), ``und`` without evidence."""
+    """The best-scoring language per row (first in order on ties, so a supported language
+    wins a tie), ``und`` without evidence or when a language we have no lexicon for scores
+    highest (French, German, ... are not guessed as the nearest supported language)."""
     langs = supported_languages()
     best = scores.argmax(axis=1)
-    return [langs[b] if scores[i, b] > 0 else UNDETERMINED for i, b in enumerate(best)]
+    return [langs[b] if b < len(langs) and scores[i, b] > 0 else UNDETERMINED for i, b in enumerate(best)]
 
 
 def identify_languages(texts: Sequence[str]) -> list[str]:

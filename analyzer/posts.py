@@ -127,6 +127,13 @@ class Post:
         return "ok"
 
     @property
+    def reason(self) -> str | None:
+        """Why the post has no score: the read error, ``no text`` for an empty post, else None."""
+        if self.error:
+            return self.error
+        return EMPTY_REASON if self.status == "empty" else None
+
+    @property
     def media_count(self) -> int:
         """Photos, videos and GIFs attached, as the export states it (0 when unknown)."""
         n = self.meta.get("media_count") if self.meta else None
@@ -150,6 +157,9 @@ def own_words(text: str) -> str:
     """The post's text without the leading @-names of a reply (what its author wrote)."""
     return _LEADING_MENTIONS.sub("", text.strip(), count=1).strip()
 
+
+# The ``error`` of an empty post (no words and no media): why it has no score.
+EMPTY_REASON = "no text"
 
 # Flag of a post labelled by rule because it has no words, only media.
 NO_TEXT = "no_text"

@@ -7,6 +7,7 @@ that cannot be parsed at all raises ReaderError naming the file and line.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import gzip
 import io
@@ -171,46 +172,87 @@ def _split_cr(raw: bytes) -> list[bytes]:
     return [piece for piece in _LONE_CR.split(raw) if piece]
 
 
-class _Lines:
-    """Decoded lines of a byte stream; remembers which lines had invalid UTF-8.
+# the flag of a row that was not valid UTF-8 and was read as Windows-1252 (Latin-1) instead
+DECODED_CP1252 = "decoded_cp1252"
 
-    Lines end at LF, CRLF or a lone CR, as in Python's universal newlines.
+
+def check_encoding(encoding: str | None) -> str | None:
+    """The codec's canonical name (``latin1`` -> ``iso8859-1``); ValueError for unknown names."""
+    if encoding is None:
+        return None
+    try:
+        return codecs.lookup(encoding).name
+    except LookupError:
+        raise ValueError(f"unknown encoding {encoding!r} (e.g. utf-8, utf-16, cp1252, latin-1)") from None
+
+
+class _Lines:
+    """Decoded lines of a byte stream; remembers which lines needed a fallback.
+
+    With no ``encoding``: UTF-16 when the stream starts with its byte-order mark, else
+    UTF-8 (BOM skipped), line by line; a line that is not valid UTF-8 is read as
+    Windows-1252 (the usual legacy encoding of Spanish and Italian spreadsheets, a superset
+    of Latin-1's printable characters) and remembered in ``fallback``, never turned into
+    replacement characters. With an ``encoding``, lines are decoded with it; bytes it cannot
+    decode become U+FFFD and the line is remembered in ``bad``.
     """
 
-    def __init__(self, stream: IO[bytes]):
+    def __init__(self, stream: IO[bytes], encoding: str | None = None):
         self.stream = stream
+        self.encoding = check_encoding(encoding)
         self.bad: set[int] = set()
+        self.fallback: set[int] = set()
         self.count = 0
+
+    def flags(self, line: int) -> tuple[str, ...]:
+        """The decoding flags of one line."""
+        if line in self.fallback:
+            return (DECODED_CP1252,)
+        return ("invalid_utf8" if self.encoding in (None, "utf-8") else "invalid_encoding",) \
+            if line in self.bad else ()
 
     def __iter__(self) -> Iterator[str]:
         head = self.stream.peek(4)[:4]  # type: ignore[attr-defined]
-        if head[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        wide = self.encoding is not None and self.encoding.startswith(("utf-16", "utf-32"))
+        if wide or (self.encoding is None and head[:2] in (b"\xff\xfe", b"\xfe\xff")):
             # UTF-16 with BOM, as spreadsheet "Unicode text" exports are
-            text = io.TextIOWrapper(self.stream, encoding="utf-16", errors="replace", newline="")
+            text = io.TextIOWrapper(self.stream, encoding=self.encoding or "utf-16", errors="replace",
+                                    newline="")
             for line in text:
                 self.count += 1
                 yield line
             return
+        codec = self.encoding or "utf-8"
         for chunk in self.stream:
             for raw in _split_cr(chunk):
                 self.count += 1
-                if self.count == 1 and raw.startswith(b"\xef\xbb\xbf"):
+                if self.count == 1 and codec == "utf-8" and raw.startswith(b"\xef\xbb\xbf"):
                     raw = raw[3:]
                 try:
-                    yield raw.decode("utf-8")
+                    yield raw.decode(codec)
                 except UnicodeDecodeError:
-                    self.bad.add(self.count)
-                    yield raw.decode("utf-8", "replace")
+                    if self.encoding is None:
+                        self.fallback.add(self.count)
+                        # the five bytes cp1252 leaves undefined are C1 controls in Latin-1
+                        yield raw.decode("cp1252", "strict") if _cp1252_ok(raw) else raw.decode("latin-1")
+                    else:
+                        self.bad.add(self.count)
+                        yield raw.decode(codec, "replace")
+
+
+def _cp1252_ok(raw: bytes) -> bool:
+    return not any(b in raw for b in (b"\x81", b"\x8d", b"\x8f", b"\x90", b"\x9d"))
 
 
 _MAGIC = (b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"%PDF", b"PK\x03\x04", b"\x7fELF", b"BZh",
           b"\xfd7zXZ", b"PAR1", b"SQLite format")
 
 
-def _check_not_binary(name: str, stream: IO[bytes]) -> None:
+def _check_not_binary(name: str, stream: IO[bytes], encoding: str | None = None) -> None:
     """Refuse images, archives and other binaries fed in as text, before they become rows."""
     head = stream.peek(8192)[:8192]  # type: ignore[attr-defined]
-    if head[:2] in (b"\xff\xfe", b"\xfe\xff"):
+    if head[:2] in (b"\xff\xfe", b"\xfe\xff") or (encoding or "").lower().replace("_", "-").startswith(
+            ("utf-16", "utf16", "utf-32", "utf32")):
         return
     if head.startswith(b"PK\x03\x04"):
         raise ReaderError(name, "is a zip archive with no platform export in it (or a damaged one); "
@@ -231,9 +273,10 @@ def _check_not_binary(name: str, stream: IO[bytes]) -> None:
 Record = tuple[int, Any, tuple[str, ...], "str | None"]
 
 
-def _csv_records(name: str, stream: IO[bytes], delimiter: str | None) -> Iterator[Record]:
-    _check_not_binary(name, stream)
-    lines = _Lines(stream)
+def _csv_records(name: str, stream: IO[bytes], delimiter: str | None,
+                 encoding: str | None = None) -> Iterator[Record]:
+    _check_not_binary(name, stream, encoding)
+    lines = _Lines(stream, encoding)
     it = iter(lines)
     csv.field_size_limit(_CSV_LIMIT)
     if delimiter is None:
@@ -263,9 +306,8 @@ def _csv_records(name: str, stream: IO[bytes], delimiter: str | None) -> Iterato
             prev_line = reader.line_num
             continue
         n += 1
-        flags = []
-        if any(line in lines.bad for line in range(prev_line + 1, reader.line_num + 1)):
-            flags.append("invalid_utf8")
+        flags = list(dict.fromkeys(f for line in range(prev_line + 1, reader.line_num + 1)
+                                   for f in lines.flags(line)))
         if len(row) != width:
             flags.append("missing_fields" if len(row) < width else "extra_fields")
         prev_line = reader.line_num
@@ -293,8 +335,8 @@ def _first_of_repeated(name: str, header: list[str]) -> list[int] | None:
     return sorted(at[0] for at in positions.values())
 
 
-def _jsonl_records(name: str, stream: IO[bytes]) -> Iterator[Record]:
-    lines = _Lines(stream)
+def _jsonl_records(name: str, stream: IO[bytes], encoding: str | None = None) -> Iterator[Record]:
+    lines = _Lines(stream, encoding)
     n = 0
     for line in lines:
         if not line.strip():
@@ -304,21 +346,26 @@ def _jsonl_records(name: str, stream: IO[bytes]) -> Iterator[Record]:
             obj = json.loads(line)
         except json.JSONDecodeError as exc:
             raise ReaderError(name, f"invalid JSON ({exc.msg}, column {exc.colno})", lines.count) from None
-        flags = ("invalid_utf8",) if lines.count in lines.bad else ()
+        flags = lines.flags(lines.count)
         if isinstance(obj, dict):
             yield n, obj, flags, None
         else:
             yield n, None, flags, f"line is a JSON {type(obj).__name__}, expected an object"
 
 
-def _json_records(name: str, stream: IO[bytes]) -> Iterator[Record]:
+def _json_records(name: str, stream: IO[bytes], encoding: str | None = None) -> Iterator[Record]:
     raw = stream.read()
     flags: tuple[str, ...] = ()
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = raw.decode("utf-8", "replace")
-        flags = ("invalid_utf8",)
+    encoding = check_encoding(encoding)
+    if encoding is not None and encoding != "utf-8":
+        text = raw.decode(encoding, "replace")
+        flags = ("invalid_encoding",) if "\ufffd" in text else ()
+    else:
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            text = raw.decode("utf-8", "replace")
+            flags = ("invalid_utf8",)
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -355,11 +402,11 @@ def _parquet_records(name: str, stream: IO[bytes]) -> Iterator[Record]:
         raise ReaderError(name, f"invalid Parquet ({exc})") from None
 
 
-def _txt_records(name: str, stream: IO[bytes]) -> Iterator[Record]:
-    _check_not_binary(name, stream)
-    lines = _Lines(stream)
+def _txt_records(name: str, stream: IO[bytes], encoding: str | None = None) -> Iterator[Record]:
+    _check_not_binary(name, stream, encoding)
+    lines = _Lines(stream, encoding)
     for n, line in enumerate(lines, 1):
-        flags = ("invalid_utf8",) if n in lines.bad else ()
+        flags = lines.flags(n)
         yield n, {"text": line.rstrip("\r\n")}, flags, None
 
 
@@ -610,17 +657,17 @@ def _txt_columns() -> dict[str, str | None]:
 
 # format -> record iterator over a (decompressed) byte stream
 RECORD_READERS = {
-    "csv": lambda name, stream: _csv_records(name, stream, None),
-    "tsv": lambda name, stream: _csv_records(name, stream, "\t"),
+    "csv": lambda name, stream, encoding=None: _csv_records(name, stream, None, encoding),
+    "tsv": lambda name, stream, encoding=None: _csv_records(name, stream, "\t", encoding),
     "jsonl": _jsonl_records,
     "json": _json_records,
-    "parquet": _parquet_records,
+    "parquet": lambda name, stream, encoding=None: _parquet_records(name, stream),
     "txt": _txt_records,
 }
 
 
-def _records(source: str | Path, fmt: str | None, stdin: IO[bytes] | None):
-    """(name, format, record iterator, raw stream) for one input."""
+def _records(source: str | Path, fmt: str | None, stdin: IO[bytes] | None, encoding: str | None = None):
+    """(name, format, record iterator, raw stream) for one input; ``encoding`` as in read_posts."""
     if fmt is not None and fmt not in FORMATS:
         from .exports import PLATFORMS
 
@@ -634,7 +681,7 @@ def _records(source: str | Path, fmt: str | None, stdin: IO[bytes] | None):
     except BaseException:
         _close(raw, stdin)
         raise
-    records = RECORD_READERS.get(fmt, _txt_records)(name, stream)
+    records = RECORD_READERS.get(fmt, _txt_records)(name, stream, encoding)
     return name, fmt, _guard(name, records), raw
 
 
@@ -663,16 +710,20 @@ def read_posts(
     id_prefix: str | None = None,
     stdin: IO[bytes] | None = None,
     raw: bool = False,
+    encoding: str | None = None,
 ) -> Iterator[Any]:
     """Yield the posts of one file (or ``-`` for stdin), one per row, in order.
 
     ``fmt`` forces a format (csv, tsv, jsonl, json, parquet, txt); otherwise it
     comes from the file name, then from the content. ``labels`` requires and
     parses a label column (training and evaluation data). ``raw`` yields each
-    row's raw fields instead (see ``post_from_fields``).
+    row's raw fields instead (see ``post_from_fields``). ``encoding`` (any Python
+    codec name) decodes text formats; by default UTF-16 is detected from its BOM,
+    else UTF-8 is read and a row that is not valid UTF-8 is read as cp1252 and
+    flagged ``decoded_cp1252``.
     """
     make = _extract if raw else _to_post
-    name, fmt, records, raw = _records(source, fmt, stdin)
+    name, fmt, records, raw = _records(source, fmt, stdin, encoding)
     try:
         chosen = columns or Columns()
         rows = _Pending(records)

@@ -111,8 +111,8 @@ def batch_records(batch: Batch, *, features: bool = False, text: bool = True) ->
                 rec[k] = v[row]
             rec["signals"] = signals[row]
         rec["status"] = post.status
-        rec["error"] = post.error
-        rec["flags"] = ",".join(flags) or None
+        rec["error"] = post.reason
+        rec["flags"] = list(flags)
         if features:
             rec.update(zip(names, raw[row]) if row is not None else ((n, None) for n in names))
         out.append(rec)

@@ -50,7 +50,7 @@ def check_json(pred: Prediction) -> dict[str, Any]:
         "decision": None if pred.decision is None else round(pred.decision, 6),
         "signals": [c.as_dict() for c in pred.top],
         "status": post.status,
-        "error": post.error,
+        "error": post.reason,
         "flags": [*post.flags, *(["no_text"] if pred.label and pred.p_networking is None else [])],
     }
 
@@ -70,7 +70,7 @@ def signed_bar(value: float, scale: float, width: int = _BAR) -> Text:
 def render_check(console: Console, pred: Prediction) -> None:
     post = pred.post
     if pred.label is None:
-        reason = post.error or "empty text"
+        reason = post.reason
         console.print(f"[bold]{post.id}[/]: no label ({post.status}: {reason})")
         return
     if pred.p_networking is None:  # no words, only media: labelled by rule (posts.media_rule)

@@ -14,8 +14,8 @@ from .evaluation import BASELINE_NAME, CHAR_BASELINE_NAME, compare_on, fit_basel
 from .lexicons import LexiconError
 from .model import TrainResult, prepare_training_posts, train
 from .persistence import file_sha256, save_model
-from .readers import Columns, read_many
 from .files import OutputExistsError, check_writable
+from .readers import Columns, read_many, read_posts
 
 __all__ = ["bundled_corpus_files", "train_files", "result_meta"]
 
@@ -71,6 +71,7 @@ def train_files(
     progress: Callable[[str], None] | None = None,
     heldout_authors: set[str] | None = None,
     eval_files: Sequence[str] = (),
+    encoding: str | None = None,
 ) -> TrainResult:
     """Read labelled files (plus the bundled corpus when asked), train, save.
 
@@ -91,14 +92,24 @@ def train_files(
         raise ValueError("no training data given")
     if add_default and not bundled_corpus_files():
         raise LexiconError("the bundled corpus is not available in this installation")
-    posts = list(read_many(sources, fmt=fmt, columns=columns, labels=True))
+    n_bundled = len(sources) - len(data)
+
+    def read_one(i: int, src: str):  # ``encoding`` is for the user's files, not the bundled corpus
+        return read_posts(src, fmt=fmt, columns=columns, labels=True,
+                          id_prefix=Path(src).name if len(sources) > 1 else None,
+                          encoding=encoding if i >= n_bundled else None)
+
+    if encoding:
+        posts = [p for i, src in enumerate(sources) for p in read_one(i, src)]
+    else:
+        posts = list(read_many(sources, fmt=fmt, columns=columns, labels=True))
     files = []
-    for src in sources:
+    for i, src in enumerate(sources):
         if src == "-":
             files.append({"path": "<stdin>", "rows": len(posts) if len(sources) == 1 else None})
             continue
         rows = len(posts) if len(sources) == 1 else sum(
-            1 for _ in read_many([src], fmt=fmt, columns=columns, labels=True))
+            1 for _ in (read_one(i, src) if encoding else read_many([src], fmt=fmt, columns=columns, labels=True)))
         files.append({"path": src, "sha256": file_sha256(src), "rows": rows})
     params: dict[str, Any] = {}
     if C is not None:

@@ -44,11 +44,18 @@ def neutralise_formula(value: str) -> str:
 
 
 def _cell(value: Any, escape_formulas: bool = True) -> Any:
-    if isinstance(value, (list, dict, tuple)):
+    if isinstance(value, (list, dict, tuple)):  # signals, p_function: JSON text
         return json.dumps(value, ensure_ascii=False)
     if escape_formulas and isinstance(value, str):
         return neutralise_formula(value)
     return value
+
+
+def _csv_flags(value: Any) -> str:
+    """The ``flags`` list in a CSV cell: its names joined by commas ("" for none)."""
+    if isinstance(value, (list, tuple)):
+        return ",".join(value)
+    return value or ""
 
 
 def arrow_schema(columns: Sequence[str]):
@@ -65,6 +72,8 @@ def arrow_schema(columns: Sequence[str]):
             out.append((c, pa.list_(contribution)))
         elif c == "p_function":
             out.append((c, pa.struct([(f, pa.float64()) for f in ("information", "action", "community")])))
+        elif c == "flags":
+            out.append((c, pa.list_(pa.string())))
         elif c == "is_reply":
             out.append((c, pa.bool_()))
         elif c in _FLOAT_COLUMNS or "__" in c:
@@ -82,7 +91,8 @@ def encode_rows(fmt: str, columns: Sequence[str], rows: list[Mapping[str, Any]],
     writing process only appends. In CSV, text cells starting with ``=``, ``+``,
     ``-``, ``@``, a tab or a CR get a leading single quote unless
     ``escape_formulas`` is false, so a spreadsheet shows them instead of running
-    them; numbers (``-0.5``) are left as they are.
+    them; numbers (``-0.5``) are left as they are. ``flags`` is a list in JSON Lines and
+    Parquet and its names joined by commas in CSV (``truncated,invalid_utf8``, empty for none).
     """
     if fmt == "jsonl":
         dumps = json.dumps
@@ -90,7 +100,8 @@ def encode_rows(fmt: str, columns: Sequence[str], rows: list[Mapping[str, Any]],
                        for r in rows)
     if fmt == "csv":
         buf = io.StringIO()
-        csv.writer(buf).writerows([[_cell(r.get(c), escape_formulas) for c in columns] for r in rows])
+        csv.writer(buf).writerows([[_csv_flags(r.get(c)) if c == "flags" else _cell(r.get(c), escape_formulas)
+                                    for c in columns] for r in rows])
         return buf.getvalue()
     import pyarrow as pa
 

@@ -44,11 +44,20 @@ def test_check_json_is_one_object_on_stdout(model_dir):
     assert result.stderr == ""
 
 
-def test_check_table_goes_to_stderr(model_dir):
+def test_check_table_goes_to_stdout(model_dir):
     result = invoke("check", "Huge SALE today, 50% off! Link in bio", "--model", model_dir, "--top-k", "3")
     assert result.exit_code == 0
-    assert result.stdout == ""
-    assert "MEDIA" in result.stderr and "top signals" in result.stderr and "│" in result.stderr
+    assert result.stderr == ""
+    assert "MEDIA" in result.stdout and "top signals" in result.stdout and "│" in result.stdout
+    assert "\x1b[" not in result.stdout  # no colour codes when stdout is not a terminal
+
+
+def test_check_table_stdin_posts_all_on_stdout(model_dir):
+    result = invoke("check", "-", "--model", model_dir, "-k", "1",
+                    input="Shop now, 20% off!\n\nPer voi, cosa ne pensate?\n")
+    assert result.exit_code == 0 and result.stderr == ""
+    assert result.stdout.count("P(networking)") == 2
+    assert "2: no label (empty: no text)" in result.stdout
 
 
 def test_check_stdin_one_post_per_line(model_dir):
@@ -93,7 +102,8 @@ def test_score_keeps_empty_whitespace_and_huge_rows(model_dir, tmp_path):
     rows = list(csv.DictReader(open(out, encoding="utf-8")))
     assert [r["id"] for r in rows] == ["1", "2", "3", "4"]
     assert [r["status"] for r in rows] == ["empty", "empty", "ok", "ok"]
-    assert rows[2]["flags"] == "truncated"
+    assert [r["flags"] for r in rows] == ["", "", "truncated", ""]  # CSV: names joined by commas
+    assert [r["error"] for r in rows] == ["no text", "no text", "", ""]
     assert "scored 4 posts (2 ok, 2 empty, 0 error)" in result.stderr
 
 
@@ -110,6 +120,54 @@ def test_score_to_stdout_and_formats(model_dir, tmp_path):
     import pyarrow.parquet as pq
 
     assert pq.read_table(pq_out).num_rows == 2
+
+
+def test_flags_are_a_list_in_check_jsonl_and_parquet(model_dir, tmp_path):
+    src = tmp_path / "in.txt"
+    src.write_text("Saldi\x01 del 30% oggi!\n\n¿Qué opináis?\n")
+    lines = invoke("score", src, "-o", "-", "--model", model_dir).stdout.splitlines()
+    rows = [json.loads(x) for x in lines]
+    assert [(r["status"], r["flags"], r["error"]) for r in rows] == [
+        ("ok", ["control_characters"], None), ("empty", [], "no text"), ("ok", [], None)]
+    pq_out = tmp_path / "out.parquet"
+    assert invoke("score", src, "-o", pq_out, "--model", model_dir).exit_code == 0
+    import pyarrow.parquet as pq
+
+    assert pq.read_table(pq_out).column("flags").to_pylist() == [["control_characters"], [], []]
+    checked = [json.loads(x) for x in invoke("check", "-", "--model", model_dir, "-f", "json",
+                                             input="Saldi\x01 del 30% oggi!\n\n").stdout.splitlines()]
+    assert [(c["flags"], c["error"]) for c in checked] == [(["control_characters"], None), ([], "no text")]
+
+
+def test_format_is_the_output_format_and_input_format_the_input(model_dir, tmp_path):
+    src = tmp_path / "posts.csv"
+    src.write_text("id,text\n1,Saldi del 30% su tutto!\n2,¿Qué opináis del nuevo horario?\n", encoding="utf-8")
+    out = tmp_path / "x.jsonl"
+    result = invoke("score", src, "-o", out, "--format", "jsonl", "--model", model_dir)
+    assert result.exit_code == 0, result.stderr
+    assert [json.loads(x)["id"] for x in out.read_text().splitlines()] == ["1", "2"]
+    odd = tmp_path / "scored.out"  # a name that says nothing: --format decides
+    assert invoke("score", src, "-o", odd, "-f", "csv", "--model", model_dir).exit_code == 0
+    assert odd.read_text().startswith("id,text,")
+    # the input format has its own option; a CSV read as JSON Lines is an input error
+    bad = invoke("score", src, "-o", tmp_path / "y.jsonl", "--input-format", "jsonl", "--model", model_dir)
+    assert bad.exit_code == 1 and "invalid JSON" in bad.stderr
+    assert invoke("score", src, "-o", "-", "--format", "yaml", "--model", model_dir).exit_code == 2
+
+
+def test_encoding_option_and_cp1252_fallback(model_dir, tmp_path):
+    src = tmp_path / "legacy.csv"
+    rows = [("1", "¿Alguien sabe dónde comprar café en Málaga?"), ("2", "Perché non venite domenica? Sarà una festa")]
+    src.write_bytes(("id,text\r\n" + "".join(f"{i},{t}\r\n" for i, t in rows)).encode("cp1252"))
+    detected = [json.loads(x) for x in invoke("score", src, "-o", "-", "--model", model_dir).stdout.splitlines()]
+    assert [(r["text"], r["flags"]) for r in detected] == [(t, ["decoded_cp1252"]) for _, t in rows]
+    given = invoke("score", src, "-o", "-", "--model", model_dir, "--encoding", "cp1252")
+    assert [(json.loads(x)["text"], json.loads(x)["flags"]) for x in given.stdout.splitlines()] == [
+        (t, []) for _, t in rows]
+    for command in (["score", src, "-o", "-"], ["evaluate", src], ["report", src, "-o", "-"],
+                    ["train", src, "-o", tmp_path / "m"]):
+        bad = invoke(*command, "--encoding", "klingon")
+        assert bad.exit_code == 2 and "unknown encoding 'klingon'" in bad.stderr
 
 
 def test_score_refuses_to_overwrite_without_force(model_dir, tmp_path):
@@ -193,6 +251,27 @@ def test_lexicon_option_adds_cue_words(model_dir, tmp_path):
     assert result.exit_code == 1 and "not a supported language" in result.stderr
 
 
+def test_unknown_lang_is_a_usage_error_listing_the_supported_ones(model_dir):
+    for command in (["check", "hola"], ["score", "-", "-o", "-"], ["report", "-", "-o", "-"]):
+        result = invoke(*command, "--model", model_dir, "--lang", "klingon", input="hola\n")
+        assert result.exit_code == 2
+        assert "'klingon' is not a supported language; use one of en, es, it, und" in result.stderr
+    ok = invoke("check", "Grazie a tutti!", "--model", model_dir, "--lang", "IT-ch", "-f", "json")
+    assert ok.exit_code == 0 and json.loads(ok.stdout)["lang"] == "it"
+
+
+def test_posts_in_other_languages_are_und_and_still_scored(model_dir):
+    result = invoke("check", "-", "--model", model_dir, "-f", "json",
+                    input="Merci à tous pour votre soutien, on se retrouve très bientôt !\n"
+                          "Grazie a tutti per ieri sera\n")
+    fr, it = (json.loads(x) for x in result.stdout.splitlines())
+    assert (fr["lang"], fr["status"], it["lang"]) == ("und", "ok", "it")
+    assert fr["label"] in ("media", "networking") and 0 < fr["p_networking"] < 1
+    forced = json.loads(invoke("check", "Grazie a tutti per ieri sera", "--model", model_dir,
+                               "--lang", "und", "-f", "json").stdout)
+    assert forced["lang"] == "und"
+
+
 SAMPLE = str(Path(__file__).resolve().parents[1] / "data" / "sample" / "posts.csv")
 
 
@@ -200,7 +279,9 @@ def test_report_html_from_raw_posts(model_dir, tmp_path):
     out = tmp_path / "r.html"
     result = invoke("report", SAMPLE, "-o", out, "--model", model_dir)
     assert result.exit_code == 0, result.stderr
-    assert "audited 42 rows" in result.stderr
+    counts = re.search(r"audited 42 rows: (\d+) media \(\d+%\), (\d+) networking, 2 empty, 0 error "
+                       r"\(\d+ uncertain\)", result.stderr)
+    assert counts and int(counts[1]) + int(counts[2]) + 2 == 42  # every row is counted
     page = out.read_text()
     assert page.startswith("<!doctype html>") and 'id="mix-account"' in page
 

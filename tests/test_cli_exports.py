@@ -61,10 +61,10 @@ def test_x_counts_and_repost_option(tmp_path, model_dir):
 
 def test_forced_format_and_unknown_layout(tmp_path, model_dir):
     archive = ARCHIVES["x"](tmp_path)
-    result, rows = score_jsonl(archive, model_dir, "--format", "x")
+    result, rows = score_jsonl(archive, model_dir, "--input-format", "x")
     assert result.exit_code == 0 and rows
     unknown = pack_zip("unknown", tmp_path / "mystery.zip")
-    result = runner.invoke(app, ["score", str(unknown), "-o", "-", "--model", str(model_dir), "--format", "mastodon"])
+    result = runner.invoke(app, ["score", str(unknown), "-o", "-", "--model", str(model_dir), "--input-format", "mastodon"])
     assert result.exit_code == 1
     assert "no mastodon posts file in this export" in result.stderr and "supported:" in result.stderr
 
@@ -190,11 +190,11 @@ def test_photo_only_tweets_are_labelled_by_rule_in_jsonl(tmp_path, model_dir):
     assert "scored 4 posts (3 ok, 1 empty, 0 error)" in result.stderr
     assert [(r["id"], r["text"], r["is_reply"], r["status"], r["label"], r["function"], r["flags"])
             for r in rows] == [
-        ("1760000000000000001", "", False, "ok", "media", "information", "no_text"),
-        ("1760300000000000002", "@luis_m", True, "ok", "networking", "community", "no_text"),
+        ("1760000000000000001", "", False, "ok", "media", "information", ["no_text"]),
+        ("1760300000000000002", "@luis_m", True, "ok", "networking", "community", ["no_text"]),
         ("1760600000000000003", "Who else is going to the photo walk Sunday?", False, "ok",
-         "networking", "community", None),
-        ("1760900000000000004", "", False, "empty", None, None, None),
+         "networking", "community", []),
+        ("1760900000000000004", "", False, "empty", None, None, []),
     ]
     for r in rows[:2] + rows[3:]:
         assert {k: r[k] for k in NO_SCORES} == dict.fromkeys(NO_SCORES)  # no invented probability
@@ -231,8 +231,8 @@ def test_photo_only_tweets_in_csv_and_parquet(tmp_path, model_dir):
     assert result.exit_code == 0, result.stderr
     table = pq.read_table(parquet).to_pylist()
     assert [(r["label"], r["function"], r["p_networking"], r["confidence"], r["flags"])
-            for r in table[:2]] == [("media", "information", None, None, "no_text"),
-                                    ("networking", "community", None, None, "no_text")]
+            for r in table[:2]] == [("media", "information", None, None, ["no_text"]),
+                                    ("networking", "community", None, None, ["no_text"])]
     assert table[1]["signals"] == [{"name": "rule__media_no_text", "dimension": "rule", "value": 1.0,
                                     "contribution": None, "text": RULE_REPLY}]
 
@@ -268,7 +268,7 @@ def test_attachment_only_mastodon_statuses_scored_by_rule(tmp_path, model_dir):
     result, rows = score_jsonl(archive, model_dir)
     assert result.exit_code == 0, result.stderr
     assert [(r["status"], r["label"], r["function"], r["p_networking"], r["flags"]) for r in rows[:2]] == [
-        ("ok", "media", "information", None, "no_text"),
-        ("ok", "networking", "community", None, "no_text"),
+        ("ok", "media", "information", None, ["no_text"]),
+        ("ok", "networking", "community", None, ["no_text"]),
     ]
-    assert rows[2]["flags"] is None and isinstance(rows[2]["p_networking"], float)
+    assert rows[2]["flags"] == [] and isinstance(rows[2]["p_networking"], float)

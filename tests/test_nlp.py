@@ -64,6 +64,50 @@ def test_identify_language(text, lang):
     assert identify_language(text) == lang
 
 
+# posts in languages without a lexicon: `und`, not the nearest supported language (before the
+# identification-only word lists, the French ones came out `it`, the Portuguese ones `es`)
+OTHER_LANGUAGE_POSTS = [
+    "Merci à tous pour votre soutien, on se retrouve très bientôt à Lyon !",
+    "Nouvelle collection disponible dès aujourd'hui sur notre site, livraison offerte 🎁",
+    "Quelqu'un a déjà testé ce restaurant près de la gare ? Vous en pensez quoi ?",
+    "Offre spéciale : -20 % sur toute la boutique jusqu'à dimanche.",
+    "Je suis tellement fière de vous",
+    "Vielen Dank an alle, die heute dabei waren! Wir sehen uns nächste Woche.",
+    "Hat jemand einen Tipp für ein gutes Café in Berlin? Was meint ihr?",
+    "Ich bin so müde, aber das Konzert war es wert.",
+    "Obrigado a todos que vieram ao evento, foi incrível!",
+    "Nova coleção disponível na nossa loja, frete grátis para todo o Brasil.",
+    "Alguém sabe onde posso encontrar um bom café em Lisboa? O que vocês acham?",
+    "Promoção de verão: 30% de desconto em toda a loja até domingo!",
+    "Weet iemand een goed restaurant in Utrecht? Wat vinden jullie?",
+]
+
+SHORT_OWN_POSTS = [
+    ("Who's coming Saturday?", "en"), ("New post up, link in bio", "en"), ("Thanks so much ❤️", "en"),
+    ("¡Qué partido!", "es"), ("Buenos días a todos", "es"), ("¿Alguien más?", "es"),
+    ("Gracias por venir", "es"), ("Mañana más", "es"),
+    ("Che bello!", "it"), ("Buongiorno a tutti", "it"), ("Qualcuno ci va?", "it"),
+    ("Grazie mille ragazzi", "it"), ("Forza ragazzi, domani si vince! Siamo tutti con voi 💙", "it"),
+]
+
+
+def test_other_languages_are_undetermined_and_short_own_posts_keep_their_language():
+    assert N.identify_languages(OTHER_LANGUAGE_POSTS) == [UNDETERMINED] * len(OTHER_LANGUAGE_POSTS)
+    assert N.identify_languages([t for t, _ in SHORT_OWN_POSTS]) == [lang for _, lang in SHORT_OWN_POSTS]
+
+
+def test_identification_only_languages_drop_common_words_of_supported_ones():
+    from analyzer.lexicons import other_languages
+
+    others = {lex.lang: lex for lex in other_languages()}
+    assert sorted(others) == ["de", "fr", "nl", "pt"]
+    assert not set(others) & set(N.supported_languages())
+    # Spanish stop words that are no Spanish identification word never count for Portuguese
+    assert "no" not in others["pt"].identify and "não" in others["pt"].identify
+    assert "que" in others["pt"].identify  # also a Spanish identification word: a tie, Spanish wins
+    assert identify_language("No, no es eso") == "es"
+
+
 def test_identify_languages_in_batch_equals_one_by_one():
     texts = ["hello there, how are you", "¿qué tal?", "ciao a tutti", "#tbt"]
     assert N.identify_languages(texts) == [identify_language(t) for t in texts]

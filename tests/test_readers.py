@@ -121,12 +121,58 @@ def test_non_object_rows_become_error_rows(tmp_path):
     assert posts[3].text == "12.5" and "non_string_text" in posts[3].flags
 
 
-def test_invalid_utf8_is_replaced_and_flagged(tmp_path):
+def test_invalid_utf8_is_read_as_cp1252_and_flagged(tmp_path):
     path = tmp_path / "x.csv"
     path.write_bytes(b"text\ncaf\xe9 ok\nfine\n")
     posts = list(read_posts(path))
-    assert posts[0].text == "caf\ufffd ok" and posts[0].flags == ("invalid_utf8",)
+    assert posts[0].text == "café ok" and posts[0].flags == ("decoded_cp1252",)
     assert posts[1].flags == ()
+    # with the encoding given as UTF-8, bad bytes are replaced and flagged
+    strict = list(read_posts(path, encoding="utf-8"))
+    assert strict[0].text == "caf\ufffd ok" and strict[0].flags == ("invalid_utf8",)
+
+
+LATIN1_ROWS = [
+    ("es1", "¡Rebajas de verano! 30% de descuento en toda la colección, envío gratis a España", "tienda_ñ"),
+    ("es2", "¿Alguien sabe dónde comprar café de Colombia en Málaga? Gracias", "maría"),
+    ("it1", "Perché non venite domenica? Sarà una festa, c'è posto per tutti", "niccolò"),
+    ("it2", "Saldi di fine stagione: sconto del 40% su tutta la città… solo in negozio", "caffè_roma"),
+]
+
+
+def _latin1_csv(tmp_path, codec="cp1252"):
+    path = tmp_path / "legacy.csv"
+    lines = ["id;text;author"] + [f"{i};{t};{a}" for i, t, a in LATIN1_ROWS]  # a spreadsheet's ; CSV
+    path.write_bytes("\r\n".join(lines).encode(codec) + b"\r\n")
+    return path
+
+
+def test_cp1252_csv_in_spanish_and_italian_is_detected_per_row(tmp_path):
+    path = _latin1_csv(tmp_path)  # "…" (0x85) exists in cp1252 only, not in Latin-1
+    posts = list(read_posts(path))
+    assert [(p.id, p.text, p.author) for p in posts] == LATIN1_ROWS
+    assert all(p.flags == ("decoded_cp1252",) for p in posts)
+    assert not any("\ufffd" in p.text for p in posts)
+
+
+def test_encoding_option_reads_legacy_files_without_flags(tmp_path):
+    path = _latin1_csv(tmp_path)
+    posts = list(read_posts(path, encoding="cp1252"))
+    assert [(p.id, p.text, p.author, p.flags) for p in posts] == [(*r, ()) for r in LATIN1_ROWS]
+    rows = LATIN1_ROWS[:2]  # Spanish only: no "…", so true Latin-1
+    path.write_bytes(("id,text\n" + "".join(f'{i},"{t}"\n' for i, t, _ in rows)).encode("latin-1"))
+    assert [(p.text, p.flags) for p in read_posts(path, encoding="latin-1")] == [(t, ()) for _, t, _ in rows]
+    with pytest.raises(ValueError, match="unknown encoding 'klingon'"):
+        list(read_posts(path, encoding="klingon"))
+
+
+def test_utf8_and_utf16_files_are_not_flagged(tmp_path):
+    path = tmp_path / "x.csv"
+    for data in ("\ufeffid,text\n1,Perché sì\n".encode("utf-8"), "id,text\n1,Perché sì\n".encode("utf-16")):
+        path.write_bytes(data)
+        assert [(p.id, p.text, p.flags) for p in read_posts(path)] == [("1", "Perché sì", ())]
+    path.write_bytes("id,text\n1,¿Qué tal?\n".encode("utf-16-le"))  # no BOM: say so
+    assert [p.text for p in read_posts(path, encoding="utf-16-le")] == ["¿Qué tal?"]
 
 
 def test_utf16_spreadsheet_export(tmp_path):

@@ -13,7 +13,9 @@ def test_empty_whitespace_and_huge_rows_keep_their_place(trained):
     assert [r["id"] for r in rows] == ["e", "w", "h", "q"]
     assert [r["status"] for r in rows] == ["empty", "empty", "ok", "ok"]
     assert rows[0]["label"] is None and rows[0]["p_networking"] is None
-    assert rows[2]["flags"] == "truncated" and rows[2]["label"] in ("media", "networking")
+    assert [r["error"] for r in rows] == ["no text", "no text", None, None]
+    assert [r["flags"] for r in rows] == [[], [], ["truncated"], []]
+    assert rows[2]["flags"] == ["truncated"] and rows[2]["label"] in ("media", "networking")
     assert len(huge) == MAX_CHARS
 
 
@@ -102,7 +104,9 @@ def test_jsonl_any_values_one_row_each_in_order(trained, values, ids):
     assert [r["status"] for r in rows] == [_expected_status(v) for v in values]
     for r in rows:
         assert (r["label"] is None) == (r["status"] != "ok")
-        assert (r["error"] is not None) == (r["status"] == "error")
+        assert (r["error"] is not None) == (r["status"] != "ok")
+        assert r["status"] != "empty" or r["error"] == "no text"
+        assert isinstance(r["flags"], list)
     again = [r for b in score_posts(trained.model, read_posts("-", stdin=_io.BytesIO("\n".join(lines).encode()),
                                                              fmt="jsonl"), chunk_size=7) for r in b]
     assert again == rows  # deterministic, whatever the chunking
@@ -130,7 +134,7 @@ def test_csv_ragged_rows_with_quotes_newlines_and_delimiters(trained, rows):
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(lines=st.lists(st.tuples(st.text(max_size=40), st.sampled_from(["utf-8", "latin-1", "cp1252"])),
                       min_size=1, max_size=8))
-def test_invalid_utf8_lines_are_replaced_flagged_and_kept(trained, lines):
+def test_lines_in_a_legacy_encoding_are_read_as_cp1252_flagged_and_kept(trained, lines):
     """Text files with lines in another encoding (a common export accident)."""
     raw = [t.replace("\n", " ").replace("\r", " ").replace("\x00", " ").encode(enc, "replace") for t, enc in lines]
     posts = list(read_posts("-", stdin=_io.BytesIO(b"\n".join(raw) + b"\n"), fmt="txt"))
@@ -141,7 +145,9 @@ def test_invalid_utf8_lines_are_replaced_flagged_and_kept(trained, lines):
             valid = True
         except UnicodeDecodeError:
             valid = False
-        assert ("invalid_utf8" in p.flags) == (not valid)
+        assert ("decoded_cp1252" in p.flags) == (not valid) and "invalid_utf8" not in p.flags
+        if not valid:  # read as cp1252 (or Latin-1 for its five undefined bytes): no replacement characters
+            assert "\ufffd" not in p.text
     rows = [r for b in score_posts(trained.model, posts) for r in b]
     assert len(rows) == len(raw)
 
@@ -176,9 +182,9 @@ def test_media_without_words_is_labelled_by_rule_without_a_probability(trained):
     nothing = {c: None for c in ("p_networking", "confidence", "p_function", "style", "goals",
                                  "content", "effort", "roi", "words", "intercept", *SIGNAL_NAMES)}
     assert [(r["id"], r["status"], r["label"], r["function"], r["flags"]) for r in rows[:3]] == [
-        ("photo", "ok", "media", "information", "no_text"),
-        ("gif", "ok", "networking", "community", "control_characters,no_text"),
-        ("none", "empty", None, None, None),
+        ("photo", "ok", "media", "information", ["no_text"]),
+        ("gif", "ok", "networking", "community", ["control_characters", "no_text"]),
+        ("none", "empty", None, None, []),
     ]
     for r in rows[:3]:
         assert {c: r[c] for c in nothing} == nothing
@@ -193,4 +199,5 @@ def test_media_without_words_is_labelled_by_rule_without_a_probability(trained):
     assert rows[2]["signals"] == []
     # a post with words and a photo is read by the model as before
     assert rows[3]["status"] == "ok" and isinstance(rows[3]["p_networking"], float)
-    assert rows[3]["flags"] is None and rows[3]["signals"][0]["name"] != "rule__media_no_text"
+    assert [r["error"] for r in rows] == [None, None, "no text", None]
+    assert rows[3]["flags"] == [] and rows[3]["signals"][0]["name"] != "rule__media_no_text"

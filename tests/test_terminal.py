@@ -39,7 +39,7 @@ def test_render_check():
 def test_render_check_without_label():
     c = console()
     render_check(c, Prediction(post=Post(id="9", text=""), lang="und", label=None, p_networking=None))
-    assert "9: no label (empty: empty text)" in c.file.getvalue()
+    assert "9: no label (empty: no text)" in c.file.getvalue()
 
 
 def test_check_json_shape():

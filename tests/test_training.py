@@ -41,3 +41,21 @@ def test_custom_columns(tmp_path):
 
 def test_bundled_corpus_is_shipped():
     assert bundled_corpus_files(), "data/corpus must be reachable as analyzer/bundled_corpus"
+
+
+def test_encoding_applies_to_the_users_files(train_posts, tmp_path):
+    import csv as _csv
+    import io as _io
+
+    buf = _io.StringIO()
+    w = _csv.writer(buf)
+    w.writerow(["id", "text", "label", "author", "lang"])
+    for p in train_posts:
+        w.writerow([p.id, p.text.replace("🛍️", "").replace("🎁", "").replace("👉", "").replace("💙", ""),
+                    p.label.value, p.author, p.lang])
+    src = tmp_path / "legacy.csv"
+    src.write_bytes(buf.getvalue().encode("cp1252", "ignore"))
+    result = train_files([str(src)], tmp_path / "m", n_splits=0, encoding="cp1252")
+    texts = {p.id: p.text for p in result.posts}
+    assert texts["m11"] == "¡Rebajas! 40% de descuento en toda la colección de invierno. Compra ya en nuestra web."
+    assert result.n_posts == 50

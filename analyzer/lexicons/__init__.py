@@ -20,6 +20,7 @@ __all__ = [
     "LexiconError",
     "available_languages",
     "load_lexicon",
+    "other_languages",
     "read_user_lexicon",
 ]
 
@@ -99,6 +100,29 @@ def _load_default(lang: str) -> Lexicon:
         chars=info.get("chars", ""),
         cues={k: tuple(_clean(cues[k])) for k in CUE_KEYS},
     )
+
+
+@functools.cache
+def other_languages() -> tuple[Lexicon, ...]:
+    """Languages without a lexicon, known only to language identification (other/identify.toml).
+
+    A post identified as one of them is ``und``: they only keep French, German, Portuguese
+    or Dutch posts from being taken for the nearest supported language. Identification
+    words that are spaCy stop words of a supported language but not among that language's
+    own identification words are dropped, so that they never outvote it.
+    """
+    import importlib
+
+    common: set[str] = set()
+    for code in available_languages():
+        stop = importlib.import_module(f"spacy.lang.{code}.stop_words").STOP_WORDS
+        common |= {w.lower() for w in stop} - set(_load_default(code).identify)
+    raw = tomllib.loads(resources.files(__name__).joinpath("other", "identify.toml").read_text("utf-8"))
+    return tuple(
+        Lexicon(lang=code, name=table.get("name", code),
+                identify=tuple(w for w in _clean(table.get("identify", ())) if w not in common),
+                chars=table.get("chars", ""), cues={})
+        for code, table in raw.items() if code not in available_languages())
 
 
 def _clean(words: Sequence[str]) -> list[str]:
