@@ -65,3 +65,36 @@ def test_adaptation_benchmark_runs_the_labelling_loop(tmp_path, trained, train_p
         assert 0.0 <= row[key] <= 1.0
     # the pool holds 20 posts: after 50 or 200 "labels" both strategies have labelled all of them
     assert row["active 50"] == row["random 50"] == row["active 200"]
+
+
+def test_real_posts_are_short_noisy_and_reproducible():
+    from data import real_posts
+
+    posts = list(real_posts(2000, seed=5))
+    assert posts == list(real_posts(2000, seed=5))
+    assert [p["text"] for p in posts[:50]] != [p["text"] for p in real_posts(50, seed=6)]
+    words = sorted(len(p["text"].split()) for p in posts)
+    assert 13 <= words[len(words) // 2] <= 20
+    assert {p["lang"] for p in posts} == {"en", "es", "it"}
+    tokens = [t for p in posts for t in p["text"].split()]
+    share = {k: sum(any(t.startswith(s) for t in p["text"].split() for s in k) for p in posts) / len(posts)
+             for k in (("@",), ("#",), ("https://",))}
+    assert all(0.1 < v < 0.6 for v in share.values()), share
+    assert len(set(tokens)) / len(tokens) > 0.2  # many unique tokens: handles, links, typos
+
+
+def test_write_csv_writes_the_real_set(tmp_path):
+    from data import real_posts
+
+    src = write_csv(tmp_path / "r.csv", 30, seed=2, kind="real")
+    with src.open(encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert [r["text"] for r in rows] == [p["text"] for p in real_posts(30, seed=2)]
+
+
+def test_throughput_benchmark_smoke_run(capsys):
+    bench_throughput.main(["--sizes", "60", "--datasets", "real", "--no-peers"])
+    out = capsys.readouterr().out
+    [row] = [line for line in out.splitlines() if line.startswith("| 60 | real |")]
+    cells = [c.strip() for c in row.strip("|").split("|")]
+    assert float(cells[8]) > 0 and float(cells[9]) > 0  # b/a and c/b were measured
