@@ -174,7 +174,8 @@ def read_meta(model_dir: str | Path) -> dict[str, Any]:
         raise ModelError(f"{path}: unknown model format "
                          f"{meta.get('format_version') if isinstance(meta, dict) else meta!r}")
     for key, kind in _META_TYPES.items():
-        if key in meta and not isinstance(meta[key], kind):
+        if key in meta and not isinstance(meta[key], kind) and not (
+                meta[key] is None and key not in _REQUIRED_META):
             raise ModelError(f"{path}: {key!r} should be {_KIND_NAMES[kind]}, found "
                              f"{type(meta[key]).__name__} {json.dumps(meta[key])[:60]}")
     name = meta.get("model_file", MODEL_FILE)
@@ -191,6 +192,7 @@ _META_TYPES: dict[str, type] = {
     "signals": list, "warnings": list,
 }
 _KIND_NAMES = {str: "a string", dict: "an object", list: "a list"}
+_REQUIRED_META = ("model_file", "model_sha256", "versions")  # the others may be null (no CV ...)
 
 
 def read_regular_file(path: Path, limit: int) -> bytes:

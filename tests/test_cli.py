@@ -678,7 +678,7 @@ def test_score_parquet_binary_text_is_scored_as_text(model_dir, tmp_path):
     assert result.exit_code == 0, result.stderr
     rows = [json.loads(x) for x in result.stdout.splitlines()]
     assert [(r["text"], r["flags"]) for r in rows] == [
-        ("¿Qué tal? Any tips?", None), ("caf\ufffd", "invalid_utf8")]
+        ("¿Qué tal? Any tips?", []), ("caf\ufffd", ["invalid_utf8"])]
 
 
 def test_damaged_model_directory_is_one_line_exit_1(model_dir, tmp_path):

@@ -315,11 +315,11 @@ def test_jsonl_with_cr_line_ends_is_read(tmp_path):
     assert [(p.id, p.text) for p in posts] == [("a1", "hi"), ("a2", "there"), ("a3", "x")]
 
 
-def test_cr_line_ends_keep_invalid_utf8_flags_on_their_own_row(tmp_path):
+def test_cr_line_ends_keep_decoding_flags_on_their_own_row(tmp_path):
     path = tmp_path / "x.csv"
     path.write_bytes(b"text\rcaf\xe9\rfine\r")
     posts = list(read_posts(path))
-    assert [(p.text, p.flags) for p in posts] == [("caf\ufffd", ("invalid_utf8",)), ("fine", ())]
+    assert [(p.text, p.flags) for p in posts] == [("café", ("decoded_cp1252",)), ("fine", ())]
 
 
 # -- generated ids ---------------------------------------------------------------------
