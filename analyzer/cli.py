@@ -22,10 +22,9 @@ import typer
 from rich.console import Console
 
 from . import __version__
-from .errors import TrainingDataError
+from .errors import ModelError, TrainingDataError
 from .files import OutputExistsError, check_overwrite, check_writable
 from .lexicons import LexiconError, read_user_lexicon
-from .persistence import ModelError
 from .posts import Post, normalize_text
 from .readers import Columns, ReaderError, ReaderWarning, read_many
 
@@ -110,7 +109,7 @@ def _check_lang(value: str | None) -> str | None:
     """--lang: a supported language (en, es, it; en-US etc. accepted) or und; else exit 2."""
     if value is None:
         return None
-    from .features import normalize_lang
+    from .posts import normalize_lang
     from .nlp import UNDETERMINED, supported_languages
 
     code = normalize_lang(value)

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from typing import Sequence
 
-__all__ = ["TrainingDataError"]
+__all__ = ["ModelError", "TrainingDataError"]
+
+
+class ModelError(Exception):
+    """A model directory that cannot be trusted or used; the message says why."""
 
 
 class TrainingDataError(ValueError):

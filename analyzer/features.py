@@ -27,7 +27,7 @@ from . import nlp as N
 from . import signals as sig
 from .blocks import CharNgramCounts, ConstantColumn, SignalValues, WordNgramCounts
 from .lexicons import CUE_KEYS
-from .posts import Post
+from .posts import Post, normalize_lang
 
 __all__ = ["Parsed", "PostFeaturizer", "normalize_lang", "parse_posts", "resolve_langs"]
 
@@ -50,14 +50,6 @@ BASE_KEYS = (
     "meta_reply", "meta_scheduler", *sig.REGEXES,
     *(f"cue:{k}" for k in CUE_KEYS), *(f"start:{k}" for k in _START_CUES),
 )
-
-
-def normalize_lang(code: Any) -> str | None:
-    """``en-US``, ``EN``, ``es_MX`` -> ``en``, ``es``; empty -> None."""
-    if code is None or not isinstance(code, str):
-        return None
-    code = code.strip().lower().replace("_", "-").split("-", 1)[0]
-    return code or None
 
 
 def resolve_langs(texts: Sequence[str], given: Sequence[str | None]) -> list[str]:

@@ -24,6 +24,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 
 from .features import PostFeaturizer
+from .errors import ModelError
 from .files import atomic_write, share_mode  # noqa: F401  (share_mode: re-exported)
 from .posts import FUNCTIONS, LABELS, Post
 
@@ -61,10 +62,6 @@ _PICKLE_SUFFIXES = (".pkl", ".pickle", ".joblib", ".sav", ".dill")
 # model), model.skops the arrays (about 7 MB); a symlink to /dev/zero must not be read forever.
 MAX_META_BYTES = 64 * 2**20
 MAX_MODEL_BYTES = 2 * 2**30
-
-
-class ModelError(Exception):
-    """A model directory that cannot be trusted or used; the message says why."""
 
 
 def versions() -> dict[str, str]:

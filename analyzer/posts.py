@@ -19,6 +19,7 @@ __all__ = [
     "LabelError",
     "MAX_CHARS",
     "NO_TEXT",
+    "normalize_lang",
     "Post",
     "media_rule",
     "normalize_text",
@@ -253,3 +254,11 @@ def parse_date(value: Any) -> datetime | None:
     if re.fullmatch(r"\d{9,13}", text):
         return parse_date(int(text))
     return None
+
+
+def normalize_lang(code: Any) -> str | None:
+    """``en-US``, ``EN``, ``es_MX`` -> ``en``, ``es``; empty -> None."""
+    if code is None or not isinstance(code, str):
+        return None
+    code = code.strip().lower().replace("_", "-").split("-", 1)[0]
+    return code or None

@@ -23,8 +23,7 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import IO, Any, Iterable, Iterator, Mapping
 
-from .features import normalize_lang
-from .posts import FUNCTION_LABEL, LabelError, Post, normalize_text, parse_date, parse_function, parse_label
+from .posts import FUNCTION_LABEL, LabelError, Post, normalize_lang, normalize_text, parse_date, parse_function, parse_label
 
 __all__ = [
     "ALIASES",

@@ -789,3 +789,16 @@ def test_resume_on_stdin_is_refused(model_dir, tmp_path):
     assert result.stderr == ("error: --resume cannot tell whether standard input holds the same "
                              "posts as before; save it to a file and score that file with --resume\n")
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("args", [["--help"], ["score", "--help"], ["check", "--help"]])
+def test_help_imports_neither_spacy_nor_sklearn(args):
+    import subprocess
+    import sys
+
+    code = ("import sys\nfrom analyzer.cli import app\n"
+            f"try:\n    app({args!r})\nexcept SystemExit:\n    pass\n"
+            "print(sorted({m.split('.')[0] for m in sys.modules} & {'spacy', 'sklearn', 'scipy', 'skops'}))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip().splitlines()[-1] == "[]"
+    assert "Usage" in out.stdout

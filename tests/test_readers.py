@@ -472,3 +472,16 @@ def test_parquet_binary_text_is_decoded_and_invalid_bytes_flagged(tmp_path, kind
         ("row-3", "plain", "luis", (), "ok"),
         ("row-4", "", "x", (), "empty"),
     ]
+
+
+def test_reading_a_csv_imports_neither_spacy_nor_sklearn(tmp_path):
+    import subprocess
+    import sys
+
+    src = tmp_path / "posts.csv"
+    src.write_text("id,text,lang\n1,Hola a todos,es\n2,Ciao!,it\n", encoding="utf-8")
+    code = ("import sys\nfrom analyzer.readers import read_many\n"
+            f"posts = list(read_many([{str(src)!r}]))\n"
+            "print(len(posts), sorted({m.split('.')[0] for m in sys.modules} & {'spacy', 'sklearn', 'scipy', 'skops'}))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "2 []"

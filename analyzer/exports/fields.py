@@ -7,8 +7,7 @@ import re
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Iterable
 
-from ..features import normalize_lang
-from ..posts import Post, parse_date
+from ..posts import Post, normalize_lang, parse_date
 
 __all__ = [
     "clean_lang",
