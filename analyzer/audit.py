@@ -18,6 +18,7 @@ from typing import Any, Iterable, Mapping, Sequence
 
 import numpy as np
 
+from .advice import MIN_POSTS, account_actions
 from .posts import FUNCTIONS, NO_TEXT, parse_date
 from .signals import DIMENSIONS, SIGNAL_NAMES, signal_by_name
 
@@ -33,7 +34,6 @@ RULES: dict[str, dict[str, Any]] = {
 }
 UNCERTAIN = (0.4, 0.6)
 GROUPINGS = (("author", "account"), ("month", "month"), ("platform", "platform"), ("lang", "language"))
-_MIN_POSTS_FOR_SUGGESTION = 5
 _SIGNAL_CHUNK = 2048  # rows whose signal values are counted together
 # value types np.asarray(dtype=float) converts exactly as _float does (None -> NaN, which counts as no hit)
 _PLAIN_VALUES = frozenset({float, int, bool, type(None), np.float64})
@@ -151,6 +151,10 @@ class AuditBuilder:
         self.top_drivers: dict[str, dict[str, Counter[str]]] = defaultdict(  # per account
             lambda: {"media": Counter(), "networking": Counter()})
         self._heaps: dict[str, list] = {"media": [], "networking": [], "borderline": []}
+        # per account: label counts per platform and the most confident post of each label
+        # (overall under "__all__"), for the ranked actions
+        self.platforms: dict[str, dict[str, Counter[str]]] = defaultdict(lambda: defaultdict(Counter))
+        self.best: dict[tuple[str, str], tuple] = {}
         self._seq = 0
 
     # -- consuming rows -------------------------------------------------------
@@ -191,6 +195,10 @@ class AuditBuilder:
                 self.present[g] += 1
                 self.groups[g][str(key)].add(label, p, dims, function)
         account = str(keys["author"]) if keys["author"] else None
+        platform = str(keys["platform"]) if keys["platform"] else None
+        for who in ("__all__", account) if account else ("__all__",):
+            if platform:
+                self.platforms[who][platform][label] += 1
         has_values = not by_rule and any(name in row for name in SIGNAL_NAMES)
         if has_values:
             self.signal_rows[label] += 1
@@ -200,13 +208,17 @@ class AuditBuilder:
             if created is not None:
                 ts = created if created.tzinfo is not None else created.replace(tzinfo=timezone.utc)
                 self.times[account].append(ts.timestamp())
-            drivers = self.top_drivers[account][label]
+        for who in ("__all__", account) if account else ("__all__",):
+            drivers = self.top_drivers[who][label]
+            # the strongest signal behind the label: what a post of this label most owes it to
             for s in row.get("signals") or []:
                 c = _float(s.get("contribution")) or 0.0
                 if (label == "networking" and c > 0) or (label == "media" and c < 0):
                     drivers[s["name"]] += 1
+                    break
         if not by_rule:  # no text to show, no confidence to rank by
             self._example(row, label, p)
+            self._best(row, label, p, account, platform)
         return label if has_values else None
 
     def _count_signals(self, label: str, rows: Sequence[Mapping[str, Any]]) -> None:
@@ -240,10 +252,24 @@ class AuditBuilder:
     def _example(self, row: Mapping[str, Any], label: str, p: float) -> None:
         self._seq += 1
         lite = {k: row.get(k) for k in ("id", "text", "author", "platform", "created_at", "lang",
-                                        "label", "p_networking", "signals", *DIMENSIONS)}
+                                        "label", "p_networking", "signals", "words", "intercept", *DIMENSIONS)}
         confidence = p if label == "networking" else 1 - p
         self._push(label, (confidence, -self._seq, lite))
-        self._push("borderline", (-abs(p - 0.5), -self._seq, lite))
+        if UNCERTAIN[0] <= p <= UNCERTAIN[1]:  # borderline means the uncertain band, nothing else
+            self._push("borderline", (-abs(p - 0.5), -self._seq, lite))
+
+    def _best(self, row: Mapping[str, Any], label: str, p: float, account: str | None,
+              platform: str | None) -> None:
+        if not (row.get("text") or "").strip():
+            return
+        confidence = p if label == "networking" else 1 - p
+        item = (confidence, -self._seq, {k: row.get(k) for k in ("id", "text", "p_networking")})
+        keys = [("__all__", label)] + ([(account, label)] if account else [])
+        if label == "media" and platform:
+            keys += [(f"{who}\x00{platform}", "media") for who, _ in keys]
+        for key in keys:
+            if key not in self.best or item > self.best[key]:
+                self.best[key] = item
 
     def _push(self, key: str, item: tuple) -> None:
         heap = self._heaps[key]
@@ -297,7 +323,7 @@ class AuditBuilder:
         out["examples"] = {
             key: [item[2] for item in sorted(heap, reverse=True)] for key, heap in self._heaps.items()
         }
-        out["suggestions"] = self._suggestions(out)
+        out["actions"] = self._actions(out)
         return out
 
     def _prevalence(self) -> list[dict[str, Any]] | None:
@@ -336,67 +362,36 @@ class AuditBuilder:
                 gaps = [(b2 - a) / 3600 for a, b2 in zip(times, times[1:])]
                 mean = statistics.fmean(gaps)
                 out["median_interval_hours"] = statistics.median(gaps)
+                out["median_interval_days"] = statistics.median(gaps) / 24
                 out["interval_cv"] = statistics.pstdev(gaps) / mean if mean > 0 else 0.0
             return out
 
         accounts = {a: summary(a) for a in sorted(self.behaviour) if a != "__all__"}
         return {"overall": summary("__all__"), "by_account": accounts}
 
-    def _suggestions(self, report: Mapping[str, Any]) -> list[str]:
-        out: list[str] = []
-        target = self.target
-        rule = self.target_rule
-        overall = report["overall"]
-        if overall["posts"]:
-            share = overall["media_share"]
-            verdict = "within" if share <= target else "above"
-            by_rule = report["by_rule"]["posts"]
-            note = (f" ({by_rule} of them labelled by rule: no words, only photos/videos/GIFs)"
-                    if by_rule else "")
-            out.append(
-                f"Overall, {share:.0%} of the {overall['posts']} scored posts{note} are media "
-                f"(broadcast/promotional): {verdict} the {rule} target of {target:.0%}.")
-        if overall["uncertain"]:
-            out.append(
-                f"{overall['uncertain']} post(s) are borderline (P(networking) between "
-                f"{UNCERTAIN[0]} and {UNCERTAIN[1]}); review them by hand before quoting the mix.")
-        behaviour = report["behaviour"]["by_account"]
-        overall_q = report["behaviour"]["overall"].get("question_share")
+    def _examples_of(self, who: str) -> dict[str, Any]:
+        get = lambda key: self.best[key][2] if key in self.best else None  # noqa: E731
+        return {"media": get((who, "media")), "networking": get((who, "networking")),
+                "media_by_platform": {p: get((f"{who}\x00{p}", "media")) for p in self.platforms.get(who, {})}}
+
+    def _actions(self, report: Mapping[str, Any]) -> dict[str, Any]:
+        """Ranked actions per account with enough posts (and for all posts together)."""
+        behaviour = report["behaviour"]
+        common = dict(target=self.target, rule=self.target_rule)
+
+        def actions(who: str, mix: Mapping[str, Any], b: Mapping[str, Any]) -> list[dict[str, Any]]:
+            return account_actions(mix, b, behaviour["overall"], platforms=self.platforms.get(who, {}),
+                                   drivers={k: v.most_common(5) for k, v in self.top_drivers[who].items()},
+                                   examples=self._examples_of(who), **common)
+
+        out: dict[str, Any] = {"overall": [], "by_account": {}, "min_posts": MIN_POSTS}
+        if report["overall"]["posts"] >= MIN_POSTS:
+            out["overall"] = actions("__all__", report["overall"], behaviour["overall"])
         for row in report["mix"].get("account", {}).get("rows", []):
-            if row["posts"] < _MIN_POSTS_FOR_SUGGESTION or row["over_target"] <= 0:
-                continue
-            acct = row["key"]
-            parts = [f"{acct}: {row['media_share']:.0%} media over {row['posts']} posts, "
-                     f"{row['over_target']:.0%} above the {rule} target."]
-            drivers = self.top_drivers[acct]["media"].most_common(2)
-            if drivers:
-                parts.append("Their media posts get that label mainly from "
-                             + " and ".join(_plain(name) for name, _ in drivers) + ".")
-            q = behaviour.get(acct, {}).get("question_share")
-            if q is not None and overall_q is not None and q < overall_q:
-                parts.append(f"Only {q:.0%} of their posts ask a question (all accounts: {overall_q:.0%}).")
-            r = behaviour.get(acct, {}).get("reply_share")
-            if r is not None and r < 0.1:
-                parts.append(f"Only {r:.0%} are replies to other people.")
-            net = self.top_drivers[acct]["networking"].most_common(2)
-            if net:
-                parts.append("Their networking posts get their label mainly from "
-                             + " and ".join(_plain(name) for name, _ in net) + ": do more of that.")
-            out.append(" ".join(parts))
-        for acct, b in behaviour.items():
-            cv = b.get("interval_cv")
-            if cv is not None and cv < 0.25 and b["posts"] >= _MIN_POSTS_FOR_SUGGESTION:
-                out.append(f"{acct} posts at very regular intervals (every {b['median_interval_hours']:.0f} h, "
-                           f"variation {cv:.2f}): a sign of scheduled, one-way publishing.")
+            if row["posts"] >= MIN_POSTS:
+                out["by_account"][row["key"]] = actions(row["key"], row,
+                                                        behaviour["by_account"].get(row["key"], {}))
         return out
-
-
-def _plain(name: str) -> str:
-    if name.startswith("ngram__"):
-        return f'the words "{name[7:]}"'
-    if name.startswith("char__"):
-        return f'the letters "{name[6:].strip()}"'
-    return signal_by_name(name).description.rstrip(".").lower()
 
 
 def build_audit(rows: Iterable[Mapping[str, Any]], **kwargs: Any) -> dict[str, Any]:

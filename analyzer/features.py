@@ -275,6 +275,14 @@ def parse_posts(
         "excl": count(np.isin(orth, _EXCLAIM_KEYS)),
         "n_sents": count(sent_start & ~col["space"]),
     }
+    # distinct words per post: repeating the same words adds no evidence
+    wmask = col["alpha"] | (col["num"] & ~col["url"])
+    w_doc, w_low = doc[wmask], lower[wmask]
+    order = np.lexsort((w_low, w_doc))
+    w_doc, w_low = w_doc[order], w_low[order]
+    new = np.ones(len(w_doc), bool)
+    new[1:] = (w_doc[1:] != w_doc[:-1]) | (w_low[1:] != w_low[:-1])
+    base["n_distinct_words"] = np.bincount(w_doc[new], minlength=n).astype(np.float64)
     # Leading @handles: mentions before the first token that is not a mention,
     # punctuation, space or emoji. Trailing hashtags: after the last such token.
     lead_stop = ~(col["mention"] | col["punct"] | col["space"] | col["emoji"])
@@ -409,6 +417,7 @@ class PostFeaturizer(TransformerMixin, BaseEstimator):
         char_max_features=100_000,
         char_weight=1.0,
         evidence_prior=3.0,
+        evidence_words="all",
     ):
         self.ngram_range = ngram_range
         self.min_df = min_df
@@ -429,6 +438,7 @@ class PostFeaturizer(TransformerMixin, BaseEstimator):
         self.char_max_features = char_max_features
         self.char_weight = char_weight
         self.evidence_prior = evidence_prior
+        self.evidence_words = evidence_words
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -519,7 +529,10 @@ class PostFeaturizer(TransformerMixin, BaseEstimator):
     def evidence_scale(self, parsed: Parsed) -> np.ndarray:
         """Per post, n / (n + evidence_prior): how much the post gives the model to go on."""
         b = parsed.base
-        n = b["n_words"] + b["n_urls"] + b["n_mentions"] + b["n_hashtags"]
+        # models saved before the option existed counted every word
+        distinct = getattr(self, "evidence_words", "all") == "distinct"
+        words = b["n_distinct_words"] if distinct else b["n_words"]
+        n = words + b["n_urls"] + b["n_mentions"] + b["n_hashtags"]
         if not self.evidence_prior:
             return np.ones(len(parsed))
         return n / (n + float(self.evidence_prior))

@@ -49,7 +49,7 @@ _FEATURIZER_KEYS = tuple(PostFeaturizer().get_params())
 
 
 def build_model(*, C: float = DEFAULT_PARAMS["C"], random_state: int = 0, augment: float = 0.0,
-                **featurizer_params) -> Pipeline:
+                class_weight: str | None = None, **featurizer_params) -> Pipeline:
     """The untrained pipeline: PostFeaturizer -> LogisticRegression (``augment`` is a
     training option, see :func:`train`, accepted here so one parameter dict fits both)."""
     unknown = set(featurizer_params) - set(_FEATURIZER_KEYS)
@@ -63,7 +63,8 @@ def build_model(*, C: float = DEFAULT_PARAMS["C"], random_state: int = 0, augmen
     return Pipeline([
         ("features", PostFeaturizer(**params)),
         # the featurizer's last column is the starting point, scaled by evidence like the rest
-        ("clf", LogisticRegression(C=C, max_iter=5000, random_state=random_state, fit_intercept=False)),
+        ("clf", LogisticRegression(C=C, max_iter=5000, random_state=random_state, fit_intercept=False,
+                                  class_weight=class_weight)),
     ])
 
 

@@ -7,6 +7,7 @@ carries every number the HTML and Markdown show.
 
 from __future__ import annotations
 
+import functools
 import html
 import json
 import re
@@ -16,6 +17,7 @@ from typing import Any, Iterable, Mapping
 
 import numpy as np
 
+from .advice import habit
 from .explain import global_weights
 from .files import atomic_write, check_overwrite, format_from_name
 from .signals import DIMENSIONS, SIGNAL_NAMES, signal_by_name
@@ -58,7 +60,8 @@ def model_summary(meta: Mapping[str, Any], path: str | Path | None = None) -> di
         evaluations[name] = {"model": per_lang(ev.get("report")), "baseline": per_lang(ev.get("baseline"))}
     training = meta.get("training", {})
     return {
-        "path": str(path) if path else None,
+        # the folder's name only: a shared report must not reveal where files live
+        "name": Path(path).name if path else None,
         "created_at": meta.get("created_at"),
         "versions": meta.get("versions", {}),
         "n_signals": meta.get("n_signals"),
@@ -111,6 +114,13 @@ def model_insights(pipeline: Any, *, k: int = 5) -> dict[str, Any]:
             "intercept": float(pipeline.named_steps["clf"].intercept_[0])}
 
 
+def _file_name(source: str) -> str:
+    """An input as the report names it: the file's name (and archive member), never its folder."""
+    if source == "-":
+        return "standard input"
+    return Path(str(source).split("!", 1)[0]).name + ("!" + str(source).split("!", 1)[1] if "!" in str(source) else "")
+
+
 def assemble_report(audit: Mapping[str, Any], *, meta: Mapping[str, Any] | None = None,
                     pipeline: Any = None, model_path: str | Path | None = None,
                     inputs: Iterable[str] = (), warnings: Iterable[str] = ()) -> dict[str, Any]:
@@ -119,7 +129,7 @@ def assemble_report(audit: Mapping[str, Any], *, meta: Mapping[str, Any] | None 
     report = {
         "title": "Content-mix audit",
         "generated_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "inputs": list(inputs),
+        "inputs": [_file_name(i) for i in inputs],
         "input_warnings": list(warnings),
         **audit,
     }
@@ -161,13 +171,6 @@ def _pct(x: float | None) -> str:
 
 def _num(x: float | None, digits: int = 2) -> str:
     return "–" if x is None else f"{x:+.{digits}f}"
-
-
-def _top_signals(example: Mapping[str, Any], k: int = 3) -> list[str]:
-    out = []
-    for s in (example.get("signals") or [])[:k]:
-        out.append(f"{s['contribution']:+.2f} {s['text']}")
-    return out
 
 
 def rule_note(report: Mapping[str, Any]) -> str | None:
@@ -218,7 +221,9 @@ def _dimension_rows(report: Mapping[str, Any]) -> list[list[str]]:
 
 _DIMENSION_HEADER = ["", *DIMENSIONS]
 _EXAMPLE_SECTIONS = (("media", "Most confidently media"), ("networking", "Most confidently networking"),
-                     ("borderline", "Borderline"))
+                     ("borderline", "Borderline (in the uncertain band)"))
+_EXAMPLE_EMPTY = {"media": "none", "networking": "none",
+                  "borderline": "No post is in the uncertain band."}
 
 
 def _behaviour_rows(report: Mapping[str, Any]) -> list[list[str]]:
@@ -227,7 +232,7 @@ def _behaviour_rows(report: Mapping[str, Any]) -> list[list[str]]:
     for name, v in [("all accounts", b["overall"]), *b["by_account"].items()]:
         rows.append([name, str(v.get("posts", 0)), _pct(v.get("reply_share")), _pct(v.get("link_share")),
                      _pct(v.get("question_share")), _pct(v.get("scheduler_share")),
-                     "–" if v.get("median_interval_hours") is None else f"{v['median_interval_hours']:.1f} h",
+                     "–" if v.get("median_interval_hours") is None else f"{v['median_interval_hours'] / 24:.1f} days",
                      "–" if v.get("interval_cv") is None else f"{v['interval_cv']:.2f}"])
     return rows
 
@@ -303,6 +308,18 @@ def render_markdown(report: Mapping[str, Any]) -> str:
     out += [note, ""] if note else []
     out += [f"> **Warning:** {w}" for w in report.get("input_warnings") or ()]
     out += [""] if report.get("input_warnings") else []
+    out += ["## What to change", ""]
+    groups = _action_groups(report)
+    for g in groups:
+        out += [f"### {_md(g['who'])} ({g['posts']} posts, {g['share']} promotional)", ""]
+        for a in g["items"]:
+            out.append(f"{a['rank']}. **{_md(a['number'])}**: {_md(a['text'])}")
+            if a.get("example"):
+                out.append(f"   > {_md(a['example']['text'])} ({_md(a['example']['id'])})")
+        out.append("")
+    if not groups:
+        out += [f"Too few scored posts for advice (an account needs "
+                f"{(report.get('actions') or {}).get('min_posts')} or more).", ""]
     out += ["## Overall mix", "",
             f"- media (broadcast/promotional): **{o['media']}** ({_pct(o['media_share'])})",
             f"- networking (conversational): **{o['networking']}** ({_pct(o['networking_share'])})",
@@ -322,7 +339,10 @@ def render_markdown(report: Mapping[str, Any]) -> str:
     out += ["## Dimension profile", "", "Average contribution per dimension (positive = toward networking).", "",
             _md_table(_DIMENSION_HEADER, _dimension_rows(report)), ""]
     if report.get("signals"):
-        out += ["## Signal prevalence", "", _md_table(_SIGNAL_HEADER, _signal_rows(report)), ""]
+        out += ["## What tells the two kinds of post apart", "",
+                _md_table(["habit", "in media posts", "in networking posts"],
+                          [[_signal_label(r["name"]), _pct(r["media_share"]), _pct(r["networking_share"])]
+                           for r in report["signals"][:25]]), ""]
     out += ["## Posting behaviour", "", _md_table(_BEHAVIOUR_HEADER, _behaviour_rows(report)), ""]
     out += ["## Examples", ""]
     for key, title in _EXAMPLE_SECTIONS:
@@ -330,15 +350,18 @@ def render_markdown(report: Mapping[str, Any]) -> str:
         for e in report["examples"][key]:
             out.append(f"- **{_md(e['id'])}** ({_md(e.get('author') or '?')}, "
                        f"P(networking) {float(e['p_networking']):.2f}): " + _md((e.get("text") or "")[:280]))
-            out += [f"  - {_md(s)}" for s in _top_signals(e)]
+            out += [f"  - {_md(push)} {_md(why)}" for push, why in explanation_lines(e)]
+        if not report["examples"][key]:
+            out.append(_md(_EXAMPLE_EMPTY[key]))
         out.append("")
-    out += ["## Suggestions", ""] + [f"- {_md(s)}" for s in report["suggestions"]] + [""]
     if report.get("model"):
         m = report["model"]
-        out += ["## Model", "", f"{_md(m.get('path') or 'model')}, created {_md(m.get('created_at'))}, "
+        out += ["## Model", "", f"{_md(m.get('name') or 'model')}, created {_md(m.get('created_at'))}, "
                 f"{_md(m.get('n_signals'))} signals + {_md(m.get('n_ngrams'))} n-grams, "
                 f"trained on {_md(m.get('training_posts'))} posts.", "",
                 _md_table(_model_header(m), _model_rows(m)), ""]
+    if report.get("signals"):
+        out += ["## Appendix: signals", "", _md_table(_SIGNAL_HEADER, _signal_rows(report)), ""]
     return "\n".join(out) + "\n"
 
 
@@ -357,7 +380,6 @@ h3{font-size:1.05rem}
 .kpi b{display:block;font-size:1.4rem}
 .media{color:var(--media)}.net{color:var(--net)}
 .ok{color:var(--net)}.bad{color:var(--media)}
-.scroll{overflow-x:auto}
 table{border-collapse:collapse;width:100%;font-size:.9rem;margin:.5rem 0}
 th,td{border-bottom:1px solid var(--line);padding:.3rem .45rem;text-align:left;vertical-align:top}
 td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}
@@ -367,134 +389,154 @@ svg.chart{width:100%;height:auto;max-width:100%;display:block;margin:.6rem 0}
 .example p{margin:.2rem 0;color:var(--ink);white-space:pre-wrap}
 .example ul{margin:.2rem 0 .2rem 1rem;padding:0;color:var(--muted);font-size:.88rem}
 .omitted{background:#f7f7f7;border-radius:6px;padding:.5rem .8rem;color:var(--muted)}
-@media (max-width:600px){body{padding:.6rem}.kpi{min-width:45%}table{font-size:.8rem}}
+.account{border:1px solid var(--line);border-radius:8px;padding:.2rem .9rem .5rem;margin:.7rem 0}
+.account h3{margin:.6rem 0 .3rem}
+ol.actions{margin:.2rem 0;padding-left:1.3rem}ol.actions li{margin:.45rem 0}
+.figure{display:inline-block;font-weight:600;background:#f1f1f1;border-radius:4px;padding:0 .35rem}
+blockquote{margin:.25rem 0 .1rem;padding:.1rem .6rem;border-left:3px solid var(--line);color:var(--muted);
+ overflow-wrap:anywhere}
+.push{font-variant-numeric:tabular-nums;display:inline-block;min-width:3.2rem}
+td{overflow-wrap:anywhere}
+.chart-narrow{display:none}
+@media (max-width:600px){
+ body{padding:.6rem;font-size:16px}.kpi{min-width:45%}
+ .chart-wide{display:none}.chart-narrow{display:block}
+ table,thead,tbody,tr,th,td{display:block;width:100%}
+ thead{position:absolute;left:-9999px;top:auto;width:1px;height:1px;overflow:hidden}
+ tr{border:1px solid var(--line);border-radius:6px;margin:.4rem 0;padding:.2rem .4rem}
+ td{border:0;padding:.15rem 0;text-align:right;font-size:.9rem}
+ td::before{content:attr(data-label);float:left;color:var(--muted);padding-right:.6rem;text-align:left}
+ td:first-child{text-align:left;font-weight:600}td:first-child::before{content:none}
+}
 @media print{body{max-width:none}h2{break-after:avoid}section,svg.chart,.example{break-inside:avoid}}
 """
 
 
-def _h(x: Any) -> str:
-    return html.escape("" if x is None else str(x))
+def _table(header: list[str], rows: list[list[str]], numeric: Iterable[int] | None = None) -> dict[str, Any]:
+    """A table for the template; columns in ``numeric`` (default: all but the first) are right-aligned."""
+    return {"header": header, "rows": rows,
+            "numeric": set(range(1, len(header)) if numeric is None else numeric)}
 
 
-def _html_table(header: list[str], rows: list[list[str]], numeric: Iterable[int] | None = None) -> str:
-    """A table; columns in ``numeric`` (default: all but the first) are right-aligned."""
-    num = set(range(1, len(header)) if numeric is None else numeric)
-    cls = lambda i: ' class="n"' if i in num else ""  # noqa: E731
-    th = "".join(f"<th{cls(i)}>{_h(c)}</th>" for i, c in enumerate(header))
-    body = "".join("<tr>" + "".join(f"<td{cls(i)}>{_h(c)}</td>" for i, c in enumerate(r)) + "</tr>"
-                   for r in rows)
-    return f'<div class="scroll"><table><thead><tr>{th}</tr></thead><tbody>{body}</tbody></table></div>'
+def _charts(draw: Any, *args: Any, **kwargs: Any) -> dict[str, str]:
+    return {"wide": draw(*args, **kwargs), "narrow": draw(*args, narrow=True, **kwargs)}
+
+
+def _action_groups(report: Mapping[str, Any]) -> list[dict[str, Any]]:
+    actions = report.get("actions") or {}
+    mix = {r["key"]: r for r in report["mix"].get("account", {}).get("rows", [])}
+    groups = [{"who": who, "posts": mix[who]["posts"], "share": _pct(mix[who]["media_share"]), "items": items}
+              for who, items in (actions.get("by_account") or {}).items() if items]
+    if not groups and actions.get("overall"):
+        o = report["overall"]
+        groups = [{"who": "all posts", "posts": o["posts"], "share": _pct(o["media_share"]),
+                   "items": actions["overall"]}]
+    return groups
+
+
+def explanation_lines(example: Mapping[str, Any], k: int = 3) -> list[tuple[str, str]]:
+    """An example's explanation as (push, reason) lines that add up: its strongest signals,
+    the rest of the signals together, the starting point and the decision."""
+    from .signals import DIMENSIONS as _DIMS
+
+    shown = list(example.get("signals") or [])[:k]
+    lines = [(f"{s['contribution']:+.2f}", str(s.get("text") or s["name"])) for s in shown]
+    dims = [example.get(d) for d in _DIMS]
+    intercept, words = example.get("intercept"), example.get("words")
+    if intercept is None or words is None or any(d is None for d in dims):
+        return lines
+    decision = float(intercept) + float(words) + sum(float(d) for d in dims)
+    rest = decision - float(intercept) - sum(float(s["contribution"]) for s in shown)
+    return lines + [(f"{rest:+.2f}", "all other signals and words"),
+                    (f"{float(intercept):+.2f}", "starting point"),
+                    (f"{decision:+.2f}", "= decision")]
+
+
+def _signal_label(name: str) -> str:
+    return habit(name) or name
 
 
 def render_html(report: Mapping[str, Any]) -> str:
+    """The report as one self-contained page (Jinja2 template, autoescaped)."""
     from . import charts
 
     o = report["overall"]
-    st = report["status"]
     target = report["target_media_share"]
-    parts = [f"<header><h1>{_h(report['title'])}</h1><p class=\"muted\">Generated {_h(report['generated_at'])} "
-             f"from {report['rows']} rows: {st['ok']} scored, {st['empty']} empty, {st['error']} unreadable."
-             + (f" Input: {_h(', '.join(report['inputs']))}." if report.get("inputs") else "") + "</p>"
-             + (f'<p class="muted">{_h(rule_note(report))}</p>' if rule_note(report) else "")
-             + "".join(f'<p class="bad">Warning: {_h(w)}</p>' for w in report.get("input_warnings") or ())
-             + "</header>"]
-
-    rules = "".join(
-        f"<li>{_h(name)} rule ({_h(r['description'])}): "
-        f"<b class=\"{'ok' if r['met'] else 'bad'}\">{'met' if r['met'] else 'not met'}</b></li>"
-        for name, r in o["rules"].items())
-    overview = (
-        '<div class="kpis">'
-        f'<div class="kpi"><span>media</span><b class="media">{_pct(o["media_share"])}</b>{o["media"]} posts</div>'
-        f'<div class="kpi"><span>networking</span><b class="net">{_pct(o["networking_share"])}</b>{o["networking"]} posts</div>'
-        f'<div class="kpi"><span>uncertain</span><b>{o["uncertain"]}</b>P(networking) {report["uncertain_range"][0]}–{report["uncertain_range"][1]}</div>'
-        f'<div class="kpi"><span>target</span><b>≤ {_pct(target)}</b>media ({_h(report["target_rule"])})</div>'
-        "</div>" f"<ul>{rules}</ul>")
-    if o["posts"]:
-        overview += charts.mix_bars([{"key": "all posts", **o}], target, "Overall mix")
-    parts.append(f'<section id="overview"><h2>Overall mix</h2>{overview}</section>')
+    ctx: dict[str, Any] = {
+        "title": report["title"], "generated_at": report["generated_at"], "rows": report["rows"],
+        "status": report["status"], "inputs": report.get("inputs") or [], "rule_note": rule_note(report),
+        "warnings": report.get("input_warnings") or [], "css": _CSS,
+        "kpi": {"media_share": _pct(o["media_share"]), "media": o["media"], "networking": o["networking"],
+                "networking_share": _pct(o["networking_share"]), "uncertain": o["uncertain"],
+                "band": f"{report['uncertain_range'][0]}–{report['uncertain_range'][1]}",
+                "target": _pct(target), "rule": report["target_rule"]},
+        "actions": _action_groups(report), "model": None,
+        "min_posts": (report.get("actions") or {}).get("min_posts"),
+        "rules": [{"name": n, **r} for n, r in o["rules"].items()],
+        "overall_chart": (_charts(charts.mix_bars, [{"key": "all posts", **o}], target, "Overall mix")
+                          if o["posts"] else None),
+    }
     functions = _function_rows(report)
-    if functions:
-        parts.append('<section id="functions"><h2>Functions (Lovejoy &amp; Saxton)</h2>'
-                     '<p class="muted">Information and action are media, community is networking; '
-                     'the last rows are published shares for comparison.</p>'
-                     f'{_html_table(["", *_FUNCTION_HEADER], functions, numeric=[1, 2, 3, 4])}</section>')
-
-    mix_html = []
+    ctx["functions"] = _table(["", *_FUNCTION_HEADER], functions, numeric=[1, 2, 3, 4]) if functions else None
+    mixes = []
     for title, section in report["mix"].items():
-        chart = ""
+        chart = None
         if title == "month":
-            chart = charts.month_chart(section["rows"], target, "Posts per month")
+            chart = _charts(charts.month_chart, section["rows"], target, "Mix per month")
         elif section["rows"]:
-            chart = charts.mix_bars(section["rows"], target, f"Mix per {title}"
-                                    + (" (furthest from the target first)" if title == "account" else ""))
-        note = (f'<p class="muted">{section["posts_without_value"]} scored posts have no {title}.</p>'
-                if section["posts_without_value"] else "")
-        mix_html.append(f'<section id="mix-{_h(title)}"><h2>Mix per {_h(title)}</h2>{chart}'
-                        f"{_html_table(_mix_header(title), _mix_rows(section))}{note}</section>")
-    parts += mix_html
-    for key, reason in report["omitted"].items():
-        parts.append(f'<p class="omitted" data-omitted="{_h(key)}">{_h(key.replace("_", " ").capitalize())}: '
-                     f"left out because {_h(reason)}.</p>")
-
-    dim_chart = (charts.dimension_chart(report["dimensions"]["overall"], "Dimension profile (all posts)")
-                 if o["posts"] else "")
-    parts.append('<section id="dimensions"><h2>Dimension profile</h2>'
-                 '<p class="muted">Average signed contribution of each dimension; positive = toward networking.</p>'
-                 f"{dim_chart}{_html_table(_DIMENSION_HEADER, _dimension_rows(report))}</section>")
-
-    if report.get("signals"):
-        parts.append('<section id="signals"><h2>Signal prevalence</h2>'
-                     '<p class="muted">Share of media and of networking posts showing each signal, and its model weight '
-                     "(positive = toward networking).</p>"
-                     + charts.prevalence_chart(report["signals"], "Signals that tell the classes apart")
-                     + _html_table(_SIGNAL_HEADER, _signal_rows(report), numeric=(1, 2, 3)) + "</section>")
-
-    parts.append('<section id="behaviour"><h2>Posting behaviour</h2>'
-                 '<p class="muted">Gap variation is the coefficient of variation of the time between posts: '
-                 "near 0 means clockwork (scheduled) publishing.</p>"
-                 + _html_table(_BEHAVIOUR_HEADER, _behaviour_rows(report)) + "</section>")
-
-    ex_html = []
-    for key, title in _EXAMPLE_SECTIONS:
-        items = []
-        for e in report["examples"][key]:
-            sig = "".join(f"<li>{_h(s)}</li>" for s in _top_signals(e))
-            items.append(f'<div class="example {_h(e.get("label"))}"><b>{_h(e["id"])}</b> '
-                         f'<span class="muted">{_h(e.get("author") or "")} · {_h(e.get("platform") or "")} · '
-                         f'P(networking) {float(e["p_networking"]):.2f}</span>'
-                         f"<p>{_h((e.get('text') or '')[:600])}</p><ul>{sig}</ul></div>")
-        ex_html.append(f"<h3>{title}</h3>" + ("".join(items) or '<p class="muted">none</p>'))
-    parts.append('<section id="examples"><h2>Examples</h2>' + "".join(ex_html) + "</section>")
-
-    parts.append('<section id="suggestions"><h2>Suggestions</h2><ul>'
-                 + "".join(f"<li>{_h(s)}</li>" for s in report["suggestions"]) + "</ul></section>")
-
+            chart = _charts(charts.mix_bars, section["rows"], target, f"Mix per {title}"
+                            + (" (furthest from the target first)" if title == "account" else ""))
+        note = (f"{section['posts_without_value']} scored posts have no {title}."
+                if section["posts_without_value"] else None)
+        mixes.append({"title": title, "chart": chart, "table": _table(_mix_header(title), _mix_rows(section)),
+                      "note": note})
+    ctx["mixes"] = mixes
+    ctx["omitted"] = [(k, f"{k.replace('_', ' ').capitalize()}: left out because {reason}.")
+                      for k, reason in report["omitted"].items()]
+    ctx["dimension_chart"] = (_charts(charts.dimension_chart, report["dimensions"]["overall"],
+                                      "Dimension profile (all posts)") if o["posts"] else None)
+    ctx["dimensions"] = _table(_DIMENSION_HEADER, _dimension_rows(report))
+    signals = report.get("signals") or []
+    ctx["signals"] = (_table(["habit", "in media posts", "in networking posts"],
+                             [[_signal_label(r["name"]), _pct(r["media_share"]), _pct(r["networking_share"])]
+                              for r in signals[:25]]) if signals else None)
+    ctx["signal_chart"] = (_charts(charts.prevalence_chart, [{**r, "label": _signal_label(r["name"])} for r in signals],
+                                   "Habits that tell the two kinds apart") if signals else None)
+    ctx["appendix"] = _table(_SIGNAL_HEADER, _signal_rows(report), numeric=(1, 2, 3)) if signals else None
+    ctx["behaviour"] = _table(_BEHAVIOUR_HEADER, _behaviour_rows(report))
+    ctx["examples"] = [
+        {"title": title, "empty": _EXAMPLE_EMPTY[key],
+         "items": [{"id": e["id"], "author": e.get("author") or "", "platform": e.get("platform") or "",
+                    "label": e.get("label"), "p": f"{float(e['p_networking']):.2f}",
+                    "text": (e.get("text") or "")[:600], "lines": explanation_lines(e)}
+                   for e in report["examples"][key]]}
+        for key, title in _EXAMPLE_SECTIONS]
     if report.get("model"):
         m = report["model"]
         ins = m.get("insights", {})
-        sig_rows = []
-        for dim, v in ins.get("signals_by_dimension", {}).items():
-            sig_rows.append([dim, ", ".join(x["name"].split("__", 1)[1] for x in v["toward_media"][:3]),
-                             ", ".join(x["name"].split("__", 1)[1] for x in v["toward_networking"][:3])])
-        gram_rows = [[lang, ", ".join(x["ngram"] for x in v["toward_media"]),
-                      ", ".join(x["ngram"] for x in v["toward_networking"])]
+        sig_rows = [[dim, ", ".join(_signal_label(x["name"]) for x in v["toward_media"][:3]) or "–",
+                     ", ".join(_signal_label(x["name"]) for x in v["toward_networking"][:3]) or "–"]
+                    for dim, v in ins.get("signals_by_dimension", {}).items()]
+        gram_rows = [[lang, ", ".join(x["ngram"] for x in v["toward_media"]) or "–",
+                      ", ".join(x["ngram"] for x in v["toward_networking"]) or "–"]
                      for lang, v in ins.get("ngrams_by_language", {}).items()]
-        parts.append(
-            '<section id="model"><h2>Model</h2>'
-            f"<p>{_h(m.get('path') or 'model')}, created {_h(m.get('created_at'))}; {_h(m.get('n_signals'))} signals "
-            f"+ {_h(m.get('n_ngrams'))} word n-grams, logistic regression, trained on {_h(m.get('training_posts'))} posts.</p>"
-            + _html_table(_model_header(m), _model_rows(m))
-            + (("<h3>Strongest signals per dimension</h3>" + _html_table(["dimension", "toward media", "toward networking"], sig_rows, numeric=()))
-               if sig_rows else "")
-            + (("<h3>Strongest words per language</h3>" + _html_table(["language", "toward media", "toward networking"], gram_rows, numeric=()))
-               if gram_rows else "")
-            + "</section>")
+        head = ["", "toward media", "toward networking"]
+        ctx["model"] = {**{k: m.get(k) for k in ("created_at", "n_signals", "n_ngrams", "training_posts")},
+                        "name": m.get("name") or "model",
+                        "quality": _table(_model_header(m), _model_rows(m)),
+                        "signals": _table(["dimension", *head[1:]], sig_rows, numeric=()) if sig_rows else None,
+                        "words": _table(["language", *head[1:]], gram_rows, numeric=()) if gram_rows else None}
+    return _template().render(**ctx)
 
-    body = "\n".join(parts)
-    return ("<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-            f"<title>{_h(report['title'])}</title><style>{_CSS}</style></head>\n<body>\n{body}\n</body></html>\n")
+
+@functools.lru_cache(maxsize=1)
+def _template() -> Any:
+    import jinja2
+
+    env = jinja2.Environment(loader=jinja2.PackageLoader("analyzer", "templates"),
+                             autoescape=True, trim_blocks=True, lstrip_blocks=True,
+                             undefined=jinja2.StrictUndefined)
+    return env.get_template("report.html.j2")
 
 
 def signal_weights(pipeline: Any) -> dict[str, float]:

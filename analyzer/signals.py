@@ -161,7 +161,7 @@ SIGNALS: tuple[Signal, ...] = (
       "is dense with hashtags ({value:.0%} of tokens)",
       lambda b: b["n_hashtags"] / np.maximum(b["n_tokens"], 1)),
     S("style__mean_sentence_len", "Mean words per sentence (capped at 60).",
-      "writes {value:.0f}-word sentences on average",
+      "writes {n}-word sentences on average",
       lambda b: _cap(b["n_words"] / np.maximum(b["n_sents"], 1), 60)),
     S("style__n_leading_mentions", "@handles the post opens with, as replies do (capped at 3).",
       "replies to {n} person(s) (\"{evidence}\")", lambda b: _cap(b["leading_mentions"], 3),
@@ -276,6 +276,10 @@ SIGNAL_NAMES: tuple[str, ...] = tuple(s.name for s in SIGNALS)
 _BY_NAME = {s.name: s for s in SIGNALS}
 # each phrase with its evidence, and without it (evidence and its brackets dropped)
 _PHRASES = {s.name: (s.phrase, re.sub(r"\s*\(\"?\{evidence\}\"?\)", "", s.phrase)) for s in SIGNALS}
+# the cap each description states ("capped at 300"): a value at the cap is shown as "300+"
+CAPS: dict[str, float] = {s.name: float(m.group(1)) for s in SIGNALS
+                          if (m := re.search(r"capped at (\d+)", s.description))}
+_PLURAL = re.compile(r"\((s|es)\)")
 
 
 def signal_by_name(name: str) -> Signal:
@@ -298,4 +302,9 @@ def describe(name: str, value: float, evidence: str = "") -> str:
     ``evidence`` is the text that triggered the signal (see ``Signal.evidence``).
     """
     with_ev, without_ev = _PHRASES[name]
-    return (with_ev if evidence else without_ev).format(value=value, n=int(round(value)), evidence=evidence)
+    n = int(round(value))
+    capped = name in CAPS and value >= CAPS[name]
+    text = (with_ev if evidence else without_ev).format(
+        value=value, n=f"{n}+" if capped else n, evidence=evidence)
+    # "1 link(s)" -> "1 link", "3 link(s)" -> "3 links"
+    return _PLURAL.sub(lambda m: "" if n == 1 and not capped else m.group(1), text)

@@ -122,14 +122,31 @@ def test_examples(audit):
     assert [e["id"] for e in ex["borderline"]] == ["3", "7"]     # |p-0.5| 0.05 (first seen), 0.05
 
 
-def test_suggestions_are_about_the_data(audit):
-    s = audit["suggestions"]
-    assert s[0] == "Overall, 57% of the 7 scored posts are media (broadcast/promotional): above the 80/20 target of 20%."
-    assert s[1].startswith("2 post(s) are borderline")
-    acme = next(x for x in s if x.startswith("acme:"))
-    assert "80% media over 5 posts, 60% above the 80/20 target." in acme
-    assert "mentions a price or an amount of money" in acme  # the top media driver
-    assert "Only 20% are replies" not in acme  # reply share 0.2 is not below 0.1
+def test_actions_are_about_the_data(audit):
+    acme = audit["actions"]["by_account"]["acme"]
+    assert [a["rank"] for a in acme] == list(range(1, len(acme) + 1)) and 3 <= len(acme) <= 5
+    assert acme[0]["kind"] == "mix" and acme[0]["number"] == "80% promotional"
+    assert acme[0]["text"].startswith("4 of your 5 posts (80%) broadcast or promote; the 80/20 target is at most 20%.")
+    assert acme[0]["example"]["id"] == "5"  # its most confidently media post
+    kinds = [a["kind"] for a in acme]
+    # x: 3 media of 3; instagram: 1 of 2 -> X is the broadcast-only platform
+    platform = acme[kinds.index("platform")]
+    assert platform["text"].startswith("All 3 of your X posts promote or broadcast, against 50% on Instagram.")
+    habit = acme[kinds.index("habit")]  # the price is the top push of 3 of the 4 media posts
+    assert habit["number"] == "3 of 4 promotional posts" and "mentions a price" in habit["text"]
+    assert "replies" not in kinds  # reply share 0.2 is not below 0.1
+    for a in acme:
+        assert "__" not in a["text"] and " h " not in a["text"]
+    assert "bea" not in audit["actions"]["by_account"]  # two posts: too few for advice
+    # each post quoted once per account
+    quoted = [a["example"]["id"] for a in acme if a["example"]]
+    assert len(quoted) == len(set(quoted))
+
+
+def test_borderline_means_the_uncertain_band():
+    rows = [dict(ROWS[0], id="a", p_networking=0.94, label="networking"),
+            dict(ROWS[0], id="b", p_networking=0.05), dict(ROWS[0], id="c", p_networking=0.58, label="networking")]
+    assert [e["id"] for e in build_audit(rows)["examples"]["borderline"]] == ["c"]
 
 
 def test_missing_columns_are_left_out_with_a_reason():
@@ -214,9 +231,7 @@ def test_posts_labelled_by_rule_are_counted_with_their_label():
     assert [e["id"] for e in audit["examples"]["networking"]] == ["3"]
     by = {r["name"]: r for r in audit["signals"]}
     assert (by["content__n_urls"]["media_share"], by["style__n_questions"]["networking_share"]) == (1.0, 1.0)
-    assert audit["suggestions"][0] == (
-        "Overall, 50% of the 4 scored posts (2 of them labelled by rule: no words, only "
-        "photos/videos/GIFs) are media (broadcast/promotional): above the 80/20 target of 20%.")
+    assert audit["actions"]["by_account"] == {}  # two posts per account: too few for advice
 
 
 def test_rule_rows_read_back_from_a_csv_file():

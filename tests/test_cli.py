@@ -571,7 +571,7 @@ XSS_PAYLOADS = [
     "<iframe src=javascript:alert(1)></iframe>",
     "<details open ontoggle=alert(1)>",
 ]
-_MD_TAGS = {"h1", "h2", "h3", "p", "ul", "li", "strong", "em", "blockquote", "table", "thead", "tbody", "tr",
+_MD_TAGS = {"h1", "h2", "h3", "p", "ul", "ol", "li", "strong", "em", "blockquote", "table", "thead", "tbody", "tr",
             "th", "td"}
 
 

@@ -128,3 +128,77 @@ def test_report_renders_at_phone_width(tmp_path):
     rows, bpp = png_pixels(png)
     assert len(rows[0]) // bpp == 390
     assert count_colour(rows, bpp, MEDIA) > 300
+
+
+# Measures the laid-out page and writes the result where --dump-dom shows it: the smallest
+# text size over every visible element that holds text, and over every visible chart (its
+# smallest SVG font times the chart's scale), the page's horizontal overflow and where the
+# "What to change" section starts.
+MEASURE = """<script>
+window.addEventListener('load', () => {
+  let minText = 1e9, minChart = 1e9;
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+    const el = n.parentElement;
+    if (!n.textContent.trim() || el.closest('svg') || el.closest('script')) continue;
+    const r = el.getBoundingClientRect();
+    if (r.width === 0 || r.height === 0) continue;
+    minText = Math.min(minText, parseFloat(getComputedStyle(el).fontSize));
+  }
+  for (const svg of document.querySelectorAll('svg.chart')) {
+    const r = svg.getBoundingClientRect();
+    if (r.width === 0) continue;
+    minChart = Math.min(minChart, parseFloat(svg.dataset.minFont) * r.width / svg.viewBox.baseVal.width);
+  }
+  const out = {minText, minChart, scrollWidth: document.documentElement.scrollWidth,
+               innerWidth: window.innerWidth,
+               actionsTop: document.getElementById('actions').getBoundingClientRect().top,
+               firstAction: document.querySelector('#actions ol li').getBoundingClientRect().top};
+  parent.postMessage(JSON.stringify(out), '*');
+});
+</script>"""
+# headless Chromium keeps windows at least 500 px wide: the page is measured in a frame of
+# the exact size, which hands its result to the outer page
+FRAME = """<!doctype html><body style="margin:0"><iframe src="report.html" width="{w}" height="{h}"
+style="border:0"></iframe><pre id="measure-out"></pre><script>
+window.addEventListener('message', e => {{ document.getElementById('measure-out').textContent = e.data; }});
+</script></body>"""
+
+
+def measure(page: Path, profile: Path, width: int, height: int) -> dict:
+    import json
+    import re
+
+    assert CHROMIUM, "chromium is required (REQUIRE_CHROMIUM=1) but not installed"
+    frame = page.with_name(f"frame-{width}.html")
+    frame.write_text(FRAME.format(w=width, h=height), encoding="utf-8")
+    proc = subprocess.run(
+        [CHROMIUM, *FLAGS, "--hide-scrollbars", f"--user-data-dir={profile}", f"--window-size={width + 600},{height + 200}",
+         "--allow-file-access-from-files", "--virtual-time-budget=5000", "--dump-dom", frame.as_uri()],
+        capture_output=True, text=True, timeout=120)
+    found = re.search(r'<pre id="measure-out">(.*?)</pre>', proc.stdout, re.S)
+    assert found and found.group(1), proc.stderr[-2000:]
+    return json.loads(found.group(1))
+
+
+def sample_page(tmp_path: Path, trained) -> Path:
+    meta = {"created_at": "x", "training": {}}
+    report = assemble_report(build_audit(ROWS, examples=2), meta=meta, pipeline=trained.model)
+    page = tmp_path / "report.html"
+    page.write_text(render_html(report).replace("</body>", MEASURE + "</body>"), encoding="utf-8")
+    return page
+
+
+def test_phone_width_has_no_small_text_and_no_sideways_scroll(tmp_path, trained):
+    m = measure(sample_page(tmp_path, trained), tmp_path / "profile-390", 390, 900)
+    assert m["innerWidth"] == 390
+    assert m["scrollWidth"] <= m["innerWidth"]  # nothing wider than the screen
+    assert m["minText"] >= 11
+    assert m["minChart"] >= 11  # the narrow charts, drawn for this width
+
+
+def test_desktop_first_screen_shows_the_actions(tmp_path, trained):
+    m = measure(sample_page(tmp_path, trained), tmp_path / "profile-1280", 1280, 900)
+    assert m["scrollWidth"] <= m["innerWidth"]
+    assert m["firstAction"] < 900  # the first ranked action is on the first screen
+    assert m["minText"] >= 11

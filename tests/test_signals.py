@@ -148,6 +148,34 @@ def test_every_cue_signal_has_words_in_every_language(lang):
 
 def test_describe_uses_value_and_evidence():
     assert describe("goals__has_price", 1.0, "19,99 €") == "mentions a price (19,99 €)"
-    assert describe("style__n_questions", 2.0) == "asks a question (2 question mark(s))"
+    assert describe("style__n_questions", 2.0) == "asks a question (2 question marks)"
+    assert describe("style__n_questions", 1.0) == "asks a question (1 question mark)"
     assert describe("style__has_thanks", 1.0) == "thanks someone"
     assert describe("style__rate_caps", 0.25) == "shouts in capitals (25% of words)"
+
+
+@pytest.mark.parametrize("name,value,expected", [
+    ("content__n_words", 300.0, "has 300+ words"),
+    ("content__n_words", 299.0, "has 299 words"),
+    ("content__n_sentences", 20.0, "has 20+ sentences"),
+    ("content__n_urls", 3.0, "links out (3+ links)"),
+    ("content__n_urls", 1.0, "links out (1 link)"),
+    ("roi__n_action_asks", 1.0, "asks readers to act (1 time)"),
+    ("style__mean_sentence_len", 60.0, "writes 60+-word sentences on average"),
+])
+def test_capped_values_are_shown_as_capped(name, value, expected):
+    assert describe(name, value) == expected
+
+
+def test_every_stated_cap_is_the_computed_cap():
+    from analyzer.signals import CAPS
+
+    # a post far past every cap: each capped signal comes out exactly at the cap its description states
+    text = " ".join(["Buy now at https://a.example/x #sale @ana 😀 100 sale?!"] * 400).replace("?!", "?!\n")
+    base = parse_posts([text], ["en"]).base
+    values = dict(zip(SIGNAL_NAMES, compute_signals(base)[0]))
+    assert len(CAPS) >= 15
+    for name, cap in CAPS.items():
+        assert values[name] <= cap, name
+    reached = {n for n, cap in CAPS.items() if values[n] == cap}
+    assert {"content__n_words", "content__n_urls", "content__n_hashtags", "style__n_questions"} <= reached

@@ -69,6 +69,10 @@ CANDIDATES: dict[str, dict] = {
     "C 30": dict(C=30.0),
     "augment 0.5": dict(augment=0.5),
     "augment 1.0": dict(augment=1.0),
+    "distinct-word evidence": dict(evidence_words="distinct"),
+    "distinct-word evidence, prior 5": dict(evidence_words="distinct", evidence_prior=5.0),
+    "balanced class weights": dict(class_weight="balanced"),
+    "drop stop-word unigrams, distinct-word evidence": dict(stop_words_weak="unigrams", evidence_words="distinct"),
 }
 
 
