@@ -28,6 +28,26 @@ from .lexicons import LexiconError, read_user_lexicon
 from .posts import Post, normalize_text
 from .readers import Columns, ReaderError, ReaderWarning, read_many
 
+def _plain_argument_help() -> None:
+    """Typer 0.29 writes a required argument as ``{TEXT}`` in the usage line and its Python type
+    (``<list[str]>``) beside it in the help; show arguments the way click and most tools do
+    (``TEXT``, ``[MODEL]``, ``FILE...``), the help text saying what they hold."""
+    argument = getattr(typer.core, "TyperArgument", None)
+    if argument is None or not hasattr(argument, "_usage_display_name"):
+        return
+
+    def usage_name(self) -> str:
+        name = self.display_name_raw.upper()
+        name = name if self.required else f"[{name}]"
+        return name + ("..." if self.nargs != 1 else "")
+
+    argument._usage_display_name = usage_name
+    argument._rich_display_name = lambda self: self.display_name_raw.upper() + ("..." if self.nargs != 1 else "")
+    argument.display_type_rich = lambda self, ctx: None
+
+
+_plain_argument_help()
+
 app = typer.Typer(
     name="content-analyzer",
     help="Tell broadcast (media) social posts from conversational (networking) ones, "
@@ -216,7 +236,7 @@ def _stdin_posts() -> Iterator[Post]:
 
 @app.command("check")
 def check_cli(
-    text: Annotated[str, typer.Argument(help="The post to check, or - to read posts from stdin (one per line).")],
+    text: Annotated[str, typer.Argument(metavar="TEXT", help="The post to check, or - to read posts from stdin (one per line).")],
     model_dir: ModelOpt = None,
     fmt: Annotated[Literal["table", "json"], typer.Option("--format", "-f", help="table (for people) or json (one object per post); both on stdout.")] = "table",
     top_k: TopKOpt = 5,
@@ -256,7 +276,7 @@ def check_cli(
 
 @app.command("score")
 def score_cli(
-    inputs: Annotated[list[str], typer.Argument(help="Input files (CSV, TSV, JSONL, JSON, Parquet, TXT, optionally .gz) or - for stdin.")],
+    inputs: Annotated[list[str], typer.Argument(metavar="INPUT", help="Input files (CSV, TSV, JSONL, JSON, Parquet, TXT, optionally .gz) or - for stdin.")],
     output: Annotated[str, typer.Option("--output", "-o", help="Output file: .csv, .jsonl or .parquet; - writes JSON Lines to stdout.")],
     model_dir: ModelOpt = None,
     force: Annotated[bool, typer.Option("--force", "-F", help="Overwrite the output file if it exists.")] = False,
@@ -445,16 +465,17 @@ class _progress:
 
 @app.command("train")
 def train_cli(
-    data: Annotated[list[str], typer.Argument(help="Labelled files (text + label; optional author, lang) or - for stdin.")],
+    data: Annotated[list[str], typer.Argument(metavar="FILE", help="Labelled files (text + label; optional author, lang) or - for stdin.")],
     output: Annotated[Path, typer.Option("--output", "-o", help="Model directory to write (model.skops, meta.json, README.md).")],
     add_default: Annotated[bool, typer.Option("--add-default", help="Train on the bundled corpus plus DATA.")] = False,
     force: Annotated[bool, typer.Option("--force", "-F", help="Overwrite an existing model directory.")] = False,
     folds: Annotated[int, typer.Option("--cv-folds", min=0, help="Cross-validation folds (grouped by author when known); 0 skips cross-validation.")] = 5,
     seed: Annotated[int, typer.Option("--seed", help="Random seed for the folds and the classifier.")] = 0,
-    c: Annotated[Optional[float], typer.Option("--C", help="Inverse regularisation strength of the logistic regression.")] = None,
+    c: Annotated[Optional[float], typer.Option("--regularization", "-C", metavar="C", min=0.0, help="Inverse regularisation strength C of the logistic regression (default: the bundled model's).")] = None,
+    c_alias: Annotated[Optional[float], typer.Option("--C", hidden=True, help="Old spelling of --regularization.")] = None,
     lexicon: LexiconOpt = None,
     heldout: Annotated[Optional[Path], typer.Option("--heldout-authors", help="File of authors (one per line) to hold out: metrics of a model trained without them, next to a baseline; the saved model still trains on everything.")] = None,
-    eval_files: Annotated[Optional[list[str]], typer.Option("--eval", help="Labelled file never trained on (e.g. external data), scored by the saved model and by a baseline; repeatable.")] = None,
+    eval_files: Annotated[Optional[list[str]], typer.Option("--eval", metavar="FILE", help="Labelled file never trained on (e.g. external data), scored by the saved model and by a baseline; repeatable.")] = None,
     report_label_issues: Annotated[bool, typer.Option("--report-label-issues", help="List the posts whose given label the cross-validated model strongly disagrees with (P(label) <= 0.1), to check by hand.")] = False,
     input_format: InputFormat = None,
     encoding: EncodingOpt = None,
@@ -479,7 +500,7 @@ def train_cli(
         held = read_author_list(heldout) if heldout else None
         result = train_files(
             data, output, add_default=add_default, force=force, n_splits=folds, random_state=seed,
-            C=c, extra_cues=extra, fmt=input_format,
+            C=c if c is not None else c_alias, extra_cues=extra, fmt=input_format,
             columns=Columns(text=text_col, label=label_col, author=author_col, lang=lang_col),
             command=" ".join(["content-analyzer", "train", *map(shlex.quote, sys.argv[2:])]),
             progress=lambda msg: err.print(msg, markup=False),
@@ -497,25 +518,57 @@ def train_cli(
         from .model import label_issues
 
         render_label_issues(err, label_issues(result.posts, result.cv_proba))
-    if result.cv:
-        from .terminal import render_metrics
+    from .terminal import render_metrics
 
+    if result.cv:
         render_metrics(err, result.cv, title="cross-validated (grouped by author)"
                        if (result.cv_scheme or {}).get("grouped_by") else "cross-validated")
     from .persistence import read_meta
 
-    for name, ev in (read_meta(output).get("evaluations") or {}).items():
+    meta = read_meta(output)
+    if meta.get("cv_own_rows"):
+        render_metrics(err, meta["cv_own_rows"], title="cross-validated, your own rows only (grouped by author)")
+    for name, ev in (meta.get("evaluations") or {}).items():
         render_metrics(err, ev["report"], title=f"{name}: model")
         for bname, report in (ev.get("baselines") or {ev["baseline_name"]: ev["baseline"]}).items():
             render_metrics(err, report, title=f"{name}: baseline ({bname})")
+    if add_default and folds >= 2:
+        _train_curve(data, input_format, encoding, Columns(text=text_col, label=label_col, author=author_col,
+                                                           lang=lang_col), folds, seed)
     err.print(f"model written to {output}")
+
+
+CURVE_MIN_ROWS = 50  # fewer of the user's rows, and train --add-default shows no learning curve
+
+
+def _train_curve(data, input_format, encoding, columns, folds: int, seed: int) -> None:
+    """After train --add-default: how the bundled model does on the user's rows as more of
+    them are added (the learning-curve command's numbers), when there are enough rows."""
+    from .model import prepare_training_posts
+
+    rows = list(read_many(data, fmt=input_format, labels=True, columns=columns, encoding=encoding))
+    usable = [p for p in rows if p.label is not None and p.text.strip()]
+    if len(usable) < CURVE_MIN_ROWS:
+        err.print(f"learning curve: skipped ({len(usable)} of your rows; it needs {CURVE_MIN_ROWS})", markup=False)
+        return
+    try:
+        posts, _ = prepare_training_posts(usable)
+    except _USER_ERRORS as exc:
+        err.print(f"learning curve: skipped ({exc})", markup=False)
+        return
+    err.print("learning curve on your rows (bundled model, then the bundled corpus plus your labels):",
+              markup=False)
+    try:
+        _print_curve(_curve(_load(None), posts, None, folds, seed))
+    except _USER_ERRORS as exc:
+        err.print(f"learning curve: skipped ({exc})", markup=False)
 
 
 # -- evaluate ---------------------------------------------------------------------
 
 @app.command("evaluate")
 def evaluate_cli(
-    data: Annotated[list[str], typer.Argument(help="Labelled files (text + label) or - for stdin.")],
+    data: Annotated[list[str], typer.Argument(metavar="FILE", help="Labelled files (text + label) or - for stdin.")],
     model_dir: ModelOpt = None,
     fmt: Annotated[Literal["table", "json"], typer.Option("--format", "-f", help="table (stderr) or json (stdout).")] = "table",
     errors: Annotated[int, typer.Option("--errors", min=0, help="Show the N most confidently misclassified posts.")] = 0,
@@ -592,13 +645,13 @@ def _base_data(model, base: list[str] | None):
 
 @app.command("label")
 def label_cli(
-    inputs: Annotated[list[str], typer.Argument(help="Posts to label: tables (CSV, TSV, JSONL, JSON, Parquet, TXT) or platform exports, like score reads.")],
+    inputs: Annotated[list[str], typer.Argument(metavar="INPUT", help="Posts to label: tables (CSV, TSV, JSONL, JSON, Parquet, TXT) or platform exports, like score reads.")],
     output: Annotated[Path, typer.Option("--output", "-o", help="Labels file (JSON Lines), appended one line per label; run the same command again to continue.")],
     model_dir: ModelOpt = None,
     function: Annotated[bool, typer.Option("--function", help="Also ask the function: keys i (information), a (action), c (community).")] = False,
     refit_every: Annotated[int, typer.Option("--refit-every", min=1, help="Refit the model in the background every N labels, so the next posts are chosen with what was just learnt.")] = 20,
     seed: Annotated[int, typer.Option("--seed", help="Random seed: the same seed, inputs and answers give the same order.")] = 0,
-    base: Annotated[Optional[list[str]], typer.Option("--base", help="Labelled file(s) to refit on with your labels (default: the bundled corpus); repeatable.")] = None,
+    base: Annotated[Optional[list[str]], typer.Option("--base", metavar="FILE", help="Labelled file(s) to refit on with your labels (default: the bundled corpus); repeatable.")] = None,
     top_k: Annotated[int, typer.Option("--top-k", "-k", min=0, max=5, help="How many top signals to show per post.")] = 3,
     input_format: InputFormat = None,
     include_reposts: RepostsOpt = False,
@@ -704,10 +757,10 @@ def label_cli(
 
 @app.command("learning-curve")
 def learning_curve_cli(
-    labels: Annotated[list[str], typer.Argument(help="Your labelled posts (labels.jsonl from label, or any file train reads).")],
+    labels: Annotated[list[str], typer.Argument(metavar="LABELS", help="Your labelled posts (labels.jsonl from label, or any file train reads).")],
     output: Annotated[str, typer.Option("--output", "-o", help="curve.png (a plot) or curve.json; - writes the JSON to stdout.")],
     model_dir: ModelOpt = None,
-    base: Annotated[Optional[list[str]], typer.Option("--base", help="Labelled file(s) the labels are added to (default: the bundled corpus); repeatable.")] = None,
+    base: Annotated[Optional[list[str]], typer.Option("--base", metavar="FILE", help="Labelled file(s) the labels are added to (default: the bundled corpus); repeatable.")] = None,
     folds: Annotated[int, typer.Option("--cv-folds", min=2, help="Cross-validation folds (grouped by author when known).")] = 5,
     seed: Annotated[int, typer.Option("--seed", help="Random seed for the folds.")] = 0,
     force: Annotated[bool, typer.Option("--force", "-F", help="Overwrite the output file if it exists.")] = False,
@@ -724,8 +777,8 @@ def learning_curve_cli(
 
     Example: content-analyzer learning-curve labels.jsonl -o curve.png
     """
-    from .labeling import Scorer, learning_curve, plot_curve
-    from .model import _as_array, prepare_training_posts
+    from .labeling import plot_curve
+    from .model import prepare_training_posts
 
     suffix = Path(output).suffix.lower() if output != "-" else ".json"
     if suffix not in (".png", ".json"):
@@ -735,16 +788,12 @@ def learning_curve_cli(
         if output != "-":
             check_overwrite(output, force)
         model = _load(model_dir)
-        featurizer = model.pipeline.named_steps["features"]
         posts, warnings = prepare_training_posts(read_many(
             labels, fmt=input_format, labels=True,
             columns=Columns(text=text_col, label=label_col, author=author_col, lang=lang_col)))
         for w in warnings:
             err.print(f"warning: {w}", markup=False)
-        data = _base_data(model, base)
-        with _progress("refitting"):
-            curve = learning_curve(posts, featurizer.transform(_as_array(posts)), data,
-                                   Scorer.from_pipeline(model.pipeline), n_splits=folds, seed=seed)
+        curve = _curve(model, posts, base, folds, seed)
         if suffix == ".json":
             text = json.dumps(curve, ensure_ascii=False)
             if output == "-":
@@ -757,19 +806,34 @@ def learning_curve_cli(
             plot_curve(curve, output)
     except _USER_ERRORS as exc:
         raise fail(str(exc)) from None
+    _print_curve(curve, f" -> {output}" if output != "-" else "")
+
+
+def _curve(model, posts, base, folds: int, seed: int) -> dict:
+    """The learning curve of ``posts`` added to the base corpus, against ``model`` alone."""
+    from .labeling import Scorer, learning_curve
+    from .model import _as_array
+
+    featurizer = model.pipeline.named_steps["features"]
+    data = _base_data(model, base)
+    with _progress("refitting"):
+        return learning_curve(posts, featurizer.transform(_as_array(posts)), data,
+                              Scorer.from_pipeline(model.pipeline), n_splits=folds, seed=seed)
+
+
+def _print_curve(curve: dict, tail: str = "") -> None:
     for n, f1 in zip(curve["n_labels"], curve["macro_f1"]):
         err.print(f"{n:>6} labels  macro-F1 {f1:.3f}" + ("  (the model alone)" if n == 0 else ""), markup=False)
     scheme = curve["cv"]
     err.print(f"{curve['n_posts']} labels, {scheme['n_splits']} folds"
-              + (f" grouped by {scheme['grouped_by']}" if scheme.get("grouped_by") else "")
-              + (f" -> {output}" if output != "-" else ""), markup=False)
+              + (f" grouped by {scheme['grouped_by']}" if scheme.get("grouped_by") else "") + tail, markup=False)
 
 
 # -- report -----------------------------------------------------------------------
 
 @app.command("report")
 def report_cli(
-    inputs: Annotated[list[str], typer.Argument(help="Raw posts (any input score reads) or files written by score; - for stdin.")],
+    inputs: Annotated[list[str], typer.Argument(metavar="INPUT", help="Raw posts (any input score reads) or files written by score; - for stdin.")],
     output: Annotated[str, typer.Option("--output", "-o", help="Report file: .html (one self-contained page), .json or .md; - writes JSON to stdout.")],
     model_dir: ModelOpt = None,
     fmt: Annotated[Optional[str], typer.Option("--format", "-f", help="html, json or md (default: from the output name).")] = None,

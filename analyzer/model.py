@@ -44,6 +44,10 @@ DEFAULT_PARAMS: dict[str, Any] = {
     "char_weight": 1.0,
 }
 MIN_POSTS_PER_CLASS = 10
+# below either, a cross-validated figure is too noisy (and too close to the writers' own
+# style) to say how the model will do on new posts: training says so
+SMALL_SAMPLE_AUTHORS = 10
+SMALL_SAMPLE_PER_CLASS = 200
 MIN_POSTS_PER_FUNCTION = 5  # fewer, and the function head is not trained
 _FEATURIZER_KEYS = tuple(PostFeaturizer().get_params())
 
@@ -227,6 +231,23 @@ def _cv_report(posts: Sequence[Post], decision: np.ndarray) -> dict:
     return report_by(langs, y, list(pred), list(proba))
 
 
+def small_sample_warning(posts: Sequence[Post]) -> str | None:
+    """Why a cross-validated score on these posts means little, or None."""
+    authors = {p.author for p in posts if p.author}
+    per_class = collections.Counter(p.label.value for p in posts)
+    smaller = min(per_class.get(label.value, 0) for label in Label)
+    reasons = []
+    if len(authors) < SMALL_SAMPLE_AUTHORS:
+        reasons.append(f"{len(authors)} author(s)" if authors else "no author column")
+    if smaller < SMALL_SAMPLE_PER_CLASS:
+        reasons.append(f"{smaller} posts in the smaller class")
+    if not reasons:
+        return None
+    return (f"small sample ({', '.join(reasons)}; a figure that means something needs "
+            f"{SMALL_SAMPLE_AUTHORS}+ authors and {SMALL_SAMPLE_PER_CLASS}+ posts per class): the "
+            "cross-validated scores below can be far higher than on new posts")
+
+
 def fit_function_head(model: Pipeline, posts: Sequence[Post], C: float) -> LogisticRegression | None:
     """Information / action / community classifier on the fitted model's features,
     or None when the posts carry too few function labels to learn all three."""
@@ -279,6 +300,9 @@ def train(
                                                  augment=augment, **model_params)
         if cross_validation:
             cv, proba = _cv_report(posts, decision), 1.0 / (1.0 + np.exp(-decision))
+            small = small_sample_warning(posts)
+            if small:
+                warnings.append(small)
         else:
             scheme = None
     model = _fit(build_model(random_state=random_state, **model_params), posts, augment, random_state)

@@ -12,7 +12,7 @@ from typing import Any, Callable, Mapping, Sequence
 
 from .evaluation import BASELINE_NAME, CHAR_BASELINE_NAME, compare_on, fit_baselines, split_by_authors
 from .lexicons import LexiconError
-from .model import TrainResult, prepare_training_posts, train
+from .model import TrainResult, prepare_training_posts, small_sample_warning, train
 from .persistence import file_sha256, save_model
 from .files import OutputExistsError, check_writable
 from .readers import Columns, read_many, read_posts
@@ -111,6 +111,9 @@ def train_files(
         rows = len(posts) if len(sources) == 1 else sum(
             1 for _ in (read_one(i, src) if encoding else read_many([src], fmt=fmt, columns=columns, labels=True)))
         files.append({"path": src, "sha256": file_sha256(src), "rows": rows})
+    # with --add-default the bundled corpus comes first: the user's own rows follow it
+    n_bundled_posts = sum(f["rows"] for f in files[:n_bundled])
+    own_ids = {id(p) for p in posts[n_bundled_posts:]}
     params: dict[str, Any] = {}
     if C is not None:
         params["C"] = C
@@ -139,10 +142,20 @@ def train_files(
                       cross_validation=n_splits > 0, **params) if n_splits else None
     say(f"training the final model on {len(posts)} posts from {len(sources)} file(s)")
     result = train(posts, random_state=random_state, cross_validation=False, **params)
+    own_cv = None
     if cv_result is not None:
         result.cv, result.cv_scheme = cv_result.cv, cv_result.cv_scheme
         result.posts, result.cv_proba = cv_result.posts, cv_result.cv_proba
         result.warnings = cv_result.warnings if not heldout_authors else result.warnings
+        if n_bundled and cv_result.cv_proba is not None:
+            own_cv = own_rows_report(cv_result.posts, cv_result.cv_proba, own_ids)
+            if own_cv is None:
+                result.warnings.append("none of your rows is in the cross-validation (held out or empty): "
+                                       "no metrics on your own posts")
+            else:
+                small = small_sample_warning([p for p in cv_result.posts if id(p) in own_ids])
+                if small:
+                    result.warnings.append("your own posts: " + small)
     if eval_files:
         baseline = fit_baselines(inner_posts(posts), random_state)
         for path in eval_files:
@@ -157,6 +170,8 @@ def train_files(
                 **comparison,
             }
     meta = result_meta(result, files, command)
+    if own_cv is not None:
+        meta["cv_own_rows"] = own_cv
     if heldout_authors:
         meta["cv_scope"] = f"the {len(cv_posts)} posts of the non-held-out authors"
         meta["heldout_authors"] = sorted(heldout_authors)
@@ -166,6 +181,22 @@ def train_files(
         meta["baselines"] = [BASELINE_NAME, CHAR_BASELINE_NAME]
     save_model(result.model, output, meta=meta, function_head=result.function_head)
     return result
+
+
+def own_rows_report(posts: Sequence[Any], proba: Any, own: set[int]) -> dict[str, Any] | None:
+    """Grouped cross-validated metrics over the user's own rows only (``own``: ids of their
+    Post objects), from the out-of-fold predictions of a run over the bundled corpus plus them."""
+    from .features import resolve_langs
+    from .metrics import report_by
+
+    keep = [i for i, p in enumerate(posts) if id(p) in own]
+    if not keep:
+        return None
+    mine = [posts[i] for i in keep]
+    p = [float(proba[i]) for i in keep]
+    y = [q.label.value for q in mine]
+    pred = ["networking" if v > 0.5 else "media" for v in p]
+    return report_by(resolve_langs([q.text for q in mine], [q.lang for q in mine]), y, pred, p)
 
 
 def inner_posts(posts: Sequence[Any]) -> list[Any]:

@@ -22,6 +22,23 @@ def test_help_for_every_command(command):
     assert "Example:" in result.stdout
 
 
+@pytest.mark.parametrize("command", ["check", "score", "train", "evaluate", "report", "info", "label",
+                                     "learning-curve"])
+def test_help_texts_are_clean(command):
+    # no typer internals: {TEXT} for a required argument, Python types such as <list[str]>
+    out = invoke(command, "--help").stdout
+    assert "{" not in out.split("\n", 1)[0] and "<list" not in out and "list[str]" not in out
+    assert "--C " not in out and "--C," not in out
+
+
+def test_usage_names_arguments_plainly():
+    assert invoke("score", "--help").stdout.startswith("Usage: content-analyzer score [OPTIONS] INPUT...")
+    assert invoke("check", "--help").stdout.startswith("Usage: content-analyzer check [OPTIONS] TEXT")
+    assert invoke("info", "--help").stdout.startswith("Usage: content-analyzer info [OPTIONS] [MODEL_DIR]")
+    train = invoke("train", "--help").stdout
+    assert "-C, --regularization C" in train
+
+
 def test_no_arguments_shows_help_and_exits_2():
     result = invoke()
     assert result.exit_code == 2

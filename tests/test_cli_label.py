@@ -236,3 +236,27 @@ def test_help(command):
     result = invoke(command, "--help")
     assert result.exit_code == 0
     assert "Example:" in result.stdout
+
+
+def test_train_add_default_ends_with_a_learning_curve(model_dir, labelled_file, files, tmp_path, monkeypatch):
+    # the small base file stands in for the bundled corpus, the test model for the bundled model
+    monkeypatch.setattr("analyzer.training.bundled_corpus_files", lambda: [files / "base.jsonl"])
+    monkeypatch.setenv("CONTENT_ANALYZER_MODEL", str(model_dir))
+    r = invoke("train", labelled_file, "--add-default", "-o", tmp_path / "mine", "--cv-folds", "3")
+    assert r.exit_code == 0, r.stderr
+    assert "cross-validated, your own rows only" in r.stderr
+    assert "learning curve on your rows" in r.stderr
+    assert "     0 labels  macro-F1" in r.stderr and "    25 labels  macro-F1" in r.stderr
+    assert "50 labels, 3 folds grouped by author" in r.stderr
+
+
+def test_train_add_default_skips_the_curve_for_few_rows(files, tmp_path, monkeypatch):
+    monkeypatch.setattr("analyzer.training.bundled_corpus_files", lambda: [files / "base.jsonl"])
+    few = tmp_path / "few.jsonl"
+    few.write_text("".join(json.dumps({"text": t, "label": lab, "author": f"u{i % 3}"}) + "\n" for i, (t, lab) in
+                           enumerate([("Compra ya, 20% de descuento", "media"), ("¿Quién viene el sábado?", "networking"),
+                                      ("Saldi fino a domenica", "media"), ("Chi ha visto la partita?", "networking"),
+                                      ("New drop out now, link in bio", "media"), ("Anyone fancy a pint later", "networking")])))
+    r = invoke("train", few, "--add-default", "-o", tmp_path / "m", "--cv-folds", "2")
+    assert r.exit_code == 0, r.stderr
+    assert "learning curve: skipped (6 of your rows; it needs 50)" in r.stderr

@@ -59,3 +59,52 @@ def test_encoding_applies_to_the_users_files(train_posts, tmp_path):
     texts = {p.id: p.text for p in result.posts}
     assert texts["m11"] == "¡Rebajas! 40% de descuento en toda la colección de invierno. Compra ya en nuestra web."
     assert result.n_posts == 50
+
+
+def test_small_training_sets_get_a_warning(labelled_file, tmp_path):
+    result = train_files([str(labelled_file)], tmp_path / "m", n_splits=3)
+    assert any(w.startswith("small sample (") and "posts in the smaller class" in w for w in result.warnings)
+    meta = json.loads((tmp_path / "m" / "meta.json").read_text())
+    assert any("small sample" in w for w in meta["warnings"])
+
+
+def test_small_sample_warning_names_what_is_missing():
+    from analyzer.model import small_sample_warning
+    from analyzer.posts import Label, Post
+
+    def posts(n_authors, per_class):
+        return [Post(id=f"{lab}{i}", text=t, label=Label(lab), author=f"a{i % n_authors}" if n_authors else None)
+                for lab, t in (("media", "Saldi fino al 50%"), ("networking", "¿Qué tal el finde?"))
+                for i in range(per_class)]
+
+    assert small_sample_warning(posts(12, 200)) is None
+    assert small_sample_warning(posts(6, 30)).startswith(
+        "small sample (6 author(s), 30 posts in the smaller class; a figure that means something needs "
+        "10+ authors and 200+ posts per class)")
+    assert small_sample_warning(posts(0, 250)).startswith("small sample (no author column;")
+    assert small_sample_warning(posts(20, 150)).startswith("small sample (150 posts in the smaller class;")
+
+
+def test_add_default_reports_metrics_on_the_users_own_rows(labelled_file, tmp_path, monkeypatch):
+    import analyzer.training as training
+
+    # a stand-in bundled corpus (the real one takes minutes to cross-validate)
+    monkeypatch.setattr(training, "bundled_corpus_files", lambda: [labelled_file])
+    mine = tmp_path / "mine.jsonl"
+    rows = [("Nuevo menú del día: 12 €, reservas al 600 000 000", "media", "es"),
+            ("Svendita totale, tutto al 50% fino a domenica!", "media", "it"),
+            ("Big sale this weekend, 30% off everything", "media", "en"),
+            ("¿Alguien ha probado el bar nuevo de la esquina?", "networking", "es"),
+            ("Che ne pensate del nuovo orario dei treni?", "networking", "it"),
+            ("Anyone else up this early? Coffee time", "networking", "en")] * 2
+    # distinct texts (training drops exact repeats)
+    mine.write_text("".join(json.dumps({"id": f"u{i}", "text": t + (" 🙂" if i >= 6 else ""), "label": lab, "lang": lang,
+                                        "author": f"me{i % 4}"}) + "\n" for i, (t, lab, lang) in enumerate(rows)))
+    result = train_files([str(mine)], tmp_path / "m", add_default=True, n_splits=3)
+    meta = json.loads((tmp_path / "m" / "meta.json").read_text())
+    own = meta["cv_own_rows"]
+    assert own["overall"]["n"] == len(rows)  # only the user's rows, all of them
+    assert set(own["by_group"]) == {"en", "es", "it"}
+    assert meta["cv"]["overall"]["n"] == len(rows) + 50
+    assert any(w.startswith("your own posts: small sample (4 author(s), 6 posts in the smaller class")
+               for w in result.warnings)
