@@ -18,6 +18,7 @@ import shutil
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
+from .errors import UsageError
 from .files import atomic_write, check_overwrite
 from .writers import RowWriter
 
@@ -37,7 +38,7 @@ def fingerprint(inputs: Sequence[str], options: Mapping[str, Any]) -> str:
     files = []
     for name in inputs:
         if name == "-":
-            raise ValueError("--resume cannot tell whether standard input holds the same posts "
+            raise UsageError("--resume cannot tell whether standard input holds the same posts "
                              "as before; save it to a file and score that file with --resume")
         files.append([str(Path(name).resolve()), _content_digest(Path(name))])
     blob = json.dumps({"inputs": files, "options": options}, sort_keys=True, default=str)

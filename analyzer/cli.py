@@ -22,7 +22,7 @@ import typer
 from rich.console import Console
 
 from . import __version__
-from .errors import ModelError, TrainingDataError
+from .errors import ModelError, TrainingDataError, UsageError
 from .files import OutputExistsError, check_overwrite, check_writable
 from .lexicons import LexiconError, read_user_lexicon
 from .posts import Post, normalize_text
@@ -70,8 +70,9 @@ def _stdout_console() -> Console:
     return out
 
 # OSError: the file system said no (read-only folder, disk full, ...): one line, not a traceback
-_USER_ERRORS = (ReaderError, ModelError, LexiconError, TrainingDataError, OutputExistsError,
-                IsADirectoryError, ValueError, OSError)
+# (a plain ValueError is a bug and keeps its traceback; requests that cannot be met raise UsageError)
+_USER_ERRORS = (ReaderError, ModelError, LexiconError, TrainingDataError, OutputExistsError, UsageError,
+                IsADirectoryError, OSError)
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:
@@ -165,7 +166,7 @@ def _check_encoding(value: str | None) -> str | None:
 
     try:
         return check_encoding(value)
-    except ValueError as exc:
+    except UsageError as exc:
         raise typer.BadParameter(str(exc)) from None
 
 
@@ -629,7 +630,7 @@ def _base_posts(base: list[str] | None) -> list[Post]:
 
     sources = list(base) if base else [str(f) for f in bundled_corpus_files()]
     if not sources:
-        raise ValueError("the bundled corpus is not available in this installation; give --base FILE")
+        raise UsageError("the bundled corpus is not available in this installation; give --base FILE")
     return prepare_training_posts(read_many(sources, labels=True))[0]
 
 

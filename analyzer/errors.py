@@ -4,11 +4,17 @@ from __future__ import annotations
 
 from typing import Sequence
 
-__all__ = ["ModelError", "TrainingDataError"]
+__all__ = ["ModelError", "TrainingDataError", "UsageError"]
 
 
 class ModelError(Exception):
     """A model directory that cannot be trusted or used; the message says why."""
+
+
+class UsageError(ValueError):
+    """A request that cannot be carried out as asked (an unknown format, a missing input, an
+    option that does not fit the input); the command line prints it as one line. Other
+    ValueErrors are bugs and keep their traceback."""
 
 
 class TrainingDataError(ValueError):

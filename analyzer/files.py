@@ -12,6 +12,8 @@ import tempfile
 from pathlib import Path
 from typing import Mapping, Sequence
 
+from .errors import UsageError
+
 __all__ = ["OutputExistsError", "UnwritableOutputError", "atomic_write", "check_overwrite",
            "check_writable", "format_from_name", "publish", "share_mode"]
 
@@ -118,11 +120,11 @@ def format_from_name(dest: str, fmt: str | None, known: Sequence[str], by_suffix
     """The format asked for, else the one the destination's suffix names (``-`` = stdout)."""
     if fmt:
         if fmt not in known:
-            raise ValueError(f"unknown {what} format {fmt!r} (known: {', '.join(known)})")
+            raise UsageError(f"unknown {what} format {fmt!r} (known: {', '.join(known)})")
         return fmt
     if dest == "-":
         return stdout
     suffix = Path(dest).suffix.lower()
     if suffix not in by_suffix:
-        raise ValueError(f"cannot tell the {what} format from {dest!r}: {hint}")
+        raise UsageError(f"cannot tell the {what} format from {dest!r}: {hint}")
     return by_suffix[suffix]

@@ -37,7 +37,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import normalize
 
-from .errors import TrainingDataError
+from .errors import TrainingDataError, UsageError
 from .posts import FUNCTION_LABEL, FUNCTIONS, LABELS, Label, Post
 
 __all__ = [
@@ -66,7 +66,7 @@ DIVERSITY = 0.5
 POOL_FACTOR = 10
 
 
-class LabelFileError(ValueError):
+class LabelFileError(UsageError):
     """A labels file that cannot be resumed; the message names the file and line."""
 
 

@@ -14,6 +14,8 @@ from datetime import datetime, timezone
 from enum import Enum
 from typing import Any, Mapping
 
+from .errors import UsageError
+
 __all__ = [
     "Label",
     "LabelError",
@@ -68,7 +70,7 @@ FUNCTION_SYNONYMS: dict[str, str] = {
 }
 
 
-class LabelError(ValueError):
+class LabelError(UsageError):
     """A label value that is neither a label nor one of its synonyms."""
 
 

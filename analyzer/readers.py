@@ -23,6 +23,7 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import IO, Any, Iterable, Iterator, Mapping
 
+from .errors import UsageError
 from .posts import FUNCTION_LABEL, LabelError, Post, normalize_lang, normalize_text, parse_date, parse_function, parse_label
 
 __all__ = [
@@ -182,7 +183,7 @@ def check_encoding(encoding: str | None) -> str | None:
     try:
         return codecs.lookup(encoding).name
     except LookupError:
-        raise ValueError(f"unknown encoding {encoding!r} (e.g. utf-8, utf-16, cp1252, latin-1)") from None
+        raise UsageError(f"unknown encoding {encoding!r} (e.g. utf-8, utf-16, cp1252, latin-1)") from None
 
 
 class _Lines:

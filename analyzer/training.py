@@ -10,6 +10,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
+from .errors import UsageError
 from .evaluation import BASELINE_NAME, CHAR_BASELINE_NAME, compare_on, fit_baselines, split_by_authors
 from .lexicons import LexiconError
 from .model import TrainResult, prepare_training_posts, small_sample_warning, train
@@ -89,7 +90,7 @@ def train_files(
     say = progress or (lambda msg: None)
     sources = [*map(str, bundled_corpus_files() if add_default else []), *data]
     if not sources:
-        raise ValueError("no training data given")
+        raise UsageError("no training data given")
     if add_default and not bundled_corpus_files():
         raise LexiconError("the bundled corpus is not available in this installation")
     n_bundled = len(sources) - len(data)
@@ -125,7 +126,7 @@ def train_files(
         clean, _ = prepare_training_posts(posts)
         cv_posts, test = split_by_authors(clean, heldout_authors)
         if not test:
-            raise ValueError("none of the held-out authors appears in the training data")
+            raise UsageError("none of the held-out authors appears in the training data")
         say(f"held-out authors: {len(heldout_authors)} authors, {len(test)} posts kept out of training")
         inner = train(cv_posts, n_splits=max(n_splits, 2), random_state=random_state,
                       cross_validation=False, **params)

@@ -16,6 +16,7 @@ import tempfile
 from pathlib import Path
 from typing import IO, Any, Iterable, Mapping, Sequence
 
+from .errors import UsageError
 from .files import OutputExistsError, check_overwrite, check_writable, format_from_name, publish, share_mode
 
 __all__ = ["OUTPUT_FORMATS", "OutputExistsError", "RowWriter", "neutralise_formula", "output_format", "open_writer"]
@@ -121,7 +122,7 @@ class RowWriter:
         self._parquet = None
         if dest == "-":
             if fmt != "jsonl":
-                raise ValueError("only JSON Lines can be written to stdout")
+                raise UsageError("only JSON Lines can be written to stdout")
             self._fh: IO[str] = stdout or sys.stdout
             return
         path = Path(dest)

@@ -819,3 +819,17 @@ def test_help_imports_neither_spacy_nor_sklearn(args):
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip().splitlines()[-1] == "[]"
     assert "Usage" in out.stdout
+
+
+def test_a_plain_value_error_is_a_bug_not_a_user_error(monkeypatch, tmp_path):
+    # requests that cannot be met are one line (UsageError); any other ValueError keeps its traceback
+    src = tmp_path / "p.csv"
+    src.write_text("text\nhola\n")
+    def bug(*args, **kwargs):
+        raise ValueError("bug")
+
+    monkeypatch.setattr("analyzer.training.train_files", bug)
+    r = invoke("train", src, "-o", tmp_path / "m")
+    assert isinstance(r.exception, ValueError) and str(r.exception) == "bug"
+    r = invoke("score", src, "-o", tmp_path / "x.txt")
+    assert r.exit_code == 1 and r.stderr.startswith("error: cannot tell the output format from")
