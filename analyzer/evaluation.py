@@ -19,7 +19,6 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 
 from .explain import predict_posts
-from .features import resolve_langs
 from .metrics import report_by
 from .nlp import LINK_IN_TEXT
 from .posts import Label, Post
@@ -138,7 +137,3 @@ def _reports(model: Pipeline, baselines: Mapping[str, Pipeline], posts: Sequence
         out["function_report"] = function_report([a for a, _ in with_function], [b for _, b in with_function])
     return out
 
-
-def language_counts(posts: Sequence[Post]) -> dict[str, int]:
-    langs = resolve_langs([p.text for p in posts], [p.lang for p in posts])
-    return dict(sorted(collections.Counter(langs).items()))

@@ -44,12 +44,6 @@ _CUE_INDEX = {k: i for i, k in enumerate((*CUE_KEYS, *(f"start:{c}" for c in _ST
 # where each evidence key is found: a column of the cue counts (>= 0) or elsewhere (-2)
 _EVIDENCE_COL = {k: (_CUE_INDEX[f"start:{k}"] if k in _START_CUES else _CUE_INDEX[k]) for k in CUE_KEYS}
 _EVIDENCE_COL.update({k: -2 for k in (*sig.REGEXES, "leading_mention")})
-BASE_KEYS = (
-    "n_tokens", "n_words", "caps", "n_urls", "n_emoji", "n_hashtags", "n_mentions", "n_numbers",
-    "n_sents", "leading_mentions", "trailing_hashtags", "q_marks", "excl", "newlines",
-    "meta_reply", "meta_scheduler", *sig.REGEXES,
-    *(f"cue:{k}" for k in CUE_KEYS), *(f"start:{k}" for k in _START_CUES),
-)
 
 
 def resolve_langs(texts: Sequence[str], given: Sequence[str | None]) -> list[str]:

@@ -110,8 +110,9 @@ def _lower(text: str) -> str:
     return text.lower()
 
 
-def get_nlp(lang: str = UNDETERMINED) -> Language:
-    """The shared tokenizer pipeline (the same object for every language code)."""
+def get_nlp() -> Language:
+    """The shared tokenizer pipeline: one for every language (the tokenizer rules are
+    language-independent; each language's cue words and stop words are looked up later)."""
     return _shared_nlp()
 
 

@@ -35,7 +35,6 @@ class PostSpool:
         self._tie = array("q")
         self._key = array("q")
         self._offset = array("q", [0])
-        self.duplicates = 0
 
     def add(self, post: Post, tie: int = 0, key: int = 0) -> None:
         created = post.created_at
@@ -64,7 +63,6 @@ class PostSpool:
             keep = np.zeros(n, dtype=bool)
             keep[np.unique(keys, return_index=True)[1]] = True
             order = order[keep[order]]
-            self.duplicates = n - len(order)
         read, offsets = self._reader(), self._offset
         for block in range(0, len(order), 65536):  # not one Python int per post at once
             for i in order[block:block + 65536].tolist():
