@@ -186,11 +186,33 @@ def _overrides(model, lang: str | None, lexicon: Path | None) -> dict[str, Any]:
     return out
 
 
-def _default_workers(inputs: list[str]) -> int:
-    """All cores for large inputs; one for small ones, where starting workers costs more."""
+def _usable_cores() -> int:
+    """Cores this process may run on (its CPU affinity where the platform tells it)."""
     import os
 
-    cores = os.cpu_count() or 1
+    if hasattr(os, "sched_getaffinity"):
+        try:
+            return max(1, len(os.sched_getaffinity(0)))
+        except OSError:
+            pass
+    return os.cpu_count() or 1
+
+
+def _worker_count(requested: int | None, inputs: list[str]) -> int:
+    """--workers as asked, but never more processes than cores (a note on stderr says so)."""
+    if requested is None:
+        return _default_workers(inputs)
+    cores = _usable_cores()
+    if requested > cores:
+        err.print(f"note: --workers {requested} capped at {cores} core{'s' if cores != 1 else ''}",
+                  markup=False)
+        return cores
+    return requested
+
+
+def _default_workers(inputs: list[str]) -> int:
+    """All cores for large inputs; one for small ones, where starting workers costs more."""
+    cores = _usable_cores()
     try:
         size = sum(Path(i).stat().st_size for i in inputs if i != "-" and Path(i).is_file())
     except OSError:
@@ -325,7 +347,7 @@ def score_cli(
     job = ScoreJob.for_model(model, top_k=top_k, features=features, text=not no_text, fmt=fmt, columns=names,
                              escape_formulas=escape_formulas)
     export_stats: list = []
-    n_workers = workers or _default_workers(inputs)
+    n_workers = _worker_count(workers, inputs)
     posts = read_many(inputs, fmt=input_format, columns=columns, include_reposts=include_reposts,
                       include_direct=include_direct, export_stats=export_stats, raw=n_workers > 1,
                       encoding=encoding)
@@ -389,9 +411,11 @@ def _score_dask(inputs, output, *, model_dir, scheduler, workers, lang, lexicon,
                                  param_hint="--output")
     try:
         model = _load(model_dir, lang, lexicon)  # the overrides (--lang, --lexicon) workers apply
+        # a local cluster forks its workers here: no more of them than cores
+        n_workers = _worker_count(workers, []) if workers and scheduler is None else workers or 2
         with _progress("scoring on dask"):
             result = score_dask(list(inputs), output, model_dir=model.path, scheduler=scheduler,
-                                n_workers=workers or 2, overrides=model.overrides, **kwargs)
+                                n_workers=n_workers, overrides=model.overrides, **kwargs)
     except (*_USER_ERRORS, DaskEngineError) as exc:
         raise fail(str(exc)) from None
     c = result.counts

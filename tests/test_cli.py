@@ -802,3 +802,50 @@ def test_help_imports_neither_spacy_nor_sklearn(args):
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip().splitlines()[-1] == "[]"
     assert "Usage" in out.stdout
+
+
+def _spy_workers(monkeypatch):
+    """Record the worker count score hands to score_encoded, then score in this process."""
+    import analyzer.scoring as scoring
+
+    used = []
+    real = scoring.score_encoded
+
+    def spy(pipeline, job, posts, *, workers=1, chunk_size=2000):
+        used.append(workers)
+        return real(pipeline, job, posts, workers=1, chunk_size=chunk_size)
+
+    monkeypatch.setattr(scoring, "score_encoded", spy)
+    return used
+
+
+@pytest.mark.parametrize("affinity", [True, False])
+def test_workers_are_capped_at_the_usable_cores_with_a_note(model_dir, tmp_path, monkeypatch, affinity):
+    import os
+
+    if affinity:
+        monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
+        monkeypatch.setattr(os, "cpu_count", lambda: 64)  # the machine has more than we may use
+    else:
+        monkeypatch.delattr(os, "sched_getaffinity", raising=False)
+        monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    used = _spy_workers(monkeypatch)
+    src = tmp_path / "posts.csv"
+    src.write_text("id,text\n1,Who is coming tonight?\n2,Nuevo horario desde el lunes\n", "utf-8")
+    result = invoke("score", src, "-o", tmp_path / "scored.csv", "--model", model_dir, "--workers", "999")
+    assert result.exit_code == 0, result.stderr
+    assert used == [2]
+    assert result.stderr.splitlines()[0] == "note: --workers 999 capped at 2 cores"
+    assert len(list(csv.DictReader(open(tmp_path / "scored.csv", encoding="utf-8")))) == 2
+
+
+def test_workers_within_the_cores_are_kept_without_a_note(model_dir, tmp_path, monkeypatch):
+    import os
+
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
+    used = _spy_workers(monkeypatch)
+    src = tmp_path / "posts.txt"
+    src.write_text("Who is coming tonight?\n", "utf-8")
+    result = invoke("score", src, "-o", tmp_path / "scored.jsonl", "--model", model_dir, "--workers", "2")
+    assert result.exit_code == 0, result.stderr
+    assert used == [2] and "capped" not in result.stderr
