@@ -247,9 +247,13 @@ _MAGIC = (b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"%PDF", b"PK\x03\x04", b"\x7fEL
           b"\xfd7zXZ", b"PAR1", b"SQLite format")
 
 
-def _check_not_binary(name: str, stream: IO[bytes], encoding: str | None = None) -> None:
-    """Refuse images, archives and other binaries fed in as text, before they become rows."""
-    head = stream.peek(8192)[:8192]  # type: ignore[attr-defined]
+_HEAD = 8192  # bytes of a text input looked at before any row is read
+
+
+def _check_not_binary(name: str, head: bytes, encoding: str | None = None) -> None:
+    """Refuse images, archives, zero-filled and other binary files fed in as text, from
+    their first bytes (``head``), before they become rows or are read whole."""
+    head = head[:_HEAD]
     if head[:2] in (b"\xff\xfe", b"\xfe\xff") or (encoding or "").lower().replace("_", "-").startswith(
             ("utf-16", "utf16", "utf-32", "utf32")):
         return
@@ -257,14 +261,16 @@ def _check_not_binary(name: str, stream: IO[bytes], encoding: str | None = None)
         raise ReaderError(name, "is a zip archive with no platform export in it (or a damaged one); "
                                 "unzip it and give the posts file")
     if head.startswith(_MAGIC):
-        raise ReaderError(name, "looks like a binary file (image, archive or database), not text")
-    if len(head) >= 512:  # short files with odd bytes are text in a legacy encoding, flagged per row
-        nul = head.count(0)
-        if nul * 10 > len(head):  # images, UTF-16 without BOM, zero-padded data
-            raise ReaderError(name, "looks like a binary file, not text (NUL bytes)")
+        raise ReaderError(name, "looks binary, not text (an image, archive or database)")
+    nul = head.count(0)
+    # short files with odd bytes are text in a legacy encoding, flagged per row; NULs are not
+    if nul * 10 > len(head) and (len(head) >= 512 or nul * 2 > len(head)):
+        raise ReaderError(name, "looks binary, not text (NUL bytes in its first KB); if it is text, "
+                                "give its --encoding")
+    if len(head) >= 512:
         decoded = head.decode("utf-8", "replace")
         if decoded.count("\ufffd") > 0.3 * len(decoded):
-            raise ReaderError(name, "looks like a binary file, not text")
+            raise ReaderError(name, "looks binary, not text (mostly bytes that are not UTF-8)")
 
 
 # -- record iterators: yield (row number, record or None, flags, error) ----------
@@ -274,7 +280,6 @@ Record = tuple[int, Any, tuple[str, ...], "str | None"]
 
 def _csv_records(name: str, stream: IO[bytes], delimiter: str | None,
                  encoding: str | None = None) -> Iterator[Record]:
-    _check_not_binary(name, stream, encoding)
     lines = _Lines(stream, encoding)
     it = iter(lines)
     csv.field_size_limit(_CSV_LIMIT)
@@ -402,7 +407,6 @@ def _parquet_records(name: str, stream: IO[bytes]) -> Iterator[Record]:
 
 
 def _txt_records(name: str, stream: IO[bytes], encoding: str | None = None) -> Iterator[Record]:
-    _check_not_binary(name, stream, encoding)
     lines = _Lines(stream, encoding)
     for n, line in enumerate(lines, 1):
         flags = lines.flags(n)
@@ -675,6 +679,12 @@ def _records(source: str | Path, fmt: str | None, stdin: IO[bytes] | None, encod
     try:
         stream = _maybe_gunzip(name, _buffered(raw))
         fmt = fmt or (detect_format(name) if name != "<stdin>" else None)
+        try:
+            head = stream.peek(_HEAD)[:_HEAD]  # type: ignore[attr-defined]
+        except (EOFError, zlib.error, OSError) as exc:
+            raise _read_failure(name, exc) from None
+        if fmt != "parquet" and not (fmt is None and head.startswith(b"PAR1")):
+            _check_not_binary(name, head, encoding)  # every text format, here only
         if fmt is None:
             fmt = _sniff(stream.peek(65536)[:65536])  # type: ignore[attr-defined]
     except BaseException:
@@ -863,12 +873,17 @@ def _guard(name: str, records: Iterator[Record]) -> Iterator[Record]:
         yield from records
     except ReaderError:
         raise
-    except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
-        raise ReaderError(name, f"truncated or corrupt compressed data ({exc})") from None
-    except OSError as exc:
-        raise ReaderError(name, f"read error ({exc.strerror or exc})") from None
+    except (EOFError, zlib.error, OSError) as exc:
+        raise _read_failure(name, exc) from None
     except UnicodeError as exc:
         raise ReaderError(name, f"cannot decode text ({exc})") from None
+
+
+def _read_failure(name: str, exc: BaseException) -> ReaderError:
+    """A truncated gzip stream or an I/O error as one line naming the input."""
+    if isinstance(exc, (EOFError, zlib.error, gzip.BadGzipFile)):
+        return ReaderError(name, f"truncated or corrupt compressed data ({exc})")
+    return ReaderError(name, f"read error ({getattr(exc, 'strerror', None) or exc})")
 
 
 def read_many(

@@ -411,8 +411,8 @@ def _bad_inputs(tmp_path):
     cases["truncated zip"] = ("t.zip", Path(buf).read_bytes()[:300], "is a zip archive with no platform export")
     cases["invalid json at line 3"] = ("t.jsonl", b'{"text": "a"}\n{"text": "b"}\n{"text": nope}\n', ":3: invalid JSON")
     cases["invalid json array"] = ("t.json", b'[{"text": "a"}, {"text": ', "invalid JSON")
-    cases["binary garbage"] = ("t.csv", _os.urandom(8192), "looks like a binary file")
-    cases["image renamed"] = ("t.txt", b"\x89PNG\r\n\x1a\n" + _os.urandom(2000), "looks like a binary file")
+    cases["binary garbage"] = ("t.csv", _os.urandom(8192), "looks binary, not text")
+    cases["image renamed"] = ("t.txt", b"\x89PNG\r\n\x1a\n" + _os.urandom(2000), "looks binary, not text")
     cases["parquet garbage"] = ("t.parquet", b"PAR1" + _os.urandom(100), "invalid Parquet")
     cases["no text column"] = ("t.csv", b"id,views\n1,2\n", "no text column")
     cases["empty jsonl object line"] = ("t.jsonl", b'{"text": "a"}\n{\n', ":2: invalid JSON")
@@ -849,3 +849,16 @@ def test_workers_within_the_cores_are_kept_without_a_note(model_dir, tmp_path, m
     result = invoke("score", src, "-o", tmp_path / "scored.jsonl", "--model", model_dir, "--workers", "2")
     assert result.exit_code == 0, result.stderr
     assert used == [2] and "capped" not in result.stderr
+
+
+@pytest.mark.parametrize("name", ["zero.jsonl", "zero.json", "zero.csv", "zero.txt"])
+def test_score_refuses_a_sparse_2gb_nul_file_in_one_line(model_dir, tmp_path, name):
+    src = tmp_path / name
+    with open(src, "wb") as fh:
+        fh.truncate(2 * 1024**3)  # sparse: no disk used, and nothing worth reading whole
+    out = tmp_path / "scored.csv"
+    result = invoke("score", src, "-o", out, "--model", model_dir)
+    assert result.exit_code == 1
+    assert result.stderr == (f"error: {src}: looks binary, not text (NUL bytes in its first KB); "
+                             "if it is text, give its --encoding\n")
+    assert not out.exists()

@@ -194,7 +194,7 @@ def test_csv_ragged_rows_and_embedded_newlines(tmp_path):
 @pytest.mark.parametrize("setup,message", [
     ("missing", "file not found"),
     ("directory", "is a directory"),
-    ("binary", "looks like a binary file"),
+    ("binary", "looks binary, not text"),
     ("truncated_gzip", "truncated or corrupt compressed data"),
     ("bad_json_array", "invalid JSON"),
     ("bad_parquet", "invalid Parquet"),
@@ -485,3 +485,53 @@ def test_reading_a_csv_imports_neither_spacy_nor_sklearn(tmp_path):
             "print(len(posts), sorted({m.split('.')[0] for m in sys.modules} & {'spacy', 'sklearn', 'scipy', 'skops'}))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "2 []"
+
+
+# -- binary inputs: refused from their first bytes, in every text format ------------------
+
+class _Zeros(io.RawIOBase):
+    """A stream of NUL bytes as long as a 2 GB file, failing the test if read past 1 MB."""
+
+    def __init__(self, size=2 * 1024**3):
+        self.left, self.read_so_far = size, 0
+
+    def readable(self):
+        return True
+
+    def readinto(self, buf):
+        assert self.read_so_far < 1 << 20, "read past the first MB of a binary input"
+        n = min(len(buf), self.left)
+        buf[:n] = bytes(n)
+        self.left -= n
+        self.read_so_far += n
+        return n
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "json", "csv", "tsv", "txt"])
+def test_binary_input_is_refused_after_sniffing_its_head_in_every_text_format(fmt):
+    zeros = _Zeros()
+    with pytest.raises(ReaderError, match=r"^<stdin>: looks binary, not text \(NUL bytes"):
+        list(read_posts("-", fmt=fmt, stdin=io.BufferedReader(zeros)))
+    assert zeros.read_so_far <= 64 * 1024
+
+
+@pytest.mark.parametrize("name", ["zero.jsonl", "zero.json", "zero.csv", "zero.txt", "zero"])
+def test_sparse_all_nul_file_is_refused_in_one_line(tmp_path, name):
+    path = tmp_path / name
+    with open(path, "wb") as fh:
+        fh.truncate(2 * 1024**3)  # sparse: no disk used
+    with pytest.raises(ReaderError) as info:
+        list(read_many([path]))
+    assert str(info.value) == (f"{path}: looks binary, not text (NUL bytes in its first KB); if it is "
+                               "text, give its --encoding")
+
+
+def test_short_file_of_nul_bytes_is_binary_but_odd_bytes_stay_text(tmp_path):
+    path = tmp_path / "short.jsonl"
+    path.write_bytes(b"\0" * 40)
+    with pytest.raises(ReaderError, match="looks binary, not text"):
+        list(read_posts(path))
+    legacy = tmp_path / "legacy.txt"
+    legacy.write_bytes("caf\xe9 con leche\n".encode("latin-1"))
+    [post] = read_posts(legacy)
+    assert post.text == "café con leche" and post.flags == ("decoded_cp1252",)
