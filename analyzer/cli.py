@@ -54,9 +54,15 @@ _USER_ERRORS = (ReaderError, ModelError, LexiconError, TrainingDataError, Output
                 IsADirectoryError, ValueError, OSError)
 
 
+def _one_line(message: str) -> str:
+    """``message`` on one line, control characters (NUL ...) shown as escapes, not written."""
+    text = " ".join(str(message).split())
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
 def fail(message: str, code: int = 1) -> typer.Exit:
     """Print a one-line error on stderr and return the Exit to raise."""
-    sys.stderr.write("error: " + " ".join(message.split()) + "\n")
+    sys.stderr.write("error: " + _one_line(message) + "\n")
     sys.stderr.flush()
     return typer.Exit(code=code)
 
@@ -78,7 +84,7 @@ def _reader_warnings() -> Iterator[None]:
         def show(message, category, filename, lineno, file=None, line=None):
             if not issubclass(category, ReaderWarning):
                 return previous(message, category, filename, lineno, file, line)
-            text = " ".join(str(message).split())
+            text = _one_line(message)
             if text not in shown:
                 shown.add(text)
                 err.print(f"warning: {text}", markup=False)

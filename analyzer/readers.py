@@ -37,6 +37,7 @@ __all__ = [
     "read_many",
     "read_posts",
     "read_records",
+    "sniff_utf16",
 ]
 
 FORMATS = ("csv", "tsv", "jsonl", "json", "parquet", "txt")
@@ -248,6 +249,43 @@ _MAGIC = (b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"%PDF", b"PK\x03\x04", b"\x7fEL
 
 
 _HEAD = 8192  # bytes of a text input looked at before any row is read
+
+
+def sniff_utf16(head: bytes) -> str | None:
+    """``utf-16-le`` / ``utf-16-be`` for text written as UTF-16 without a byte-order mark
+    (NUL bytes at every other position of the first KB, and it decodes as readable text);
+    None otherwise."""
+    head = head[:1024]
+    head = head[:len(head) - len(head) % 2]
+    if len(head) < 4:
+        return None
+    even, odd = head[0::2], head[1::2]
+    half = len(head) // 2
+    for codec, high, low in (("utf-16-le", odd, even), ("utf-16-be", even, odd)):
+        if high.count(0) >= 0.7 * half and low.count(0) <= 0.1 * half:
+            try:
+                text = head.decode(codec)
+            except UnicodeDecodeError:  # a lone surrogate: cut at the end of the head, or not text
+                text = head[:-2].decode(codec, "replace")
+            controls = sum(1 for c in text if c < " " and c not in "\t\r\n") + text.count("\ufffd")
+            if controls <= 0.05 * len(text):
+                return codec
+    return None
+
+
+def _text_encoding(name: str, head: bytes, encoding: str | None) -> str | None:
+    """The encoding to read a text input with: the one given, or UTF-16 detected without
+    its BOM (a warning says so); refuses binary input (``_check_not_binary``)."""
+    utf16 = sniff_utf16(head) if head[:2] not in (b"\xff\xfe", b"\xfe\xff") else None
+    if utf16 is not None and encoding is None:
+        _warn(name, f"no byte-order mark, but NUL bytes at every other position: read as "
+                    f"{utf16.upper()} (give --encoding to read it otherwise)")
+        return utf16
+    if utf16 is not None and not encoding.replace("_", "-").startswith(("utf-16", "utf16")):
+        raise ReaderError(name, f"looks like {utf16.upper()} text without a byte-order mark, not "
+                                f"{encoding}; use --encoding {utf16}")
+    _check_not_binary(name, head, encoding)
+    return encoding
 
 
 def _check_not_binary(name: str, head: bytes, encoding: str | None = None) -> None:
@@ -684,9 +722,12 @@ def _records(source: str | Path, fmt: str | None, stdin: IO[bytes] | None, encod
         except (EOFError, zlib.error, OSError) as exc:
             raise _read_failure(name, exc) from None
         if fmt != "parquet" and not (fmt is None and head.startswith(b"PAR1")):
-            _check_not_binary(name, head, encoding)  # every text format, here only
+            encoding = _text_encoding(name, head, encoding)  # every text format, here only
         if fmt is None:
-            fmt = _sniff(stream.peek(65536)[:65536])  # type: ignore[attr-defined]
+            head = stream.peek(65536)[:65536]  # type: ignore[attr-defined]
+            if encoding is not None and encoding.startswith("utf-16"):
+                head = head.decode(encoding, "replace").encode("utf-8")
+            fmt = _sniff(head)
     except BaseException:
         _close(raw, stdin)
         raise

@@ -862,3 +862,46 @@ def test_score_refuses_a_sparse_2gb_nul_file_in_one_line(model_dir, tmp_path, na
     assert result.stderr == (f"error: {src}: looks binary, not text (NUL bytes in its first KB); "
                              "if it is text, give its --encoding\n")
     assert not out.exists()
+
+
+_UTF16_CSV = "id,text\n1,Who is coming tonight?\n2,¿Qué tal el lunes?\n"
+_UTF16_TXT = "Who is coming tonight?\nCiao a tutti, com'è andata?\n"
+
+
+@pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be"])
+@pytest.mark.parametrize("name,content,texts", [
+    ("posts.csv", _UTF16_CSV, ["Who is coming tonight?", "¿Qué tal el lunes?"]),
+    ("posts.txt", _UTF16_TXT, ["Who is coming tonight?", "Ciao a tutti, com'è andata?"]),
+], ids=["csv", "txt"])
+def test_utf16_without_bom_is_detected_and_decoded_with_a_note(model_dir, tmp_path, codec, name,
+                                                                 content, texts):
+    src = tmp_path / name
+    src.write_bytes(content.encode(codec))  # no byte-order mark
+    out = tmp_path / "scored.jsonl"
+    result = invoke("score", src, "-o", out, "--model", model_dir)
+    assert result.exit_code == 0, result.stderr
+    rows = [json.loads(line) for line in out.read_text("utf-8").splitlines()]
+    assert [r["text"] for r in rows] == texts and {r["status"] for r in rows} == {"ok"}
+    assert "\0" not in result.stderr
+    assert result.stderr.splitlines()[0] == (
+        f"warning: {src}: no byte-order mark, but NUL bytes at every other position: read as "
+        f"{codec.upper()} (give --encoding to read it otherwise)")
+
+
+@pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be"])
+def test_utf16_without_bom_read_as_another_encoding_is_one_line_naming_utf16(model_dir, tmp_path, codec):
+    src = tmp_path / "posts.csv"
+    src.write_bytes("text\nhola\n".encode(codec))
+    result = invoke("score", src, "-o", tmp_path / "scored.csv", "--model", model_dir, "--encoding", "utf-8")
+    assert result.exit_code == 1
+    assert result.stderr == (f"error: {src}: looks like {codec.upper()} text without a byte-order "
+                             f"mark, not utf-8; use --encoding {codec}\n")
+
+
+def test_errors_never_write_control_bytes_to_stderr(model_dir, tmp_path):
+    src = tmp_path / "posts.csv"
+    src.write_bytes(b"ti\x00tle,body\x01\nhello,there\n")
+    result = invoke("score", src, "-o", tmp_path / "scored.csv", "--model", model_dir)
+    assert result.exit_code == 1
+    assert "\0" not in result.stderr and "\x01" not in result.stderr
+    assert result.stderr.startswith("error: ") and "ti\\x00tle, body\\x01" in result.stderr

@@ -535,3 +535,25 @@ def test_short_file_of_nul_bytes_is_binary_but_odd_bytes_stay_text(tmp_path):
     legacy.write_bytes("caf\xe9 con leche\n".encode("latin-1"))
     [post] = read_posts(legacy)
     assert post.text == "café con leche" and post.flags == ("decoded_cp1252",)
+
+
+@pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be"])
+@pytest.mark.parametrize("fmt,name", [("jsonl", "in.jsonl"), ("json", "in.json"), ("tsv", "in.tsv")])
+def test_utf16_without_bom_is_read_in_every_text_format(tmp_path, codec, fmt, name):
+    body = {"jsonl": '{"text": "hola"}\n{"text": "ciao"}\n', "json": '[{"text": "hola"}, {"text": "ciao"}]',
+            "tsv": "id\ttext\n1\thola\n2\tciao\n"}[fmt]
+    path = tmp_path / name
+    path.write_bytes(body.encode(codec))
+    with pytest.warns(ReaderWarning, match=f"read as {codec.upper()}"):
+        posts = list(read_posts(path))
+    assert [p.text for p in posts] == ["hola", "ciao"]
+
+
+def test_sniff_utf16_needs_nul_bytes_at_every_other_position_and_readable_text():
+    from analyzer.readers import sniff_utf16
+
+    assert sniff_utf16("text\n".encode("utf-16-le")) == "utf-16-le"
+    assert sniff_utf16("text\n".encode("utf-16-be")) == "utf-16-be"
+    assert sniff_utf16(b"plain text\n") is None
+    assert sniff_utf16(bytes(4096)) is None  # all NUL: binary, not UTF-16
+    assert sniff_utf16(b"\x01\x00\x02\x00" * 100) is None  # control characters: binary
