@@ -377,6 +377,10 @@ def _first_of_repeated(name: str, header: list[str]) -> list[int] | None:
     return sorted(at[0] for at in positions.values())
 
 
+# why a JSON value nested deeper than the decoders go (Python: about 1,000 levels) is refused
+TOO_DEEP = "JSON nested too deeply to read (hundreds of arrays or objects inside each other)"
+
+
 def _jsonl_records(name: str, stream: IO[bytes], encoding: str | None = None) -> Iterator[Record]:
     lines = _Lines(stream, encoding)
     n = 0
@@ -388,6 +392,9 @@ def _jsonl_records(name: str, stream: IO[bytes], encoding: str | None = None) ->
             obj = json.loads(line)
         except json.JSONDecodeError as exc:
             raise ReaderError(name, f"invalid JSON ({exc.msg}, column {exc.colno})", lines.count) from None
+        except RecursionError:  # one row nested too deep to decode: that row is an error row
+            yield n, None, lines.flags(lines.count), TOO_DEEP
+            continue
         flags = lines.flags(lines.count)
         if isinstance(obj, dict):
             yield n, obj, flags, None
@@ -412,6 +419,8 @@ def _json_records(name: str, stream: IO[bytes], encoding: str | None = None) -> 
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ReaderError(name, f"invalid JSON ({exc.msg})", exc.lineno) from None
+    except RecursionError:
+        raise ReaderError(name, TOO_DEEP) from None
     if isinstance(data, dict):
         lists = [v for v in data.values() if isinstance(v, list)]
         if len(lists) != 1:

@@ -905,3 +905,26 @@ def test_errors_never_write_control_bytes_to_stderr(model_dir, tmp_path):
     assert result.exit_code == 1
     assert "\0" not in result.stderr and "\x01" not in result.stderr
     assert result.stderr.startswith("error: ") and "ti\\x00tle, body\\x01" in result.stderr
+
+
+_DEEP = "[" * 100_000 + "]" * 100_000
+_TOO_DEEP = "JSON nested too deeply to read (hundreds of arrays or objects inside each other)"
+
+
+def test_score_jsonl_row_nested_100000_deep_is_an_error_row(model_dir, tmp_path):
+    src = tmp_path / "posts.jsonl"
+    src.write_text('{"text": "Who is coming tonight?"}\n' + _DEEP + '\n{"text": "Nuovo orario"}\n', "utf-8")
+    out = tmp_path / "scored.jsonl"
+    result = invoke("score", src, "-o", out, "--model", model_dir)
+    assert result.exit_code == 0, result.stderr
+    rows = [json.loads(line) for line in out.read_text("utf-8").splitlines()]
+    assert [(r["status"], r["error"]) for r in rows] == [("ok", None), ("error", _TOO_DEEP), ("ok", None)]
+    assert "scored 3 posts (2 ok, 0 empty, 1 error)" in result.stderr
+
+
+def test_score_json_file_nested_100000_deep_is_one_line(model_dir, tmp_path):
+    src = tmp_path / "posts.json"
+    src.write_text(_DEEP, "utf-8")
+    result = invoke("score", src, "-o", tmp_path / "scored.csv", "--model", model_dir)
+    assert result.exit_code == 1
+    assert result.stderr == f"error: {src}: {_TOO_DEEP}\n"

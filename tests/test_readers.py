@@ -557,3 +557,29 @@ def test_sniff_utf16_needs_nul_bytes_at_every_other_position_and_readable_text()
     assert sniff_utf16(b"plain text\n") is None
     assert sniff_utf16(bytes(4096)) is None  # all NUL: binary, not UTF-16
     assert sniff_utf16(b"\x01\x00\x02\x00" * 100) is None  # control characters: binary
+
+
+# -- JSON nested 100,000 deep: an error row (JSONL) or one line (JSON), never a RecursionError --
+
+DEEP = "[" * 100_000 + "]" * 100_000
+
+
+def test_jsonl_row_nested_too_deep_is_an_error_row_and_the_others_are_read(tmp_path):
+    from analyzer.readers import TOO_DEEP
+
+    path = tmp_path / "in.jsonl"
+    path.write_text('{"id": "a", "text": "hola"}\n' + DEEP + '\n{"id": "c", "text": "ciao"}\n'
+                    + '{"id": "d", "text": ' + DEEP + "}\n", "utf-8")
+    posts = list(read_posts(path))
+    assert [(p.id, p.status) for p in posts] == [("a", "ok"), ("row-2", "error"), ("c", "ok"),
+                                                ("row-4", "error")]
+    assert posts[1].error == posts[3].error == TOO_DEEP
+
+
+def test_json_file_nested_too_deep_is_one_line(tmp_path):
+    path = tmp_path / "in.json"
+    path.write_text(DEEP, "utf-8")
+    with pytest.raises(ReaderError) as info:
+        list(read_many([path]))
+    assert str(info.value) == (f"{path}: JSON nested too deeply to read (hundreds of arrays or "
+                               "objects inside each other)")
