@@ -928,3 +928,35 @@ def test_score_json_file_nested_100000_deep_is_one_line(model_dir, tmp_path):
     result = invoke("score", src, "-o", tmp_path / "scored.csv", "--model", model_dir)
     assert result.exit_code == 1
     assert result.stderr == f"error: {src}: {_TOO_DEEP}\n"
+
+
+def test_two_real_runs_writing_the_same_output_at_once_one_wins_the_other_exits_1(model_dir, tmp_path):
+    """Both runs are past the start-up check (each has its hidden temporary file) before either
+    gets its input on stdin, so both reach the rename: exactly one publishes."""
+    import subprocess
+    import sys
+    import time
+
+    dest = tmp_path / "scored.csv"
+    root = Path(__file__).resolve().parents[1]
+    procs = [subprocess.Popen([sys.executable, "-m", "analyzer", "score", "-", "-o", str(dest),
+                               "--model", str(model_dir)], cwd=root, stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for _ in range(2)]
+    deadline = time.monotonic() + 120
+    while len(list(tmp_path.glob(".scored.csv.*.tmp"))) < 2:
+        assert all(p.poll() is None for p in procs), [p.communicate() for p in procs]
+        assert time.monotonic() < deadline, "the runs did not start"
+        time.sleep(0.05)
+    inputs = ["id,text\n" + "".join(f"{k}-{n},Who is coming tonight {n}?\n" for n in range(300))
+              for k in ("a", "b")]
+    results = [p.communicate(text, timeout=120) for p, text in zip(procs, inputs)]
+    codes = [p.returncode for p in procs]
+    assert sorted(codes) == [0, 1], results
+    winner, loser = codes.index(0), codes.index(1)
+    assert results[loser][1] == (
+        f"error: {dest}: was created by another process while this run was writing; it was left "
+        "as it is and this run's output was not written (run again with --force to replace it)\n")
+    rows = list(csv.DictReader(open(dest, encoding="utf-8")))
+    assert [r["id"] for r in rows] == [f"{'ab'[winner]}-{n}" for n in range(300)]  # whole, not mixed
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["scored.csv"]
