@@ -22,7 +22,7 @@ import typer
 from rich.console import Console
 
 from . import __version__
-from .errors import ModelError, TrainingDataError
+from .errors import ConcurrentRunError, ModelError, TrainingDataError
 from .files import OutputExistsError, check_overwrite, check_writable
 from .lexicons import LexiconError, read_user_lexicon
 from .posts import Post, normalize_text
@@ -51,7 +51,7 @@ def _stdout_console() -> Console:
 
 # OSError: the file system said no (read-only folder, disk full, ...): one line, not a traceback
 _USER_ERRORS = (ReaderError, ModelError, LexiconError, TrainingDataError, OutputExistsError,
-                IsADirectoryError, ValueError, OSError)
+                ConcurrentRunError, IsADirectoryError, ValueError, OSError)
 
 
 def _one_line(message: str) -> str:
@@ -377,6 +377,9 @@ def score_cli(
             raise fail(f"interrupted after {writer.rows_done} rows; {output} not written yet: run the same "
                        "command (with --resume) to continue", 130) from None
         raise fail("interrupted; no output written", 130) from None
+    finally:
+        if resume:
+            writer.close()  # another run may take the job over now
     total = sum(counts.values())
     where = "stdout" if output == "-" else output
     _export_summary(export_stats)
