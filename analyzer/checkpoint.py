@@ -168,11 +168,12 @@ class ResumableOutput:
             payload = buf.getvalue().to_pybytes()
         try:
             atomic_write(self._chunk_path(self.state["chunks"]), payload, durable=True)
-            self.state["chunks"] += 1
-            self.state["rows"] += n_rows
+            done = {**self.state, "chunks": self.state["chunks"] + 1, "rows": self.state["rows"] + n_rows,
+                    "counts": {**self.state["counts"]}}
             for k, v in counts.items():
-                self.state["counts"][k] = self.state["counts"].get(k, 0) + v
-            self._save(self.state)
+                done["counts"][k] = done["counts"].get(k, 0) + v
+            self._save(done)
+            self.state = done  # only once saved: an interrupted run reports what a resume will find
         except FileNotFoundError:
             if self.folder.is_dir():
                 raise

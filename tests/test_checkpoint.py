@@ -229,3 +229,35 @@ def test_two_real_resume_runs_of_the_same_job_at_once(big_input, model_dir, tmp_
     rows = [json.loads(line) for line in dest.read_text().splitlines()]
     assert [r["id"] for r in rows] == [str(i) for i in range(24_000)]  # rows in == rows out, once each
     assert sorted(p.name for p in tmp_path.iterdir()) == ["scored.jsonl"]
+
+
+@pytest.mark.parametrize("signame", ["SIGTERM", "SIGHUP"])
+def test_terminated_resume_run_leaves_no_temporary_file_and_resumes(big_input, model_dir, tmp_path, signame):
+    dest = tmp_path / "scored.csv"
+    state = tmp_path / ".scored.csv.resume" / "state.json"
+    root = Path(__file__).resolve().parents[1]
+    args = [sys.executable, "-m", "analyzer", "score", str(big_input), "-o", str(dest), "--model",
+            str(model_dir), "--workers", "1", "--chunk-size", "1000", "--resume"]
+    proc = subprocess.Popen(args, cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 120
+    while proc.poll() is None and time.time() < deadline:
+        try:
+            if json.loads(state.read_text())["chunks"] >= 2:
+                break
+        except (OSError, ValueError, KeyError):
+            pass
+        time.sleep(0.05)
+    assert proc.poll() is None, proc.communicate()  # still running: the signal lands mid-run
+    proc.send_signal(getattr(signal, signame))
+    _, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == 130, stderr
+    assert "Traceback" not in stderr
+    done = json.loads(state.read_text())["rows"]
+    assert stderr.splitlines()[-1] == (f"error: interrupted after {done} rows; {dest} not written yet: "
+                                       "run the same command (with --resume) to continue")
+    assert not dest.exists() and not [p for p in tmp_path.rglob("*.tmp")]
+    again = subprocess.run(args, cwd=root, capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0, again.stderr  # the lock went with the process
+    assert f"resuming after {done} rows already scored" in again.stderr
+    assert len(list(csv.DictReader(dest.open(encoding="utf-8")))) == 24_000
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["scored.csv"]
