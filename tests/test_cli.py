@@ -960,3 +960,72 @@ def test_two_real_runs_writing_the_same_output_at_once_one_wins_the_other_exits_
     rows = list(csv.DictReader(open(dest, encoding="utf-8")))
     assert [r["id"] for r in rows] == [f"{'ab'[winner]}-{n}" for n in range(300)]  # whole, not mixed
     assert sorted(p.name for p in tmp_path.iterdir()) == ["scored.csv"]
+
+
+# -- rows in == rows out, whatever the mix of rows (hypothesis, through the CLI) ---------------
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_chars = st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00")
+_DEEP_ROW = type("DeepRow", (), {"line": "[" * 3000 + "]" * 3000})()
+_texts = st.one_of(st.text(_chars, max_size=40), st.sampled_from(["", " ", "\t", "\r\n", "¿Qué tal?",
+                                                                   "=1+1", "Who is coming tonight?"]))
+# (kind, row): valid and empty rows have text; malformed rows are rows all the same
+_jsonl_rows = st.one_of(
+    st.tuples(st.just("text"), st.builds(lambda t: {"text": t}, _texts)),
+    st.tuples(st.just("error"), st.one_of(
+        st.builds(lambda v: {"text": v}, st.one_of(st.lists(st.integers(), max_size=2),
+                                                   st.dictionaries(st.text(max_size=2), st.integers(), max_size=2))),
+        st.builds(lambda t: {"body_text": t}, _texts),  # no text field
+        st.one_of(st.integers(), st.lists(st.integers(), max_size=2), st.text(_chars, max_size=5), st.none()),
+        st.just(_DEEP_ROW))),  # nested too deep: written as it is
+)
+_csv_rows = st.one_of(
+    st.tuples(st.just("text"), st.builds(lambda t: [t], _texts)),
+    st.tuples(st.just("text"), st.builds(lambda t, e: [t, e], _texts, st.text(_chars, max_size=5))),  # extra field
+    st.tuples(st.just("empty"), st.just([])),  # missing text field: id only
+)
+
+
+def _score_rows(model_dir, src):
+    result = invoke("score", src, "-o", "-", "--model", model_dir)
+    assert result.exit_code == 0, result.stderr
+    return [json.loads(line) for line in result.stdout.splitlines()]
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=st.lists(_jsonl_rows, max_size=12), at=st.integers(0, 12))
+def test_jsonl_rows_in_equal_rows_out_and_every_failed_row_says_why(model_dir, tmp_path, rows, at):
+    rows = [*rows[:at], ("text", {"text": "Who is coming tonight?"}), *rows[at:]]  # one text field at least
+    src = tmp_path / "posts.jsonl"
+    lines = [_DEEP_ROW.line if row is _DEEP_ROW else json.dumps(row) for _, row in rows]
+    src.write_text("".join(line + "\n" for line in lines), "utf-8")
+    out = _score_rows(model_dir, src)
+    assert len(out) == len(rows)
+    for (kind, _), row in zip(rows, out):
+        assert row["status"] in ("ok", "empty", "error")
+        if kind == "error":
+            assert row["status"] == "error"
+        if row["status"] != "ok":
+            assert row["error"], row
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=st.lists(_csv_rows, max_size=12))
+def test_csv_rows_in_equal_rows_out_and_every_failed_row_says_why(model_dir, tmp_path, rows):
+    src = tmp_path / "posts.csv"
+    with open(src, "w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(["id", "text"])
+        w.writerows([[f"r{n}", *cells] for n, (_, cells) in enumerate(rows)])
+    out = _score_rows(model_dir, src)
+    assert [r["id"] for r in out] == [f"r{n}" for n in range(len(rows))]
+    for (kind, cells), row in zip(rows, out):
+        assert row["status"] in ("ok", "empty", "error")
+        if kind == "empty":
+            assert row["status"] == "empty" and "missing_fields" in row["flags"]
+        if len(cells) == 2:
+            assert "extra_fields" in row["flags"]
+        if row["status"] != "ok":
+            assert row["error"], row
