@@ -276,12 +276,14 @@ def sniff_utf16(head: bytes) -> str | None:
 def _text_encoding(name: str, head: bytes, encoding: str | None) -> str | None:
     """The encoding to read a text input with: the one given, or UTF-16 detected without
     its BOM (a warning says so); refuses binary input (``_check_not_binary``)."""
+    encoding = check_encoding(encoding)  # canonical: utf_16LE -> utf-16-le
     utf16 = sniff_utf16(head) if head[:2] not in (b"\xff\xfe", b"\xfe\xff") else None
-    if utf16 is not None and encoding is None:
-        _warn(name, f"no byte-order mark, but NUL bytes at every other position: read as "
-                    f"{utf16.upper()} (give --encoding to read it otherwise)")
+    if utf16 is not None and encoding in (None, "utf-16"):  # utf-16 alone needs a BOM for its order
+        if encoding is None:
+            _warn(name, f"no byte-order mark, but NUL bytes at every other position: read as "
+                        f"{utf16.upper()} (give --encoding to read it otherwise)")
         return utf16
-    if utf16 is not None and not encoding.replace("_", "-").startswith(("utf-16", "utf16")):
+    if utf16 is not None and not encoding.startswith("utf-16"):
         raise ReaderError(name, f"looks like {utf16.upper()} text without a byte-order mark, not "
                                 f"{encoding}; use --encoding {utf16}")
     _check_not_binary(name, head, encoding)

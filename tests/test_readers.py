@@ -583,3 +583,15 @@ def test_json_file_nested_too_deep_is_one_line(tmp_path):
         list(read_many([path]))
     assert str(info.value) == (f"{path}: JSON nested too deeply to read (hundreds of arrays or "
                                "objects inside each other)")
+
+
+@pytest.mark.parametrize("given", ["UTF_16LE", "utf-16-le", "UTF-16"])
+def test_utf16_without_bom_with_a_utf16_encoding_given_is_read_without_a_warning(tmp_path, given):
+    import warnings
+
+    path = tmp_path / "in.txt"
+    path.write_bytes("hola\nciao\n".encode("utf-16-le"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ReaderWarning)
+        posts = list(read_posts(path, encoding=given))
+    assert [p.text for p in posts] == ["hola", "ciao"]
