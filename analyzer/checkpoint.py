@@ -144,7 +144,7 @@ class ResumableOutput:
     def _read_state(self) -> dict | None:
         try:
             return json.loads((self.folder / _STATE).read_text("utf-8"))
-        except (OSError, ValueError):
+        except (OSError, ValueError, RecursionError):  # damaged: the job starts afresh
             return None
 
     def _save(self, state: Mapping[str, Any]) -> None:

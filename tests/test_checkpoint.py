@@ -54,6 +54,16 @@ def test_parquet_and_existing_destination(tmp_path):
         ResumableOutput(str(dest), "parquet", COLUMNS, "d")
 
 
+def test_damaged_state_file_starts_the_job_afresh(tmp_path):
+    dest = tmp_path / "out.csv"
+    folder = tmp_path / ".out.csv.resume"
+    folder.mkdir()
+    (folder / "state.json").write_text("[" * 100_000 + "]" * 100_000)
+    out = ResumableOutput(str(dest), "csv", COLUMNS, "d1")
+    assert not out.resumed and out.rows_done == 0
+    out.close()
+
+
 def test_second_run_while_the_job_is_in_progress_stops_at_once(tmp_path):
     from analyzer.errors import ConcurrentRunError
 
