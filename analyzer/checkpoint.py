@@ -79,7 +79,8 @@ class ResumableOutput:
             state = self._read_state()
             if state is None or state.get("digest") != digest:
                 self._clear()
-                state = {"digest": digest, "chunks": 0, "rows": 0, "counts": {"ok": 0, "empty": 0, "error": 0}}
+                state = {"digest": digest, "chunks": 0, "rows": 0,
+                         "counts": {"ok": 0, "empty": 0, "error": 0}}
                 self._save(state)
         except BaseException:
             if self._lock is not None and [p.name for p in self.folder.iterdir()] == [_LOCK]:
@@ -112,7 +113,8 @@ class ResumableOutput:
                     f"{self.dest}: another run is working on this output right now (its resume "
                     f"folder {self.folder} is in use); wait for it to finish, then run the same "
                     "command again if it did not") from None
-            if os.path.exists(self.folder / _LOCK) and os.stat(self.folder / _LOCK).st_ino == os.fstat(fd).st_ino:
+            lock = self.folder / _LOCK
+            if lock.exists() and lock.stat().st_ino == os.fstat(fd).st_ino:
                 self._lock = fd
                 return
             os.close(fd)  # locked a file that the finishing run had just removed: again
@@ -168,8 +170,8 @@ class ResumableOutput:
             payload = buf.getvalue().to_pybytes()
         try:
             atomic_write(self._chunk_path(self.state["chunks"]), payload, durable=True)
-            done = {**self.state, "chunks": self.state["chunks"] + 1, "rows": self.state["rows"] + n_rows,
-                    "counts": {**self.state["counts"]}}
+            done = {**self.state, "chunks": self.state["chunks"] + 1,
+                    "rows": self.state["rows"] + n_rows, "counts": {**self.state["counts"]}}
             for k, v in counts.items():
                 done["counts"][k] = done["counts"].get(k, 0) + v
             self._save(done)

@@ -305,8 +305,8 @@ def _check_not_binary(name: str, head: bytes, encoding: str | None = None) -> No
     nul = head.count(0)
     # short files with odd bytes are text in a legacy encoding, flagged per row; NULs are not
     if nul * 10 > len(head) and (len(head) >= 512 or nul * 2 > len(head)):
-        raise ReaderError(name, "looks binary, not text (NUL bytes in its first KB); if it is text, "
-                                "give its --encoding")
+        raise ReaderError(name, "looks binary, not text (NUL bytes in its first few KB); "
+                                "if it is text, give its --encoding")
     if len(head) >= 512:
         decoded = head.decode("utf-8", "replace")
         if decoded.count("\ufffd") > 0.3 * len(decoded):

@@ -859,7 +859,7 @@ def test_score_refuses_a_sparse_2gb_nul_file_in_one_line(model_dir, tmp_path, na
     out = tmp_path / "scored.csv"
     result = invoke("score", src, "-o", out, "--model", model_dir)
     assert result.exit_code == 1
-    assert result.stderr == (f"error: {src}: looks binary, not text (NUL bytes in its first KB); "
+    assert result.stderr == (f"error: {src}: looks binary, not text (NUL bytes in its first few KB); "
                              "if it is text, give its --encoding\n")
     assert not out.exists()
 

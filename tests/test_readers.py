@@ -522,7 +522,7 @@ def test_sparse_all_nul_file_is_refused_in_one_line(tmp_path, name):
         fh.truncate(2 * 1024**3)  # sparse: no disk used
     with pytest.raises(ReaderError) as info:
         list(read_many([path]))
-    assert str(info.value) == (f"{path}: looks binary, not text (NUL bytes in its first KB); if it is "
+    assert str(info.value) == (f"{path}: looks binary, not text (NUL bytes in its first few KB); if it is "
                                "text, give its --encoding")
 
 
