@@ -414,7 +414,7 @@ def scored_row(record: Mapping[str, Any]) -> dict[str, Any]:
     if isinstance(signals, str):
         try:
             row["signals"] = json.loads(signals) if signals else []
-        except json.JSONDecodeError:
+        except (json.JSONDecodeError, RecursionError):  # damaged or nested too deep: none
             row["signals"] = []
     row["is_reply"] = _truthy(row.get("is_reply"))
     for key in ("p_networking", "confidence", *DIMENSIONS, "words", *SIGNAL_NAMES):

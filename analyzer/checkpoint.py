@@ -14,17 +14,19 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
-from .errors import UsageError
+from .errors import ConcurrentRunError, UsageError
 from .files import atomic_write, check_overwrite
 from .writers import RowWriter
 
 __all__ = ["ResumableOutput", "fingerprint"]
 
 _STATE = "state.json"
+_LOCK = "lock"  # held (flock) by the one run working in the folder
 
 
 def fingerprint(inputs: Sequence[str], options: Mapping[str, Any]) -> str:
@@ -69,21 +71,82 @@ class ResumableOutput:
         self.columns = list(columns)
         self.force = force
         self.folder = self.dest.with_name(f".{self.dest.name}.resume")
+        self._lock: int | None = None
         check_overwrite(dest, force)
-        state = self._read_state()
-        if state is None or state.get("digest") != digest:
-            if self.folder.exists():
-                shutil.rmtree(self.folder)
-            self.folder.mkdir(parents=True)
-            state = {"digest": digest, "chunks": 0, "rows": 0, "counts": {"ok": 0, "empty": 0, "error": 0}}
-            self._save(state)
+        self._take_lock()
+        try:
+            check_overwrite(dest, force)  # again: a run holding the lock may have just finished
+            state = self._read_state()
+            if state is None or state.get("digest") != digest:
+                self._clear()
+                state = {"digest": digest, "chunks": 0, "rows": 0,
+                         "counts": {"ok": 0, "empty": 0, "error": 0}}
+                self._save(state)
+        except BaseException:
+            if self._lock is not None and [p.name for p in self.folder.iterdir()] == [_LOCK]:
+                shutil.rmtree(self.folder, ignore_errors=True)  # made for nothing
+            self.close()
+            raise
         self.state = state
         self.resumed = state["chunks"] > 0
+
+    def _take_lock(self) -> None:
+        """Be the one run working in the folder: a second run of the same job (or another job
+        with the same destination) started meanwhile stops at once instead of mixing chunks,
+        or deleting them, under the first."""
+        try:
+            import fcntl
+        except ImportError:  # no flock here (Windows): runs are not guarded against each other
+            self.folder.mkdir(parents=True, exist_ok=True)
+            return
+        for _ in range(3):  # the folder may be removed (a run finishing) between mkdir and open
+            self.folder.mkdir(parents=True, exist_ok=True)
+            try:
+                fd = os.open(self.folder / _LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+            except FileNotFoundError:
+                continue
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                os.close(fd)
+                raise ConcurrentRunError(
+                    f"{self.dest}: another run is working on this output right now (its resume "
+                    f"folder {self.folder} is in use); wait for it to finish, then run the same "
+                    "command again if it did not") from None
+            lock = self.folder / _LOCK
+            if lock.exists() and lock.stat().st_ino == os.fstat(fd).st_ino:
+                self._lock = fd
+                return
+            os.close(fd)  # locked a file that the finishing run had just removed: again
+        raise ConcurrentRunError(f"{self.dest}: its resume folder {self.folder} keeps being "
+                                 "removed by another run; wait for that run to finish")
+
+    def close(self) -> None:
+        """Let another run work in the folder (done at commit, and when the process ends)."""
+        if self._lock is not None:
+            os.close(self._lock)
+            self._lock = None
+
+    def _clear(self) -> None:
+        """Drop another job's chunks and state (the lock stays: it is this run's)."""
+        for path in self.folder.iterdir():
+            if path.name == _LOCK:
+                continue
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path)
+            else:
+                path.unlink(missing_ok=True)
+
+    def _gone(self) -> ConcurrentRunError:
+        return ConcurrentRunError(
+            f"{self.dest}: the resume folder {self.folder} was removed while this run was "
+            "working (by another run of the same job finishing first?); nothing was written "
+            "by this run: check the output, or run the same command again")
 
     def _read_state(self) -> dict | None:
         try:
             return json.loads((self.folder / _STATE).read_text("utf-8"))
-        except (OSError, ValueError):
+        except (OSError, ValueError, RecursionError):  # damaged: the job starts afresh
             return None
 
     def _save(self, state: Mapping[str, Any]) -> None:
@@ -105,24 +168,38 @@ class ResumableOutput:
             buf = pa.BufferOutputStream()
             pq.write_table(payload, buf)
             payload = buf.getvalue().to_pybytes()
-        atomic_write(self._chunk_path(self.state["chunks"]), payload, durable=True)
-        self.state["chunks"] += 1
-        self.state["rows"] += n_rows
-        for k, v in counts.items():
-            self.state["counts"][k] = self.state["counts"].get(k, 0) + v
-        self._save(self.state)
+        try:
+            atomic_write(self._chunk_path(self.state["chunks"]), payload, durable=True)
+            done = {**self.state, "chunks": self.state["chunks"] + 1,
+                    "rows": self.state["rows"] + n_rows, "counts": {**self.state["counts"]}}
+            for k, v in counts.items():
+                done["counts"][k] = done["counts"].get(k, 0) + v
+            self._save(done)
+            self.state = done  # only once saved: an interrupted run reports what a resume will find
+        except FileNotFoundError:
+            if self.folder.is_dir():
+                raise
+            raise self._gone() from None
 
     def commit(self) -> None:
         """Assemble every chunk into the destination (atomically) and drop the folder."""
+        if not (self.folder / _STATE).is_file():
+            raise self._gone()
         # checked when the job started, and again (atomically) when the file is published
-        with RowWriter(str(self.dest), self.fmt, self.columns, force=self.force) as writer:
-            for k in range(self.state["chunks"]):
-                path = self._chunk_path(k)
-                if self.fmt == "parquet":
-                    import pyarrow.parquet as pq
+        try:
+            with RowWriter(str(self.dest), self.fmt, self.columns, force=self.force) as writer:
+                for k in range(self.state["chunks"]):
+                    path = self._chunk_path(k)
+                    if self.fmt == "parquet":
+                        import pyarrow.parquet as pq
 
-                    writer.write_encoded(pq.read_table(path), 0)
-                else:
-                    with open(path, encoding="utf-8", newline="") as fh:
-                        writer.write_encoded(fh.read(), 0)
+                        writer.write_encoded(pq.read_table(path), 0)
+                    else:
+                        with open(path, encoding="utf-8", newline="") as fh:
+                            writer.write_encoded(fh.read(), 0)
+        except FileNotFoundError:
+            if self.folder.is_dir():
+                raise
+            raise self._gone() from None
         shutil.rmtree(self.folder, ignore_errors=True)
+        self.close()

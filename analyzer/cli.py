@@ -22,7 +22,7 @@ import typer
 from rich.console import Console
 
 from . import __version__
-from .errors import ModelError, TrainingDataError, UsageError
+from .errors import ConcurrentRunError, ModelError, TrainingDataError, UsageError
 from .files import OutputExistsError, check_overwrite, check_writable
 from .lexicons import LexiconError, read_user_lexicon
 from .posts import Post, normalize_text
@@ -72,12 +72,18 @@ def _stdout_console() -> Console:
 # OSError: the file system said no (read-only folder, disk full, ...): one line, not a traceback
 # (a plain ValueError is a bug and keeps its traceback; requests that cannot be met raise UsageError)
 _USER_ERRORS = (ReaderError, ModelError, LexiconError, TrainingDataError, OutputExistsError, UsageError,
-                IsADirectoryError, OSError)
+                ConcurrentRunError, IsADirectoryError, OSError)
+
+
+def _one_line(message: str) -> str:
+    """``message`` on one line, control characters (NUL ...) shown as escapes, not written."""
+    text = " ".join(str(message).split())
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:
     """Print a one-line error on stderr and return the Exit to raise."""
-    sys.stderr.write("error: " + " ".join(message.split()) + "\n")
+    sys.stderr.write("error: " + _one_line(message) + "\n")
     sys.stderr.flush()
     return typer.Exit(code=code)
 
@@ -99,7 +105,7 @@ def _reader_warnings() -> Iterator[None]:
         def show(message, category, filename, lineno, file=None, line=None):
             if not issubclass(category, ReaderWarning):
                 return previous(message, category, filename, lineno, file, line)
-            text = " ".join(str(message).split())
+            text = _one_line(message)
             if text not in shown:
                 shown.add(text)
                 err.print(f"warning: {text}", markup=False)
@@ -207,11 +213,33 @@ def _overrides(model, lang: str | None, lexicon: Path | None) -> dict[str, Any]:
     return out
 
 
-def _default_workers(inputs: list[str]) -> int:
-    """All cores for large inputs; one for small ones, where starting workers costs more."""
+def _usable_cores() -> int:
+    """Cores this process may run on (its CPU affinity where the platform tells it)."""
     import os
 
-    cores = os.cpu_count() or 1
+    if hasattr(os, "sched_getaffinity"):
+        try:
+            return max(1, len(os.sched_getaffinity(0)))
+        except OSError:
+            pass
+    return os.cpu_count() or 1
+
+
+def _worker_count(requested: int | None, inputs: list[str]) -> int:
+    """--workers as asked, but never more processes than cores (a note on stderr says so)."""
+    if requested is None:
+        return _default_workers(inputs)
+    cores = _usable_cores()
+    if requested > cores:
+        err.print(f"note: --workers {requested} capped at {cores} core{'s' if cores != 1 else ''}",
+                  markup=False)
+        return cores
+    return requested
+
+
+def _default_workers(inputs: list[str]) -> int:
+    """All cores for large inputs; one for small ones, where starting workers costs more."""
+    cores = _usable_cores()
     try:
         size = sum(Path(i).stat().st_size for i in inputs if i != "-" and Path(i).is_file())
     except OSError:
@@ -346,7 +374,7 @@ def score_cli(
     job = ScoreJob.for_model(model, top_k=top_k, features=features, text=not no_text, fmt=fmt, columns=names,
                              escape_formulas=escape_formulas)
     export_stats: list = []
-    n_workers = workers or _default_workers(inputs)
+    n_workers = _worker_count(workers, inputs)
     posts = read_many(inputs, fmt=input_format, columns=columns, include_reposts=include_reposts,
                       include_direct=include_direct, export_stats=export_stats, raw=n_workers > 1,
                       encoding=encoding)
@@ -370,6 +398,9 @@ def score_cli(
             raise fail(f"interrupted after {writer.rows_done} rows; {output} not written yet: run the same "
                        "command (with --resume) to continue", 130) from None
         raise fail("interrupted; no output written", 130) from None
+    finally:
+        if resume:
+            writer.close()  # another run may take the job over now
     total = sum(counts.values())
     where = "stdout" if output == "-" else output
     _export_summary(export_stats)
@@ -410,9 +441,11 @@ def _score_dask(inputs, output, *, model_dir, scheduler, workers, lang, lexicon,
                                  param_hint="--output")
     try:
         model = _load(model_dir, lang, lexicon)  # the overrides (--lang, --lexicon) workers apply
+        # a local cluster forks its workers here: no more of them than cores
+        n_workers = _worker_count(workers, []) if workers and scheduler is None else workers or 2
         with _progress("scoring on dask"):
             result = score_dask(list(inputs), output, model_dir=model.path, scheduler=scheduler,
-                                n_workers=workers or 2, overrides=model.overrides, **kwargs)
+                                n_workers=n_workers, overrides=model.overrides, **kwargs)
     except (*_USER_ERRORS, DaskEngineError) as exc:
         raise fail(str(exc)) from None
     c = result.counts

@@ -53,6 +53,7 @@ from .readers import (  # the readers' own parsing, so partitions read exactly l
     _settle,
     _to_post,
     read_posts,
+    sniff_utf16,
 )
 from .scoring import ScoreJob, chunks, encode_chunk, output_columns, worker_model
 from .writers import OutputExistsError, RowWriter
@@ -234,7 +235,8 @@ def _plan_file(source: str, fmt: str | None, chosen: Columns, prefix: str | None
     name, fmt, records, raw = _records(source, fmt, None)  # same opening, errors and format
     try:
         with _logical(source) as stream:
-            gzipped, utf16 = stream.gzipped, stream.peek(2)[:2] in _UTF16
+            head = stream.peek(1024)[:1024]
+            gzipped, utf16 = stream.gzipped, head[:2] in _UTF16 or sniff_utf16(head) is not None
             if fmt in _TEXT_RECORDS and not utf16:
                 return _plan_text(stream, name, source, fmt, chosen, prefix, partition_rows, index)
         if fmt == "parquet" and not gzipped:

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from typing import Sequence
 
-__all__ = ["ModelError", "TrainingDataError", "UsageError"]
+__all__ = ["ConcurrentRunError", "ModelError", "TrainingDataError", "UsageError"]
+
+
+class ConcurrentRunError(RuntimeError):
+    """Another run is working on the same job or output right now; the message says what to do."""
 
 
 class ModelError(Exception):

@@ -247,7 +247,7 @@ class LabelFile:
                     raise LabelFileError(f"{self.path}:{n}: empty line")
                 try:
                     rec = json.loads(line)
-                except ValueError:
+                except (ValueError, RecursionError):
                     raise LabelFileError(f"{self.path}:{n}: not a JSON object") from None
                 if not isinstance(rec, dict) or "id" not in rec or rec.get("label") not in LABELS:
                     raise LabelFileError(f"{self.path}:{n}: expected an object with an id and a label "

@@ -38,6 +38,7 @@ __all__ = [
     "read_many",
     "read_posts",
     "read_records",
+    "sniff_utf16",
 ]
 
 FORMATS = ("csv", "tsv", "jsonl", "json", "parquet", "txt")
@@ -248,9 +249,52 @@ _MAGIC = (b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"%PDF", b"PK\x03\x04", b"\x7fEL
           b"\xfd7zXZ", b"PAR1", b"SQLite format")
 
 
-def _check_not_binary(name: str, stream: IO[bytes], encoding: str | None = None) -> None:
-    """Refuse images, archives and other binaries fed in as text, before they become rows."""
-    head = stream.peek(8192)[:8192]  # type: ignore[attr-defined]
+_HEAD = 8192  # bytes of a text input looked at before any row is read
+
+
+def sniff_utf16(head: bytes) -> str | None:
+    """``utf-16-le`` / ``utf-16-be`` for text written as UTF-16 without a byte-order mark
+    (NUL bytes at every other position of the first KB, and it decodes as readable text);
+    None otherwise."""
+    head = head[:1024]
+    head = head[:len(head) - len(head) % 2]
+    if len(head) < 4:
+        return None
+    even, odd = head[0::2], head[1::2]
+    half = len(head) // 2
+    for codec, high, low in (("utf-16-le", odd, even), ("utf-16-be", even, odd)):
+        if high.count(0) >= 0.7 * half and low.count(0) <= 0.1 * half:
+            try:
+                text = head.decode(codec)
+            except UnicodeDecodeError:  # a lone surrogate: cut at the end of the head, or not text
+                text = head[:-2].decode(codec, "replace")
+            controls = sum(1 for c in text if c < " " and c not in "\t\r\n") + text.count("\ufffd")
+            if controls <= 0.05 * len(text):
+                return codec
+    return None
+
+
+def _text_encoding(name: str, head: bytes, encoding: str | None) -> str | None:
+    """The encoding to read a text input with: the one given, or UTF-16 detected without
+    its BOM (a warning says so); refuses binary input (``_check_not_binary``)."""
+    encoding = check_encoding(encoding)  # canonical: utf_16LE -> utf-16-le
+    utf16 = sniff_utf16(head) if head[:2] not in (b"\xff\xfe", b"\xfe\xff") else None
+    if utf16 is not None and encoding in (None, "utf-16"):  # utf-16 alone needs a BOM for its order
+        if encoding is None:
+            _warn(name, f"no byte-order mark, but NUL bytes at every other position: read as "
+                        f"{utf16.upper()} (give --encoding to read it otherwise)")
+        return utf16
+    if utf16 is not None and not encoding.startswith("utf-16"):
+        raise ReaderError(name, f"looks like {utf16.upper()} text without a byte-order mark, not "
+                                f"{encoding}; use --encoding {utf16}")
+    _check_not_binary(name, head, encoding)
+    return encoding
+
+
+def _check_not_binary(name: str, head: bytes, encoding: str | None = None) -> None:
+    """Refuse images, archives, zero-filled and other binary files fed in as text, from
+    their first bytes (``head``), before they become rows or are read whole."""
+    head = head[:_HEAD]
     if head[:2] in (b"\xff\xfe", b"\xfe\xff") or (encoding or "").lower().replace("_", "-").startswith(
             ("utf-16", "utf16", "utf-32", "utf32")):
         return
@@ -258,14 +302,16 @@ def _check_not_binary(name: str, stream: IO[bytes], encoding: str | None = None)
         raise ReaderError(name, "is a zip archive with no platform export in it (or a damaged one); "
                                 "unzip it and give the posts file")
     if head.startswith(_MAGIC):
-        raise ReaderError(name, "looks like a binary file (image, archive or database), not text")
-    if len(head) >= 512:  # short files with odd bytes are text in a legacy encoding, flagged per row
-        nul = head.count(0)
-        if nul * 10 > len(head):  # images, UTF-16 without BOM, zero-padded data
-            raise ReaderError(name, "looks like a binary file, not text (NUL bytes)")
+        raise ReaderError(name, "looks binary, not text (an image, archive or database)")
+    nul = head.count(0)
+    # short files with odd bytes are text in a legacy encoding, flagged per row; NULs are not
+    if nul * 10 > len(head) and (len(head) >= 512 or nul * 2 > len(head)):
+        raise ReaderError(name, "looks binary, not text (NUL bytes in its first few KB); "
+                                "if it is text, give its --encoding")
+    if len(head) >= 512:
         decoded = head.decode("utf-8", "replace")
         if decoded.count("\ufffd") > 0.3 * len(decoded):
-            raise ReaderError(name, "looks like a binary file, not text")
+            raise ReaderError(name, "looks binary, not text (mostly bytes that are not UTF-8)")
 
 
 # -- record iterators: yield (row number, record or None, flags, error) ----------
@@ -275,7 +321,6 @@ Record = tuple[int, Any, tuple[str, ...], "str | None"]
 
 def _csv_records(name: str, stream: IO[bytes], delimiter: str | None,
                  encoding: str | None = None) -> Iterator[Record]:
-    _check_not_binary(name, stream, encoding)
     lines = _Lines(stream, encoding)
     it = iter(lines)
     csv.field_size_limit(_CSV_LIMIT)
@@ -335,6 +380,10 @@ def _first_of_repeated(name: str, header: list[str]) -> list[int] | None:
     return sorted(at[0] for at in positions.values())
 
 
+# why a JSON value nested deeper than the decoders go (Python: about 1,000 levels) is refused
+TOO_DEEP = "JSON nested too deeply to read (hundreds of arrays or objects inside each other)"
+
+
 def _jsonl_records(name: str, stream: IO[bytes], encoding: str | None = None) -> Iterator[Record]:
     lines = _Lines(stream, encoding)
     n = 0
@@ -346,6 +395,9 @@ def _jsonl_records(name: str, stream: IO[bytes], encoding: str | None = None) ->
             obj = json.loads(line)
         except json.JSONDecodeError as exc:
             raise ReaderError(name, f"invalid JSON ({exc.msg}, column {exc.colno})", lines.count) from None
+        except RecursionError:  # one row nested too deep to decode: that row is an error row
+            yield n, None, lines.flags(lines.count), TOO_DEEP
+            continue
         flags = lines.flags(lines.count)
         if isinstance(obj, dict):
             yield n, obj, flags, None
@@ -370,6 +422,8 @@ def _json_records(name: str, stream: IO[bytes], encoding: str | None = None) -> 
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ReaderError(name, f"invalid JSON ({exc.msg})", exc.lineno) from None
+    except RecursionError:
+        raise ReaderError(name, TOO_DEEP) from None
     if isinstance(data, dict):
         lists = [v for v in data.values() if isinstance(v, list)]
         if len(lists) != 1:
@@ -403,7 +457,6 @@ def _parquet_records(name: str, stream: IO[bytes]) -> Iterator[Record]:
 
 
 def _txt_records(name: str, stream: IO[bytes], encoding: str | None = None) -> Iterator[Record]:
-    _check_not_binary(name, stream, encoding)
     lines = _Lines(stream, encoding)
     for n, line in enumerate(lines, 1):
         flags = lines.flags(n)
@@ -676,8 +729,17 @@ def _records(source: str | Path, fmt: str | None, stdin: IO[bytes] | None, encod
     try:
         stream = _maybe_gunzip(name, _buffered(raw))
         fmt = fmt or (detect_format(name) if name != "<stdin>" else None)
+        try:
+            head = stream.peek(_HEAD)[:_HEAD]  # type: ignore[attr-defined]
+        except (EOFError, zlib.error, OSError) as exc:
+            raise _read_failure(name, exc) from None
+        if fmt != "parquet" and not (fmt is None and head.startswith(b"PAR1")):
+            encoding = _text_encoding(name, head, encoding)  # every text format, here only
         if fmt is None:
-            fmt = _sniff(stream.peek(65536)[:65536])  # type: ignore[attr-defined]
+            head = stream.peek(65536)[:65536]  # type: ignore[attr-defined]
+            if encoding is not None and encoding.startswith("utf-16"):
+                head = head.decode(encoding, "replace").encode("utf-8")
+            fmt = _sniff(head)
     except BaseException:
         _close(raw, stdin)
         raise
@@ -864,12 +926,17 @@ def _guard(name: str, records: Iterator[Record]) -> Iterator[Record]:
         yield from records
     except ReaderError:
         raise
-    except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
-        raise ReaderError(name, f"truncated or corrupt compressed data ({exc})") from None
-    except OSError as exc:
-        raise ReaderError(name, f"read error ({exc.strerror or exc})") from None
+    except (EOFError, zlib.error, OSError) as exc:
+        raise _read_failure(name, exc) from None
     except UnicodeError as exc:
         raise ReaderError(name, f"cannot decode text ({exc})") from None
+
+
+def _read_failure(name: str, exc: BaseException) -> ReaderError:
+    """A truncated gzip stream or an I/O error as one line naming the input."""
+    if isinstance(exc, (EOFError, zlib.error, gzip.BadGzipFile)):
+        return ReaderError(name, f"truncated or corrupt compressed data ({exc})")
+    return ReaderError(name, f"read error ({getattr(exc, 'strerror', None) or exc})")
 
 
 def read_many(

@@ -185,6 +185,11 @@ def test_scored_row_parses_csv_strings():
     assert r["signals"][0]["name"] == "x" and r["style__n_questions"] == 2.0
 
 
+def test_scored_row_with_signals_nested_too_deep_has_none():
+    r = scored_row({"signals": "[" * 100_000 + "]" * 100_000, "label": "media", "status": "ok"})
+    assert r["signals"] == []
+
+
 EXPLAIN = {"name": "rule__media_no_text", "dimension": "rule", "value": 1.0, "contribution": None,
            "text": "has no words, only 1 photo/video/GIF, ..."}
 

@@ -428,8 +428,8 @@ def _bad_inputs(tmp_path):
     cases["truncated zip"] = ("t.zip", Path(buf).read_bytes()[:300], "is a zip archive with no platform export")
     cases["invalid json at line 3"] = ("t.jsonl", b'{"text": "a"}\n{"text": "b"}\n{"text": nope}\n', ":3: invalid JSON")
     cases["invalid json array"] = ("t.json", b'[{"text": "a"}, {"text": ', "invalid JSON")
-    cases["binary garbage"] = ("t.csv", _os.urandom(8192), "looks like a binary file")
-    cases["image renamed"] = ("t.txt", b"\x89PNG\r\n\x1a\n" + _os.urandom(2000), "looks like a binary file")
+    cases["binary garbage"] = ("t.csv", _os.urandom(8192), "looks binary, not text")
+    cases["image renamed"] = ("t.txt", b"\x89PNG\r\n\x1a\n" + _os.urandom(2000), "looks binary, not text")
     cases["parquet garbage"] = ("t.parquet", b"PAR1" + _os.urandom(100), "invalid Parquet")
     cases["no text column"] = ("t.csv", b"id,views\n1,2\n", "no text column")
     cases["empty jsonl object line"] = ("t.jsonl", b'{"text": "a"}\n{\n', ":2: invalid JSON")
@@ -833,3 +833,230 @@ def test_a_plain_value_error_is_a_bug_not_a_user_error(monkeypatch, tmp_path):
     assert isinstance(r.exception, ValueError) and str(r.exception) == "bug"
     r = invoke("score", src, "-o", tmp_path / "x.txt")
     assert r.exit_code == 1 and r.stderr.startswith("error: cannot tell the output format from")
+
+
+def _spy_workers(monkeypatch):
+    """Record the worker count score hands to score_encoded, then score in this process."""
+    import analyzer.scoring as scoring
+
+    used = []
+    real = scoring.score_encoded
+
+    def spy(pipeline, job, posts, *, workers=1, chunk_size=2000):
+        used.append(workers)
+        return real(pipeline, job, posts, workers=1, chunk_size=chunk_size)
+
+    monkeypatch.setattr(scoring, "score_encoded", spy)
+    return used
+
+
+@pytest.mark.parametrize("affinity", [True, False])
+def test_workers_are_capped_at_the_usable_cores_with_a_note(model_dir, tmp_path, monkeypatch, affinity):
+    import os
+
+    if affinity:
+        monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
+        monkeypatch.setattr(os, "cpu_count", lambda: 64)  # the machine has more than we may use
+    else:
+        monkeypatch.delattr(os, "sched_getaffinity", raising=False)
+        monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    used = _spy_workers(monkeypatch)
+    src = tmp_path / "posts.csv"
+    src.write_text("id,text\n1,Who is coming tonight?\n2,Nuevo horario desde el lunes\n", "utf-8")
+    result = invoke("score", src, "-o", tmp_path / "scored.csv", "--model", model_dir, "--workers", "999")
+    assert result.exit_code == 0, result.stderr
+    assert used == [2]
+    assert result.stderr.splitlines()[0] == "note: --workers 999 capped at 2 cores"
+    assert len(list(csv.DictReader(open(tmp_path / "scored.csv", encoding="utf-8")))) == 2
+
+
+def test_workers_within_the_cores_are_kept_without_a_note(model_dir, tmp_path, monkeypatch):
+    import os
+
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
+    used = _spy_workers(monkeypatch)
+    src = tmp_path / "posts.txt"
+    src.write_text("Who is coming tonight?\n", "utf-8")
+    result = invoke("score", src, "-o", tmp_path / "scored.jsonl", "--model", model_dir, "--workers", "2")
+    assert result.exit_code == 0, result.stderr
+    assert used == [2] and "capped" not in result.stderr
+
+
+@pytest.mark.parametrize("name", ["zero.jsonl", "zero.json", "zero.csv", "zero.txt"])
+def test_score_refuses_a_sparse_2gb_nul_file_in_one_line(model_dir, tmp_path, name):
+    src = tmp_path / name
+    with open(src, "wb") as fh:
+        fh.truncate(2 * 1024**3)  # sparse: no disk used, and nothing worth reading whole
+    out = tmp_path / "scored.csv"
+    result = invoke("score", src, "-o", out, "--model", model_dir)
+    assert result.exit_code == 1
+    assert result.stderr == (f"error: {src}: looks binary, not text (NUL bytes in its first few KB); "
+                             "if it is text, give its --encoding\n")
+    assert not out.exists()
+
+
+_UTF16_CSV = "id,text\n1,Who is coming tonight?\n2,¿Qué tal el lunes?\n"
+_UTF16_TXT = "Who is coming tonight?\nCiao a tutti, com'è andata?\n"
+
+
+@pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be"])
+@pytest.mark.parametrize("name,content,texts", [
+    ("posts.csv", _UTF16_CSV, ["Who is coming tonight?", "¿Qué tal el lunes?"]),
+    ("posts.txt", _UTF16_TXT, ["Who is coming tonight?", "Ciao a tutti, com'è andata?"]),
+], ids=["csv", "txt"])
+def test_utf16_without_bom_is_detected_and_decoded_with_a_note(model_dir, tmp_path, codec, name,
+                                                                 content, texts):
+    src = tmp_path / name
+    src.write_bytes(content.encode(codec))  # no byte-order mark
+    out = tmp_path / "scored.jsonl"
+    result = invoke("score", src, "-o", out, "--model", model_dir)
+    assert result.exit_code == 0, result.stderr
+    rows = [json.loads(line) for line in out.read_text("utf-8").splitlines()]
+    assert [r["text"] for r in rows] == texts and {r["status"] for r in rows} == {"ok"}
+    assert "\0" not in result.stderr
+    assert result.stderr.splitlines()[0] == (
+        f"warning: {src}: no byte-order mark, but NUL bytes at every other position: read as "
+        f"{codec.upper()} (give --encoding to read it otherwise)")
+
+
+@pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be"])
+def test_utf16_without_bom_read_as_another_encoding_is_one_line_naming_utf16(model_dir, tmp_path, codec):
+    src = tmp_path / "posts.csv"
+    src.write_bytes("text\nhola\n".encode(codec))
+    result = invoke("score", src, "-o", tmp_path / "scored.csv", "--model", model_dir, "--encoding", "utf-8")
+    assert result.exit_code == 1
+    assert result.stderr == (f"error: {src}: looks like {codec.upper()} text without a byte-order "
+                             f"mark, not utf-8; use --encoding {codec}\n")
+
+
+def test_errors_never_write_control_bytes_to_stderr(model_dir, tmp_path):
+    src = tmp_path / "posts.csv"
+    src.write_bytes(b"ti\x00tle,body\x01\nhello,there\n")
+    result = invoke("score", src, "-o", tmp_path / "scored.csv", "--model", model_dir)
+    assert result.exit_code == 1
+    assert "\0" not in result.stderr and "\x01" not in result.stderr
+    assert result.stderr.startswith("error: ") and "ti\\x00tle, body\\x01" in result.stderr
+
+
+_DEEP = "[" * 100_000 + "]" * 100_000
+_TOO_DEEP = "JSON nested too deeply to read (hundreds of arrays or objects inside each other)"
+
+
+def test_score_jsonl_row_nested_100000_deep_is_an_error_row(model_dir, tmp_path):
+    src = tmp_path / "posts.jsonl"
+    src.write_text('{"text": "Who is coming tonight?"}\n' + _DEEP + '\n{"text": "Nuovo orario"}\n', "utf-8")
+    out = tmp_path / "scored.jsonl"
+    result = invoke("score", src, "-o", out, "--model", model_dir)
+    assert result.exit_code == 0, result.stderr
+    rows = [json.loads(line) for line in out.read_text("utf-8").splitlines()]
+    assert [(r["status"], r["error"]) for r in rows] == [("ok", None), ("error", _TOO_DEEP), ("ok", None)]
+    assert "scored 3 posts (2 ok, 0 empty, 1 error)" in result.stderr
+
+
+def test_score_json_file_nested_100000_deep_is_one_line(model_dir, tmp_path):
+    src = tmp_path / "posts.json"
+    src.write_text(_DEEP, "utf-8")
+    result = invoke("score", src, "-o", tmp_path / "scored.csv", "--model", model_dir)
+    assert result.exit_code == 1
+    assert result.stderr == f"error: {src}: {_TOO_DEEP}\n"
+
+
+def test_two_real_runs_writing_the_same_output_at_once_one_wins_the_other_exits_1(model_dir, tmp_path):
+    """Both runs are past the start-up check (each has its hidden temporary file) before either
+    gets its input on stdin, so both reach the rename: exactly one publishes."""
+    import subprocess
+    import sys
+    import time
+
+    dest = tmp_path / "scored.csv"
+    root = Path(__file__).resolve().parents[1]
+    procs = [subprocess.Popen([sys.executable, "-m", "analyzer", "score", "-", "-o", str(dest),
+                               "--model", str(model_dir)], cwd=root, stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for _ in range(2)]
+    deadline = time.monotonic() + 120
+    while len(list(tmp_path.glob(".scored.csv.*.tmp"))) < 2:
+        assert all(p.poll() is None for p in procs), [p.communicate() for p in procs]
+        assert time.monotonic() < deadline, "the runs did not start"
+        time.sleep(0.05)
+    inputs = ["id,text\n" + "".join(f"{k}-{n},Who is coming tonight {n}?\n" for n in range(300))
+              for k in ("a", "b")]
+    results = [p.communicate(text, timeout=120) for p, text in zip(procs, inputs)]
+    codes = [p.returncode for p in procs]
+    assert sorted(codes) == [0, 1], results
+    winner, loser = codes.index(0), codes.index(1)
+    assert results[loser][1] == (
+        f"error: {dest}: was created by another process while this run was writing; it was left "
+        "as it is and this run's output was not written (run again with --force to replace it)\n")
+    rows = list(csv.DictReader(open(dest, encoding="utf-8")))
+    assert [r["id"] for r in rows] == [f"{'ab'[winner]}-{n}" for n in range(300)]  # whole, not mixed
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["scored.csv"]
+
+
+# -- rows in == rows out, whatever the mix of rows (hypothesis, through the CLI) ---------------
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_chars = st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00")
+_DEEP_ROW = type("DeepRow", (), {"line": "[" * 3000 + "]" * 3000})()
+_texts = st.one_of(st.text(_chars, max_size=40), st.sampled_from(["", " ", "\t", "\r\n", "¿Qué tal?",
+                                                                   "=1+1", "Who is coming tonight?"]))
+# (kind, row): valid and empty rows have text; malformed rows are rows all the same
+_jsonl_rows = st.one_of(
+    st.tuples(st.just("text"), st.builds(lambda t: {"text": t}, _texts)),
+    st.tuples(st.just("error"), st.one_of(
+        st.builds(lambda v: {"text": v}, st.one_of(st.lists(st.integers(), max_size=2),
+                                                   st.dictionaries(st.text(max_size=2), st.integers(), max_size=2))),
+        st.builds(lambda t: {"body_text": t}, _texts),  # no text field
+        st.one_of(st.integers(), st.lists(st.integers(), max_size=2), st.text(_chars, max_size=5), st.none()),
+        st.just(_DEEP_ROW))),  # nested too deep: written as it is
+)
+_csv_rows = st.one_of(
+    st.tuples(st.just("text"), st.builds(lambda t: [t], _texts)),
+    st.tuples(st.just("text"), st.builds(lambda t, e: [t, e], _texts, st.text(_chars, max_size=5))),  # extra field
+    st.tuples(st.just("empty"), st.just([])),  # missing text field: id only
+)
+
+
+def _score_rows(model_dir, src):
+    result = invoke("score", src, "-o", "-", "--model", model_dir)
+    assert result.exit_code == 0, result.stderr
+    return [json.loads(line) for line in result.stdout.splitlines()]
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=st.lists(_jsonl_rows, max_size=12), at=st.integers(0, 12))
+def test_jsonl_rows_in_equal_rows_out_and_every_failed_row_says_why(model_dir, tmp_path, rows, at):
+    rows = [*rows[:at], ("text", {"text": "Who is coming tonight?"}), *rows[at:]]  # one text field at least
+    src = tmp_path / "posts.jsonl"
+    lines = [_DEEP_ROW.line if row is _DEEP_ROW else json.dumps(row) for _, row in rows]
+    src.write_text("".join(line + "\n" for line in lines), "utf-8")
+    out = _score_rows(model_dir, src)
+    assert len(out) == len(rows)
+    for (kind, _), row in zip(rows, out):
+        assert row["status"] in ("ok", "empty", "error")
+        if kind == "error":
+            assert row["status"] == "error"
+        if row["status"] != "ok":
+            assert row["error"], row
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=st.lists(_csv_rows, max_size=12))
+def test_csv_rows_in_equal_rows_out_and_every_failed_row_says_why(model_dir, tmp_path, rows):
+    src = tmp_path / "posts.csv"
+    with open(src, "w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(["id", "text"])
+        w.writerows([[f"r{n}", *cells] for n, (_, cells) in enumerate(rows)])
+    out = _score_rows(model_dir, src)
+    assert [r["id"] for r in out] == [f"r{n}" for n in range(len(rows))]
+    for (kind, cells), row in zip(rows, out):
+        assert row["status"] in ("ok", "empty", "error")
+        if kind == "empty":
+            assert row["status"] == "empty" and "missing_fields" in row["flags"]
+        if len(cells) == 2:
+            assert "extra_fields" in row["flags"]
+        if row["status"] != "ok":
+            assert row["error"], row

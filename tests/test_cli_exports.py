@@ -272,3 +272,21 @@ def test_attachment_only_mastodon_statuses_scored_by_rule(tmp_path, model_dir):
         ("ok", "networking", "community", None, ["no_text"]),
     ]
     assert rows[2]["flags"] == [] and isinstance(rows[2]["p_networking"], float)
+
+
+_DEEP = "[" * 100_000 + "]" * 100_000
+
+
+@pytest.mark.parametrize("name", ["outbox.json", "tweets.js"])
+def test_export_nested_100000_deep_is_one_line(tmp_path, model_dir, name):
+    path = tmp_path / name
+    if name == "outbox.json":
+        _outbox(path, 2, ["Hola a todos"])
+        path.write_text(path.read_text("utf-8")[:-2] + ', {"object": ' + _DEEP + "}]}", "utf-8")
+    else:
+        path.write_text("window.YTD.tweets.part0 = [" + _DEEP + "]", "utf-8")
+    result = runner.invoke(app, ["score", str(path), "-o", "-", "--model", str(model_dir)])
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[-1] == (
+        f"error: {path}:1: JSON nested too deeply to read (hundreds of arrays or objects inside "
+        "each other)")

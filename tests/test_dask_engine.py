@@ -220,7 +220,7 @@ def test_model_and_spacy_load_once_per_worker_process(cluster, model_dir, tmp_pa
         for k in range(2):
             result = run(cluster, [src], tmp_path / f"out{k}", model_dir, partition_rows=2)
             assert result.partitions == 20
-            pipelines.append(client.run(lambda: (os.getpid(), id(get_nlp("en")))))
+            pipelines.append(client.run(lambda: (os.getpid(), id(get_nlp()))))
         loads = client.run(lambda: scoring._MODEL_LOADS)
     assert len({pid for pid, _ in pipelines[0].values()}) == 2  # two processes, a cache in each
     assert sorted(loads.values()) == [1, 1]  # 40 partitions in two runs, one load per worker

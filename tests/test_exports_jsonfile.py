@@ -125,3 +125,61 @@ def test_first_item_of_a_cut_head():
     assert first_item(b'[{"a": 1}, {"b": [1, 2') == {"a": 1}
     assert first_item(b'[{"a": ') is None
     assert first_item(b"{}") is None
+
+
+# -- nesting depth: stopped before ijson (whose memory grows with its square) sees it ----------
+
+def _depth(value):
+    if isinstance(value, list):
+        return 1 + max(map(_depth, value), default=0)
+    if isinstance(value, dict):
+        return 1 + max(map(_depth, value.values()), default=0)
+    return 0
+
+
+_tricky = st.sampled_from(list('[]{}"\\a'))
+_values = st.recursive(st.none() | st.integers() | st.text(_tricky, max_size=6),
+                       lambda kids: st.lists(kids, max_size=3)
+                       | st.dictionaries(st.text(_tricky, max_size=3), kids, max_size=3),
+                       max_leaves=20)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_values, st.lists(st.integers(1, 9), min_size=1, max_size=40))
+def test_depth_guard_finds_the_nesting_depth_across_any_chunking(value, cuts):
+    data = json.dumps(value).encode("utf-8")
+    depth = _depth(value)
+    for limit, stops in ((depth, False), (depth - 1, True)):
+        if limit < 0:
+            continue
+        guard, pos, stopped = jsonfile._DepthGuard(limit), 0, False
+        try:
+            for cut in cuts * (len(data) // sum(cuts) + 1):
+                guard.feed(data[pos:pos + cut])
+                pos += cut
+        except jsonfile.TooDeep:
+            stopped = True
+        assert stopped is stops, (data, limit)
+
+
+@pytest.mark.parametrize("depth", [100_000, jsonfile.MAX_DEPTH + 1])
+def test_member_nested_too_deep_is_one_line_naming_it(depth):
+    text = '{"orderedItems": [{"a": ' + "[" * depth + "]" * depth + "}]}"
+    with pytest.raises(ReaderError) as err:
+        list(_doc(text).items("orderedItems.item"))
+    assert str(err.value) == ("a.zip!f.json:1: JSON nested too deeply to read (hundreds of arrays "
+                              "or objects inside each other)")
+
+
+def test_member_nested_within_the_limit_is_read():
+    depth = jsonfile.MAX_DEPTH - 1
+    [item] = _doc("[" + "[" * depth + "]" * depth + "]", chunk=7).items("item")
+    levels = 0
+    while isinstance(item, list):
+        item, levels = (item[0] if item else None), levels + 1
+    assert levels == depth
+
+
+def test_first_item_of_a_head_nested_too_deep_is_none():
+    assert first_item(b"[" * 65536) is None
+    assert first_item(b'[{"a": "[[[["}]') == {"a": "[[[["}

@@ -202,6 +202,7 @@ def test_label_file_drops_a_line_cut_short(tmp_path):
     ('{"id": "a", "label": "media"}\nnot json\n', "labels.jsonl:2: not a JSON object"),
     ('{"id": "a", "label": "spam"}\n', "labels.jsonl:1: expected an object with an id and a label"),
     ('\n', "labels.jsonl:1: empty line"),
+    ('{"id": "a", "label": "media"}\n' + "[" * 100_000 + "]" * 100_000 + "\n", "labels.jsonl:2: not a JSON object"),
 ])
 def test_label_file_refuses_bad_lines(tmp_path, content, message):
     path = tmp_path / "labels.jsonl"

@@ -194,7 +194,7 @@ def test_csv_ragged_rows_and_embedded_newlines(tmp_path):
 @pytest.mark.parametrize("setup,message", [
     ("missing", "file not found"),
     ("directory", "is a directory"),
-    ("binary", "looks like a binary file"),
+    ("binary", "looks binary, not text"),
     ("truncated_gzip", "truncated or corrupt compressed data"),
     ("bad_json_array", "invalid JSON"),
     ("bad_parquet", "invalid Parquet"),
@@ -485,3 +485,113 @@ def test_reading_a_csv_imports_neither_spacy_nor_sklearn(tmp_path):
             "print(len(posts), sorted({m.split('.')[0] for m in sys.modules} & {'spacy', 'sklearn', 'scipy', 'skops'}))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "2 []"
+
+
+# -- binary inputs: refused from their first bytes, in every text format ------------------
+
+class _Zeros(io.RawIOBase):
+    """A stream of NUL bytes as long as a 2 GB file, failing the test if read past 1 MB."""
+
+    def __init__(self, size=2 * 1024**3):
+        self.left, self.read_so_far = size, 0
+
+    def readable(self):
+        return True
+
+    def readinto(self, buf):
+        assert self.read_so_far < 1 << 20, "read past the first MB of a binary input"
+        n = min(len(buf), self.left)
+        buf[:n] = bytes(n)
+        self.left -= n
+        self.read_so_far += n
+        return n
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "json", "csv", "tsv", "txt"])
+def test_binary_input_is_refused_after_sniffing_its_head_in_every_text_format(fmt):
+    zeros = _Zeros()
+    with pytest.raises(ReaderError, match=r"^<stdin>: looks binary, not text \(NUL bytes"):
+        list(read_posts("-", fmt=fmt, stdin=io.BufferedReader(zeros)))
+    assert zeros.read_so_far <= 64 * 1024
+
+
+@pytest.mark.parametrize("name", ["zero.jsonl", "zero.json", "zero.csv", "zero.txt", "zero"])
+def test_sparse_all_nul_file_is_refused_in_one_line(tmp_path, name):
+    path = tmp_path / name
+    with open(path, "wb") as fh:
+        fh.truncate(2 * 1024**3)  # sparse: no disk used
+    with pytest.raises(ReaderError) as info:
+        list(read_many([path]))
+    assert str(info.value) == (f"{path}: looks binary, not text (NUL bytes in its first few KB); if it is "
+                               "text, give its --encoding")
+
+
+def test_short_file_of_nul_bytes_is_binary_but_odd_bytes_stay_text(tmp_path):
+    path = tmp_path / "short.jsonl"
+    path.write_bytes(b"\0" * 40)
+    with pytest.raises(ReaderError, match="looks binary, not text"):
+        list(read_posts(path))
+    legacy = tmp_path / "legacy.txt"
+    legacy.write_bytes("caf\xe9 con leche\n".encode("latin-1"))
+    [post] = read_posts(legacy)
+    assert post.text == "café con leche" and post.flags == ("decoded_cp1252",)
+
+
+@pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be"])
+@pytest.mark.parametrize("fmt,name", [("jsonl", "in.jsonl"), ("json", "in.json"), ("tsv", "in.tsv")])
+def test_utf16_without_bom_is_read_in_every_text_format(tmp_path, codec, fmt, name):
+    body = {"jsonl": '{"text": "hola"}\n{"text": "ciao"}\n', "json": '[{"text": "hola"}, {"text": "ciao"}]',
+            "tsv": "id\ttext\n1\thola\n2\tciao\n"}[fmt]
+    path = tmp_path / name
+    path.write_bytes(body.encode(codec))
+    with pytest.warns(ReaderWarning, match=f"read as {codec.upper()}"):
+        posts = list(read_posts(path))
+    assert [p.text for p in posts] == ["hola", "ciao"]
+
+
+def test_sniff_utf16_needs_nul_bytes_at_every_other_position_and_readable_text():
+    from analyzer.readers import sniff_utf16
+
+    assert sniff_utf16("text\n".encode("utf-16-le")) == "utf-16-le"
+    assert sniff_utf16("text\n".encode("utf-16-be")) == "utf-16-be"
+    assert sniff_utf16(b"plain text\n") is None
+    assert sniff_utf16(bytes(4096)) is None  # all NUL: binary, not UTF-16
+    assert sniff_utf16(b"\x01\x00\x02\x00" * 100) is None  # control characters: binary
+
+
+# -- JSON nested 100,000 deep: an error row (JSONL) or one line (JSON), never a RecursionError --
+
+DEEP = "[" * 100_000 + "]" * 100_000
+
+
+def test_jsonl_row_nested_too_deep_is_an_error_row_and_the_others_are_read(tmp_path):
+    from analyzer.readers import TOO_DEEP
+
+    path = tmp_path / "in.jsonl"
+    path.write_text('{"id": "a", "text": "hola"}\n' + DEEP + '\n{"id": "c", "text": "ciao"}\n'
+                    + '{"id": "d", "text": ' + DEEP + "}\n", "utf-8")
+    posts = list(read_posts(path))
+    assert [(p.id, p.status) for p in posts] == [("a", "ok"), ("row-2", "error"), ("c", "ok"),
+                                                ("row-4", "error")]
+    assert posts[1].error == posts[3].error == TOO_DEEP
+
+
+def test_json_file_nested_too_deep_is_one_line(tmp_path):
+    path = tmp_path / "in.json"
+    path.write_text(DEEP, "utf-8")
+    with pytest.raises(ReaderError) as info:
+        list(read_many([path]))
+    assert str(info.value) == (f"{path}: JSON nested too deeply to read (hundreds of arrays or "
+                               "objects inside each other)")
+
+
+@pytest.mark.parametrize("given", ["UTF_16LE", "utf-16-le", "UTF-16"])
+def test_utf16_without_bom_with_a_utf16_encoding_given_is_read_without_a_warning(tmp_path, given):
+    import warnings
+
+    path = tmp_path / "in.txt"
+    path.write_bytes("hola\nciao\n".encode("utf-16-le"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ReaderWarning)
+        posts = list(read_posts(path, encoding=given))
+    assert [p.text for p in posts] == ["hola", "ciao"]

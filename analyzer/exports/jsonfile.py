@@ -20,22 +20,86 @@ where and what, in the words ``json`` uses (``Expecting ',' delimiter, column 7`
 from __future__ import annotations
 
 import json
+import re
 from contextlib import contextmanager
 from typing import IO, TYPE_CHECKING, Any, Iterable, Iterator
 
 import ijson
+import numpy as np
 
-from ..readers import ReaderError
+from ..readers import TOO_DEEP, ReaderError
 
 if TYPE_CHECKING:
     from .containers import Source
 
-__all__ = ["CHUNK", "JsonFile", "first_item", "open_json"]
+__all__ = ["CHUNK", "MAX_DEPTH", "JsonFile", "first_item", "open_json"]
 
 CHUNK = 1 << 16  # bytes per read (tests make it tiny to cut strings and escapes)
 _HOLD = 4096  # bytes kept back until the end of the member, where a ';' may be cut off
 _WS = b" \t\r\n"
 _BOM = b"\xef\xbb\xbf"
+
+
+MAX_DEPTH = 512  # arrays and objects inside each other; no export comes near
+
+
+class TooDeep(Exception):
+    """JSON nested deeper than MAX_DEPTH."""
+
+
+_ESCAPED = re.compile(rb"\\.", re.S)
+_STRING = re.compile(rb'"[^"]*"')
+_STEP = np.zeros(256, np.int8)
+_STEP[[ord("["), ord("{")]] = 1
+_STEP[[ord("]"), ord("}")]] = -1
+
+
+class _DepthGuard:
+    """Follows the nesting depth of JSON bytes as they are handed to ijson, and stops them
+    past MAX_DEPTH: ijson keeps a path string per level, so its memory grows with the square
+    of the depth (100,000 levels: tens of GB) long before it would fail.
+
+    Strings are cut out first (escapes, then quoted runs, carried across chunks); the
+    brackets left are the structure, summed in C (numpy), so a 100 MB file costs little.
+    """
+
+    def __init__(self, limit: int = MAX_DEPTH):
+        self.limit, self.depth = limit, 0
+        self.in_string = self.backslash = False
+
+    def feed(self, data: bytes) -> None:
+        if self.backslash:
+            data, self.backslash = b"\\" + data, False
+        if b"\\" in data:
+            data = _ESCAPED.sub(b"", data)  # backslashes only occur inside strings
+            if data.endswith(b"\\"):  # an escape cut by the chunk's end
+                data, self.backslash = data[:-1], True
+        if self.in_string:
+            end = data.find(b'"')
+            if end < 0:
+                return
+            data, self.in_string = data[end + 1:], False
+        if b'"' in data:
+            data = _STRING.sub(b"", data)
+            start = data.find(b'"')
+            if start >= 0:  # a string that goes on in the next chunk
+                data, self.in_string = data[:start], True
+        steps = _STEP[np.frombuffer(data, np.uint8)]
+        steps = steps[steps != 0]
+        if not steps.size:
+            return
+        depth = np.cumsum(steps, dtype=np.int64) + self.depth
+        if depth.max() > self.limit:
+            raise TooDeep
+        self.depth = int(depth[-1])
+
+
+def _too_deep(data: bytes) -> bool:
+    try:
+        _DepthGuard().feed(data)
+    except TooDeep:
+        return True
+    return False
 
 
 def _show(text: str, limit: int = 40) -> str:
@@ -51,7 +115,8 @@ class _Body:
     """
 
     def __init__(self, raw: IO[bytes], where: str, assignment: bool, chunk: int):
-        self._raw, self._chunk = raw, chunk
+        self._raw, self._chunk, self._where = raw, chunk, where
+        self._guard = _DepthGuard()
         self._buf, self._eof, self._tail_done = b"", False, False
         self._lines = 0  # newlines in what was dropped from the front of _buf
         self.name: str | None = None
@@ -107,7 +172,12 @@ class _Body:
             tail = self._buf.rstrip(_WS)
             self._buf = tail[:-1] if tail.endswith(b";") else tail
         keep = 0 if self._eof else _HOLD
-        return self._drop(max(0, min(want, len(self._buf) - keep)))
+        out = self._drop(max(0, min(want, len(self._buf) - keep)))
+        try:
+            self._guard.feed(out)
+        except TooDeep:
+            raise ReaderError(self._where, TOO_DEEP, self._lines + 1) from None
+        return out
 
     @property
     def lines_read(self) -> int:
@@ -188,6 +258,8 @@ class JsonFile:
             pos += 1
         try:
             _, end = json.JSONDecoder().raw_decode(text, pos)
+        except RecursionError:
+            return self.error(TOO_DEEP)
         except json.JSONDecodeError as err:
             if err.pos >= len(text):
                 return self.error(f"invalid JSON ({err.msg})", err.lineno)
@@ -219,7 +291,9 @@ def open_json(source: Source, member: str, *, assignment: bool = False) -> Itera
 
 def first_item(head: bytes) -> Any:
     """The first item of the array at the start of ``head`` (the first bytes of a file),
-    or None when there is none or it is cut."""
+    or None when there is none, it is cut or nested too deep."""
+    if _too_deep(head):
+        return None
     try:
         for item in ijson.items(head, "item", use_float=True):
             return item

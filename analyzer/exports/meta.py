@@ -130,7 +130,7 @@ def _username(source: Source, platform: str) -> str | None:
     for member in files:
         try:
             value = repair(json.loads(source.read_bytes(member).decode("utf-8-sig")))
-        except (UnicodeDecodeError, json.JSONDecodeError):
+        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
             continue  # a side file: a damaged one costs the author name, not the posts
         name = _find_username(value)
         if name:
