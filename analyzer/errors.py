@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from typing import Sequence
 
-__all__ = ["ConcurrentRunError", "ModelError", "TrainingDataError", "UsageError"]
+__all__ = ["CSV_FIELD_LIMIT", "ConcurrentRunError", "ModelError", "ReaderError", "TOO_DEEP", "TrainingDataError",
+           "UsageError"]
+
+# the largest CSV field the readers accept (the csv module's own limit is 128 KiB)
+CSV_FIELD_LIMIT = 2**31 - 1
+TOO_DEEP = "JSON nested too deeply to read (hundreds of arrays or objects inside each other)"
 
 
 class ConcurrentRunError(RuntimeError):
@@ -27,3 +32,16 @@ class TrainingDataError(ValueError):
     def __init__(self, message: str, rows: Sequence[str] = ()):
         self.rows = list(rows)
         super().__init__(message)
+
+
+class ReaderError(Exception):
+    """An input that cannot be read; ``str()`` is one line naming file (and line). Defined here,
+    not in readers, so that the platform export readers need not import the table readers."""
+
+    def __init__(self, source: str, message: str, line: int | None = None):
+        self.source, self.message, self.line = source, message, line
+        where = f"{source}:{line}" if line else source
+        super().__init__(f"{where}: {message}")
+
+    def __reduce__(self):  # picklable, so it can cross process boundaries
+        return type(self), (self.source, self.message, self.line)

@@ -39,7 +39,7 @@ __all__ = [
 
 # chosen by mean macro-F1 over ../shared/eval/dev (see data/tools/select_model.py)
 DEFAULT_PARAMS: dict[str, Any] = {
-    "C": 8.0,
+    "C": 2.0,
     "signal_weight": 0.3,
     "char_weight": 1.0,
 }

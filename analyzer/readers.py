@@ -23,7 +23,7 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import IO, Any, Iterable, Iterator, Mapping
 
-from .errors import UsageError
+from .errors import CSV_FIELD_LIMIT, TOO_DEEP, ReaderError, UsageError
 from .posts import FUNCTION_LABEL, LabelError, Post, normalize_lang, normalize_text, parse_date, parse_function, parse_label
 
 __all__ = [
@@ -59,19 +59,6 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "platform": ("platform", "network", "channel", "social_network", "plataforma", "piattaforma"),
     "function": ("function", "funcion", "función", "funzione"),
 }
-_CSV_LIMIT = 2**31 - 1
-
-
-class ReaderError(Exception):
-    """An input that cannot be read; ``str()`` is one line naming file (and line)."""
-
-    def __init__(self, source: str, message: str, line: int | None = None):
-        self.source, self.message, self.line = source, message, line
-        where = f"{source}:{line}" if line else source
-        super().__init__(f"{where}: {message}")
-
-    def __reduce__(self):  # picklable, so it can cross process boundaries
-        return type(self), (self.source, self.message, self.line)
 
 
 class ReaderWarning(UserWarning):
@@ -323,7 +310,7 @@ def _csv_records(name: str, stream: IO[bytes], delimiter: str | None,
                  encoding: str | None = None) -> Iterator[Record]:
     lines = _Lines(stream, encoding)
     it = iter(lines)
-    csv.field_size_limit(_CSV_LIMIT)
+    csv.field_size_limit(CSV_FIELD_LIMIT)
     if delimiter is None:
         head = _first_line(stream.peek(65536)[:65536])  # type: ignore[attr-defined]
         counts = {d: head.count(d.encode()) for d in (",", ";", "\t", "|")}
@@ -381,7 +368,6 @@ def _first_of_repeated(name: str, header: list[str]) -> list[int] | None:
 
 
 # why a JSON value nested deeper than the decoders go (Python: about 1,000 levels) is refused
-TOO_DEEP = "JSON nested too deeply to read (hundreds of arrays or objects inside each other)"
 
 
 def _jsonl_records(name: str, stream: IO[bytes], encoding: str | None = None) -> Iterator[Record]:

@@ -198,3 +198,18 @@ def test_oversized_member_is_refused(tmp_path, monkeypatch):
 def test_real_exports_pass_the_limits(tmp_path):
     archive = pack_zip("x/modern", tmp_path / "twitter.zip")
     assert len(list(read_export(archive))) == 9
+
+
+def test_export_readers_do_not_import_the_table_readers():
+    # one direction only: readers -> exports (ReaderError lives in analyzer.errors)
+    import subprocess
+    import sys
+
+    code = ("import sys, analyzer.exports, analyzer.exports.x, analyzer.exports.meta; "
+            "print(any(m == 'analyzer.readers' for m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False"
+    from analyzer.errors import ReaderError
+    from analyzer.readers import ReaderError as Same
+
+    assert Same is ReaderError

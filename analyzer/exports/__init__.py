@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Iterator
 
 from ..posts import Post
-from ..readers import ReaderError
+from ..errors import ReaderError
 from . import bluesky, linkedin, mastodon, meta, x
 from .containers import open_source
 from .detection import SUPPORTED, detect, posts_files

@@ -18,7 +18,7 @@ from __future__ import annotations
 from typing import Any, Iterator
 
 from ..posts import Post, normalize_text
-from ..readers import ReaderError
+from ..errors import ReaderError
 from .containers import Source
 from .fields import clean_lang, dated, entity_meta, error_post
 from .spool import Keep

@@ -21,7 +21,7 @@ from functools import cached_property
 from pathlib import Path, PurePosixPath
 from typing import IO, Iterable, Iterator
 
-from ..readers import ReaderError
+from ..errors import ReaderError
 
 __all__ = [
     "DamagedArchive",

@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 from typing import Any, Iterable
 
-from ..readers import ReaderError
+from ..errors import ReaderError
 from .containers import DamagedArchive, FileSource, Source, open_source
 from .jsonfile import first_item
 

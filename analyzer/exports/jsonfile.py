@@ -27,7 +27,7 @@ from typing import IO, TYPE_CHECKING, Any, Iterable, Iterator
 import ijson
 import numpy as np
 
-from ..readers import TOO_DEEP, ReaderError
+from ..errors import TOO_DEEP, ReaderError
 
 if TYPE_CHECKING:
     from .containers import Source

@@ -17,7 +17,7 @@ from typing import IO, Iterator
 from urllib.parse import unquote
 
 from ..posts import Post, normalize_text
-from ..readers import _CSV_LIMIT, ReaderError
+from ..errors import CSV_FIELD_LIMIT, ReaderError
 from .containers import member_base, side_files, text_reader, Source
 from .fields import dated, entity_meta, snowflake_time, text_hashtags, text_urls
 from .spool import Keep
@@ -54,7 +54,7 @@ def _rows(where: str, text: IO[str], need: str | None = None,
           comments: bool = False) -> Iterator[tuple[int, dict[str, str]]]:
     """Numbered non-blank rows keyed by lower-cased column name; ``need`` is a column that
     must be there. Comments files escape quotes with a backslash."""
-    csv.field_size_limit(_CSV_LIMIT)
+    csv.field_size_limit(CSV_FIELD_LIMIT)
     reader = csv.reader(text, escapechar="\\") if comments else csv.reader(text)
     try:
         header = next(reader, None)

@@ -21,7 +21,7 @@ import ftfy
 from ftfy import TextFixerConfig
 
 from ..posts import Post, normalize_text
-from ..readers import ReaderError
+from ..errors import ReaderError
 from .containers import side_files, Source
 from .fields import dated, entity_meta, epoch_utc, error_post, text_hashtags, text_mentions, text_urls
 from .spool import Keep

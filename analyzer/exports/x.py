@@ -23,7 +23,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Iterator
 
 from ..posts import Post, normalize_text
-from ..readers import ReaderError
+from ..errors import ReaderError
 from .containers import member_base, side_files, Source
 from .detection import POSTS_FILES
 from .fields import clean_lang, dated, entity_meta, error_post, snowflake_time, text_urls, utc_datetime
