@@ -47,8 +47,6 @@ def test_no_evidence_is_uncertain(model, text):
     assert 0.35 <= predict(model, text).p_networking <= 0.65
 
 
-@pytest.mark.xfail(strict=True, reason="known regression of the model retrained on 9,916 posts: "
-                   "P(networking) 0.907 on this text (the bound is 0.9); see issue 10")
 def test_random_long_text_gets_no_confident_verdict(model):
     # the first model said networking 0.998 here, +7.85 from length alone
     import random
