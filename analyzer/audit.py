@@ -453,7 +453,8 @@ def audit_sources(
 def _audit(sources, model, read_posts_kwargs, chunk_size, target_rule, examples, on_chunk) -> dict[str, Any]:
     from itertools import chain
 
-    from .readers import read_many, read_records
+    from .inputs import read_many
+    from .readers import read_records
     from .report import signal_weights
     from .scoring import chunks, score_posts
 

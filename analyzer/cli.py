@@ -22,11 +22,13 @@ import typer
 from rich.console import Console
 
 from . import __version__
-from .errors import ConcurrentRunError, ModelError, TrainingDataError, UsageError
-from .files import OutputExistsError, check_overwrite, check_writable
-from .lexicons import LexiconError, read_user_lexicon
+from .errors import AnalyzerError, ModelError, UsageError
+from .files import check_overwrite, check_writable
+from .inputs import read_many
+from .lexicons import read_user_lexicon
 from .posts import Post, normalize_text
-from .readers import Columns, ReaderError, ReaderWarning, read_many
+from .readers import Columns, ReaderWarning
+
 
 def _plain_argument_help() -> None:
     """Typer 0.29 writes a required argument as ``{TEXT}`` in the usage line and its Python type
@@ -69,10 +71,10 @@ def _stdout_console() -> Console:
         out.width = 120
     return out
 
-# OSError: the file system said no (read-only folder, disk full, ...): one line, not a traceback
-# (a plain ValueError is a bug and keeps its traceback; requests that cannot be met raise UsageError)
-_USER_ERRORS = (ReaderError, ModelError, LexiconError, TrainingDataError, OutputExistsError, UsageError,
-                ConcurrentRunError, IsADirectoryError, OSError)
+# every error raised on purpose (analyzer.errors.AnalyzerError) and OSError (the file system
+# said no: read-only folder, disk full, ...) are one line, not a traceback; anything else,
+# a plain ValueError included, is a bug and keeps its traceback
+_USER_ERRORS = (AnalyzerError, OSError)
 
 
 def _one_line(message: str) -> str:

@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any, Iterator, Mapping
 
 from . import readers as _readers
+from .errors import AnalyzerError
 from .files import share_mode
 from .persistence import load_model
 from .posts import Post
@@ -67,7 +68,7 @@ _UTF16 = (b"\xff\xfe", b"\xfe\xff")
 _TEXT_RECORDS = {fmt: RECORD_READERS[fmt] for fmt in ("csv", "tsv", "jsonl", "txt")}
 
 
-class DaskEngineError(Exception):
+class DaskEngineError(AnalyzerError):
     """The Dask engine cannot run: scheduler unreachable, input it cannot take, model changed."""
 
 

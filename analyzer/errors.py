@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Sequence
 
-__all__ = ["CSV_FIELD_LIMIT", "ConcurrentRunError", "ModelError", "ReaderError", "TOO_DEEP", "TrainingDataError",
+__all__ = ["AnalyzerError", "CSV_FIELD_LIMIT", "ConcurrentRunError", "ModelError", "ReaderError", "TOO_DEEP", "TrainingDataError",
            "UsageError"]
 
 # the largest CSV field the readers accept (the csv module's own limit is 128 KiB)
@@ -12,21 +12,26 @@ CSV_FIELD_LIMIT = 2**31 - 1
 TOO_DEEP = "JSON nested too deeply to read (hundreds of arrays or objects inside each other)"
 
 
-class ConcurrentRunError(RuntimeError):
+class AnalyzerError(Exception):
+    """Base of every error the library raises on purpose: the command line prints any of them
+    as one line (exit 1); anything else is a bug and keeps its traceback."""
+
+
+class ConcurrentRunError(AnalyzerError, RuntimeError):
     """Another run is working on the same job or output right now; the message says what to do."""
 
 
-class ModelError(Exception):
+class ModelError(AnalyzerError):
     """A model directory that cannot be trusted or used; the message says why."""
 
 
-class UsageError(ValueError):
+class UsageError(AnalyzerError, ValueError):
     """A request that cannot be carried out as asked (an unknown format, a missing input, an
     option that does not fit the input); the command line prints it as one line. Other
     ValueErrors are bugs and keep their traceback."""
 
 
-class TrainingDataError(ValueError):
+class TrainingDataError(AnalyzerError, ValueError):
     """Labelled data that cannot be trained on; ``rows`` names the offending posts."""
 
     def __init__(self, message: str, rows: Sequence[str] = ()):
@@ -34,7 +39,7 @@ class TrainingDataError(ValueError):
         super().__init__(message)
 
 
-class ReaderError(Exception):
+class ReaderError(AnalyzerError):
     """An input that cannot be read; ``str()`` is one line naming file (and line). Defined here,
     not in readers, so that the platform export readers need not import the table readers."""
 

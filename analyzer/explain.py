@@ -147,7 +147,6 @@ class Batch:
         f = self.featurizer
         n_sig = len(f.signal_names_)
         sig_names = f.signal_names_
-        names = f.get_feature_names_out()
         meta = [signal_by_name(n) for n in sig_names]
         evidence = self.parsed.evidence_for(self.top_row, [meta[c].evidence if c < n_sig else None
                                                            for c in self.top_col.tolist()])
@@ -158,7 +157,7 @@ class Batch:
                 name = sig_names[col]
                 out.append((name, meta[col].dimension, value, c, describe(name, value, ev)))
             else:
-                name = str(names[col])
+                name = f.feature_name(col)
                 kind, gram = name.split("__", 1)
                 text = f'uses the words "{gram}"' if kind == "ngram" else f'has the letters "{gram.strip()}"'
                 out.append((name, "words", value, c, text))

@@ -25,7 +25,7 @@ from spacy.strings import hash_string
 
 from . import nlp as N
 from . import signals as sig
-from .blocks import CharNgramCounts, ConstantColumn, SignalValues, WordNgramCounts
+from .blocks import CharNgramCounts, ConstantColumn, SignalValues, WordNgramCounts, name_array
 from .lexicons import CUE_KEYS
 from .posts import Post, normalize_lang
 
@@ -488,11 +488,11 @@ class PostFeaturizer(TransformerMixin, BaseEstimator):
         self.union_ = union
         self.signal_names_ = list(self._block("signals", "values").signal_names_) if self.use_signals else []
         words = self._block("words", "counts")
-        self.ngram_names_ = list(words.ngram_names_) if words is not None else []
+        self.ngram_names_ = words.ngram_names_ if words is not None else name_array([])
         self.ngram_lang_mask_ = words.ngram_lang_mask_ if words is not None else np.zeros(0, np.uint64)
         self.languages_ = list(words.languages_) if words is not None else sorted(set(parsed.langs))
         chars = self._block("chars", "counts")
-        self.char_names_ = list(chars.ngram_names_) if chars is not None else []
+        self.char_names_ = chars.ngram_names_ if chars is not None else name_array([])
         self.n_features_out_ = len(self.signal_names_) + len(self.ngram_names_) + len(self.char_names_) + 1
 
     def _block(self, name: str, step: str) -> Any:
@@ -535,6 +535,18 @@ class PostFeaturizer(TransformerMixin, BaseEstimator):
         """0 for signal columns, 1 for word n-grams, 2 for character n-grams, 3 for the
         starting point (the last column)."""
         return np.repeat([0, 1, 2, 3], [len(self.signal_names_), len(self.ngram_names_), len(self.char_names_), 1])
+
+    def feature_name(self, col: int) -> str:
+        """The name of one output column (what ``get_feature_names_out()[col]`` is, without
+        building all 100,000 names)."""
+        n_sig, n_word = len(self.signal_names_), len(self.ngram_names_)
+        if col < n_sig:
+            return self.signal_names_[col]
+        if col < n_sig + n_word:
+            return f"ngram__{self.ngram_names_[col - n_sig]}"
+        if col < n_sig + n_word + len(self.char_names_):
+            return f"char__{self.char_names_[col - n_sig - n_word]}"
+        return "starting_point"
 
     def get_feature_names_out(self, input_features=None):
         check_is_fitted(self, "union_")

@@ -12,17 +12,17 @@ import tempfile
 from pathlib import Path
 from typing import Mapping, Sequence
 
-from .errors import UsageError
+from .errors import AnalyzerError, UsageError
 
 __all__ = ["OutputExistsError", "UnwritableOutputError", "atomic_write", "check_overwrite",
            "check_writable", "format_from_name", "publish", "share_mode"]
 
 
-class OutputExistsError(FileExistsError):
+class OutputExistsError(AnalyzerError, FileExistsError):
     """The destination exists and overwriting was not asked for."""
 
 
-class UnwritableOutputError(PermissionError):
+class UnwritableOutputError(AnalyzerError, PermissionError):
     """The destination's folder cannot be written to (read-only, no permission)."""
 
 

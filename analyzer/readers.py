@@ -35,7 +35,6 @@ __all__ = [
     "detect_format",
     "materialize",
     "post_from_fields",
-    "read_many",
     "read_posts",
     "read_records",
     "sniff_utf16",
@@ -708,7 +707,7 @@ RECORD_READERS = {
 def _records(source: str | Path, fmt: str | None, stdin: IO[bytes] | None, encoding: str | None = None):
     """(name, format, record iterator, raw stream) for one input; ``encoding`` as in read_posts."""
     if fmt is not None and fmt not in FORMATS:
-        from .exports import PLATFORMS
+        from .formats import PLATFORMS
 
         raise ReaderError(str(source), f"unknown format {fmt!r} (known: {', '.join((*FORMATS, *PLATFORMS))})")
     name, raw = _open(source, stdin)
@@ -924,40 +923,3 @@ def _read_failure(name: str, exc: BaseException) -> ReaderError:
         return ReaderError(name, f"truncated or corrupt compressed data ({exc})")
     return ReaderError(name, f"read error ({getattr(exc, 'strerror', None) or exc})")
 
-
-def read_many(
-    sources: Iterable[str | Path],
-    *,
-    fmt: str | None = None,
-    include_reposts: bool = False,
-    include_direct: bool = False,
-    export_stats: list | None = None,
-    **kwargs: Any,
-) -> Iterator[Any]:
-    """Posts of several inputs in turn, each a table, text file or platform export.
-
-    Platform exports (zip / tar.gz / folder / posts file of X, Mastodon, LinkedIn,
-    Facebook, Instagram, Threads, Bluesky) are detected by name and content, or
-    forced with ``fmt`` set to the platform; their posts keep the platform's ids.
-    Default ids of table rows are prefixed by the file name when there are several
-    inputs. ``export_stats`` (a list) receives one ExportStats per export read.
-    """
-    from .exports import PLATFORMS, ExportStats, detect_export, read_export
-
-    sources = list(sources)
-    labels = kwargs.get("labels", False)
-    for source in sources:
-        forced = fmt if fmt in PLATFORMS else None
-        detected = None
-        if forced is None and fmt is None and not labels and str(source) != "-":
-            detected = detect_export(source)
-        if forced or detected:
-            stats = ExportStats()
-            # a detected Meta download may hold several platforms (Instagram and Threads): read all
-            yield from read_export(source, platform=forced, include_reposts=include_reposts,
-                                   include_direct=include_direct, stats=stats)
-            if export_stats is not None:
-                export_stats.append(stats)
-            continue
-        prefix = Path(str(source)).name if len(sources) > 1 else None
-        yield from read_posts(source, fmt=fmt, id_prefix=prefix, **kwargs)

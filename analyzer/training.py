@@ -16,7 +16,8 @@ from .lexicons import LexiconError
 from .model import TrainResult, prepare_training_posts, small_sample_warning, train
 from .persistence import file_sha256, save_model
 from .files import OutputExistsError, check_writable
-from .readers import Columns, read_many, read_posts
+from .inputs import read_many
+from .readers import Columns, read_posts
 
 __all__ = ["bundled_corpus_files", "train_files", "result_meta"]
 

@@ -39,7 +39,7 @@ from analyzer.labeling import (  # noqa: E402
 )
 from analyzer.model import _as_array, prepare_training_posts  # noqa: E402
 from analyzer.persistence import load_model  # noqa: E402
-from analyzer.readers import read_many  # noqa: E402
+from analyzer.inputs import read_many  # noqa: E402
 from analyzer.training import bundled_corpus_files  # noqa: E402
 
 STEPS = (50, 100, 200)

@@ -44,7 +44,7 @@ from analyzer.evaluation import fit_baseline, read_author_list, split_by_authors
 from analyzer.metrics import classification_report  # noqa: E402
 from analyzer.model import train  # noqa: E402
 from analyzer.persistence import load_model  # noqa: E402
-from analyzer.readers import read_many  # noqa: E402
+from analyzer.inputs import read_many  # noqa: E402
 from analyzer.scoring import ScoreJob, output_columns, score_encoded  # noqa: E402
 from analyzer.writers import open_writer  # noqa: E402
 from data import CORPUS, ROOT, posts, write_csv  # noqa: E402

@@ -60,3 +60,13 @@ def test_signal_values_log_scale_counts_only():
     np.testing.assert_array_equal(logged[:, 1:], raw[:, 1:])
     assert is_count_signal("content__n_urls") and is_count_signal("style__mean_sentence_len")
     assert not is_count_signal("content__is_very_short")
+
+
+def test_name_array_keeps_every_name_exactly():
+    from analyzer.blocks import name_array
+
+    names = ["ciao", "¿qué", "👍🏽 ok", "l'amico"]
+    arr = name_array(names)
+    assert arr.dtype.kind == "U" and arr.tolist() == names
+    assert name_array(["ab\x00"]) == ["ab\x00"]  # an array would drop the trailing NUL: a list is kept
+    assert len(name_array([])) == 0

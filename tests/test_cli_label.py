@@ -15,7 +15,7 @@ from analyzer.cli import app
 from analyzer.labeling import BaseData, LabelFile, LabelSession, Scorer
 from analyzer.model import _as_array, prepare_training_posts
 from analyzer.persistence import load_model
-from analyzer.readers import read_many
+from analyzer.inputs import read_many
 from test_labeling import CANDIDATES, TRUTH
 
 runner = CliRunner()

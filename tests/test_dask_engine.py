@@ -17,7 +17,8 @@ from analyzer import dask_engine, scoring
 from analyzer.cli import app
 from analyzer.dask_engine import DaskEngineError, score_dask
 from analyzer.nlp import get_nlp
-from analyzer.readers import Columns, ReaderError, read_many
+from analyzer.readers import Columns, ReaderError
+from analyzer.inputs import read_many
 from analyzer.writers import OutputExistsError
 
 dask = pytest.importorskip("dask")  # the optional `dask` extra

@@ -118,7 +118,7 @@ def test_posts_carry_language_and_metadata():
 def test_clone_and_determinism():
     f = PostFeaturizer(min_df=1).fit(TEXTS)
     g = clone(f).fit(TEXTS)
-    assert f.ngram_names_ == g.ngram_names_
+    assert list(f.ngram_names_) == list(g.ngram_names_)
     assert (f.transform(TEXTS) != g.transform(TEXTS)).nnz == 0
 
 
@@ -159,7 +159,7 @@ def test_identified_language_is_the_one_the_model_uses_even_for_long_posts():
 
 def test_a_block_with_no_vocabulary_is_left_out():
     f = PostFeaturizer(min_df=1, stop_words_weak=True).fit(["the", "of"])  # no word n-gram survives
-    assert f.ngram_names_ == [] and f.transform(["the cat"]).shape == (1, f.n_features_out_)
+    assert len(f.ngram_names_) == 0 and f.transform(["the cat"]).shape == (1, f.n_features_out_)
 
 
 def test_exact_explanation_identity_holds_over_every_block():
@@ -183,3 +183,10 @@ def test_posts_without_evidence_keep_only_the_starting_point():
     assert start[3] == pytest.approx(11 / (11 + 3.0))
     scaled = PostFeaturizer(min_df=1, char_min_df=1, evidence_prior=0).fit(TEXTS).transform(["Link"]).toarray()
     assert scaled[0, -1] == 1.0
+
+
+def test_feature_name_is_get_feature_names_out_one_column_at_a_time():
+    f = PostFeaturizer(min_df=1).fit(TEXTS)
+    names = f.get_feature_names_out()
+    assert [f.feature_name(i) for i in range(len(names))] == list(names)
+    assert f.feature_name(len(names) - 1) == "starting_point"

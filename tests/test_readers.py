@@ -10,8 +10,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from analyzer.posts import Label
-from analyzer.readers import (Columns, ReaderError, ReaderWarning, detect_format, read_many,
-                              read_posts)
+from analyzer.inputs import read_many
+from analyzer.readers import Columns, ReaderError, ReaderWarning, detect_format, read_posts
 
 ROWS = [
     {"id": "a1", "full_text": "Hello, world", "user": "ana", "date": "2026-01-02T03:04:05Z", "language": "en-GB"},
@@ -480,7 +480,7 @@ def test_reading_a_csv_imports_neither_spacy_nor_sklearn(tmp_path):
 
     src = tmp_path / "posts.csv"
     src.write_text("id,text,lang\n1,Hola a todos,es\n2,Ciao!,it\n", encoding="utf-8")
-    code = ("import sys\nfrom analyzer.readers import read_many\n"
+    code = ("import sys\nfrom analyzer.inputs import read_many\n"
             f"posts = list(read_many([{str(src)!r}]))\n"
             "print(len(posts), sorted({m.split('.')[0] for m in sys.modules} & {'spacy', 'sklearn', 'scipy', 'skops'}))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -24,6 +24,7 @@ from typing import Iterator
 
 from ..posts import Post
 from ..errors import ReaderError
+from ..formats import PLATFORMS
 from . import bluesky, linkedin, mastodon, meta, x
 from .containers import open_source
 from .detection import SUPPORTED, detect, posts_files
@@ -31,7 +32,6 @@ from .spool import Keep
 
 __all__ = ["PLATFORMS", "SHORTFALL", "ExportStats", "detect_export", "read_export"]
 
-PLATFORMS = ("x", "mastodon", "linkedin", "facebook", "instagram", "threads", "bluesky")
 _META = ("facebook", "instagram", "threads")
 SHORTFALL = 0.9  # ExportStats.shortfall warns below this share of the stated size
 _READERS = {"x": x.read, "mastodon": mastodon.read, "linkedin": linkedin.read,

@@ -14,6 +14,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Mapping, Sequence
 
+from ..errors import AnalyzerError
+
 __all__ = [
     "CUE_KEYS",
     "Lexicon",
@@ -60,7 +62,7 @@ CUE_KEYS: tuple[str, ...] = (
 )
 
 
-class LexiconError(ValueError):
+class LexiconError(AnalyzerError, ValueError):
     """A lexicon file that cannot be used (syntax, unknown language or cue list)."""
 
 

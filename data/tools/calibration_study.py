@@ -23,7 +23,7 @@ sys.path.insert(0, str(ROOT))
 from analyzer.evaluation import read_author_list, split_by_authors  # noqa: E402
 from analyzer.metrics import classification_report  # noqa: E402
 from analyzer.model import DEFAULT_PARAMS, out_of_fold_decisions, platt, train  # noqa: E402
-from analyzer.readers import read_many  # noqa: E402
+from analyzer.inputs import read_many  # noqa: E402
 
 DEV = ROOT.parent / "shared" / "eval" / "dev"
 

@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT))
 from analyzer.evaluation import fit_baselines, mask_urls, read_author_list, split_by_authors  # noqa: E402
 from analyzer.metrics import classification_report  # noqa: E402
 from analyzer.model import DEFAULT_PARAMS, train  # noqa: E402
-from analyzer.readers import read_many  # noqa: E402
+from analyzer.inputs import read_many  # noqa: E402
 from analyzer.signals import SIGNAL_NAMES  # noqa: E402
 
 DEV = ROOT.parent / "shared" / "eval" / "dev"
