@@ -212,7 +212,24 @@ _SCHEDULER_WORDS = frozenset(
     "tweetdeck zapier ifttt".split())
 
 
-def _bits(text: str, lang_chars: Sequence[str], lang_words: Sequence[frozenset[str]]) -> int:
+def _bits(text: str, lang_chars: Sequence[frozenset[str]], lang_words: Sequence[frozenset[str]]) -> int:
+    """The property bits of one token form (``_bits_any`` gives the same for every form; this
+    takes the short way for purely alphabetic ones, most of the new forms of real posts)."""
+    if not text.isalpha():
+        return _bits_any(text, lang_chars, lang_words)
+    # no number, punctuation, space, emoji, hashtag, mention, link or bracket is alphabetic
+    b = 1 << ALPHA
+    if text.isupper():
+        b |= 1 << UPPER
+    low = text.lower()
+    if low in _CURRENCY_WORDS:
+        b |= 1 << CURRENCY
+    if low in _SCHEDULER_WORDS:
+        b |= 1 << SCHEDULER
+    return b | _lang_bits(low, lang_chars, lang_words)
+
+
+def _bits_any(text: str, lang_chars: Sequence[frozenset[str]], lang_words: Sequence[frozenset[str]]) -> int:
     b = 0
     if text.isalpha():
         b |= 1 << ALPHA
@@ -243,8 +260,13 @@ def _bits(text: str, lang_chars: Sequence[str], lang_words: Sequence[frozenset[s
         b |= 1 << BRACKET
     if low in _SCHEDULER_WORDS or any(w in low for w in ("buff.ly", "ow.ly", "dlvr.it", "ift.tt", "later.com")):
         b |= 1 << SCHEDULER
+    return b | _lang_bits(low, lang_chars, lang_words)
+
+
+def _lang_bits(low: str, lang_chars: Sequence[frozenset[str]], lang_words: Sequence[frozenset[str]]) -> int:
+    b = 0
     for i, chars in enumerate(lang_chars):
-        if chars and any(c in chars for c in low):
+        if not chars.isdisjoint(low):
             b |= 1 << (_LANG_CHAR_BIT + i)
     for i, words in enumerate(lang_words):
         if low in words:
@@ -264,6 +286,7 @@ class LexTable:
 
     def __init__(self, lang_chars: Sequence[str], lang_words: Sequence[Sequence[str]] = ()):
         self.lang_chars = tuple(lang_chars)
+        self._char_sets = tuple(frozenset(c) for c in self.lang_chars)  # isdisjoint, not a loop per letter
         self.lang_words = tuple(frozenset(w.lower() for w in words) for words in lang_words)
         empty = (np.zeros(0, np.uint64), np.zeros(0, np.uint64), np.zeros(0, np.int64), np.zeros(0, np.int64))
         self.main = empty
@@ -313,7 +336,7 @@ class LexTable:
             new,
             np.fromiter((hash_string(t.lower()) for t in texts), dtype=np.uint64, count=len(texts)),
             np.fromiter((len(t) for t in texts), dtype=np.int64, count=len(texts)),
-            np.fromiter((_bits(t, self.lang_chars, self.lang_words) for t in texts), dtype=np.int64,
+            np.fromiter((_bits(t, self._char_sets, self.lang_words) for t in texts), dtype=np.int64,
                         count=len(texts)),
         )
         self.side = self._merge(self.side, rows)

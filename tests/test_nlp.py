@@ -1,5 +1,7 @@
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from analyzer import nlp as N
 from analyzer.nlp import UNDETERMINED, get_nlp, identify_language
@@ -27,6 +29,15 @@ def test_tokenizer_rules_for_three_languages(text, tokens):
 def test_one_shared_pipeline():
     assert get_nlp() is get_nlp()
     assert get_nlp().lang == "xx"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(categories=("Lu", "Ll", "Lo", "Nd", "Po", "So", "Zs")) | st.sampled_from(
+    list("$€#@.[ñàèéìòùç")), min_size=1, max_size=12) | st.sampled_from(["buffer", "Euro", "LATER", "año", "perché"]))
+def test_short_way_for_alphabetic_forms_gives_the_same_bits(text):
+    table = N.lex_table()
+    args = (table._char_sets, table.lang_words)
+    assert N._bits(text, *args) == N._bits_any(text, *args)
 
 
 def test_lexeme_table_bits():
