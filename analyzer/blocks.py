@@ -18,7 +18,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 from . import signals as sig
-from .nlp import LINK_IN_TEXT
+from .nlp import LINK_IN_TEXT, lookup_string
 
 __all__ = ["CharNgramCounts", "ConstantColumn", "SignalValues", "WordNgramCounts", "char_ngram_keys", "word_ngram_keys"]
 
@@ -232,8 +232,6 @@ class WordNgramCounts(_NgramCounts):
         return word_ngram_keys(parsed, tuple(self.ngram_range), self.drop_weak, self.stop_words_weak)
 
     def _names(self, parsed, starts, sizes):
-        from .features import lookup_string
-
         toks = parsed.tokens
         return [" ".join(lookup_string(int(t)) for t in toks[s:s + z]) for s, z in zip(starts, sizes)]
 

@@ -34,8 +34,7 @@ __all__ = ["Parsed", "PostFeaturizer", "normalize_lang", "parse_posts", "resolve
 # Cue lists that count only at the start of a sentence (imperatives, question words).
 _START_CUES = ("cta_verbs", "question_openers")
 # Placeholders that stand in n-grams for tokens whose exact form carries no meaning.
-_PLACEHOLDERS = {"url": "<url>", "user": "<user>", "num": "<num>"}
-_PH_KEYS = {k: np.uint64(hash_string(v)) for k, v in _PLACEHOLDERS.items()}
+_PH_KEYS = N.PLACEHOLDER_KEYS
 # Question and exclamation marks are counted as tokens, so a "?" inside a URL
 # (?utm_source=...) is not a question.
 _QUESTION_KEYS = np.array([hash_string(c) for c in ("?", "？")], dtype=np.uint64)
@@ -353,17 +352,6 @@ def _stop_keys(lang: str | None) -> np.ndarray:
     return np.array(sorted(hash_string(w) for w in words), dtype=np.uint64)
 
 
-
-
-def lookup_string(key: int) -> str:
-    """The text of a token hash (placeholders included), for naming n-grams."""
-    strings = N.get_nlp().vocab.strings
-    if key in strings:
-        return strings[key]
-    for name, value in _PLACEHOLDERS.items():
-        if _PH_KEYS[name] == key:
-            return value
-    return f"<{key}>"
 
 
 class PostFeaturizer(TransformerMixin, BaseEstimator):

@@ -33,10 +33,13 @@ from .lexicons import available_languages, load_lexicon, other_languages
 __all__ = [
     "EMOJI_PATTERN",
     "LexTable",
+    "PLACEHOLDERS",
+    "PLACEHOLDER_KEYS",
     "UNDETERMINED",
     "freeze_cues",
     "get_nlp",
     "identify_language",
+    "lookup_string",
     "identify_languages",
     "language_scores",
     "lex_table",
@@ -402,3 +405,19 @@ def identify_languages(texts: Sequence[str]) -> list[str]:
 
 def identify_language(text: str) -> str:
     return identify_languages([text])[0]
+
+
+# the tokens n-grams see in place of links, @handles and numbers
+PLACEHOLDERS = {"url": "<url>", "user": "<user>", "num": "<num>"}
+PLACEHOLDER_KEYS = {k: np.uint64(hash_string(v)) for k, v in PLACEHOLDERS.items()}
+
+
+def lookup_string(key: int) -> str:
+    """The text of a token hash (placeholders included), for naming n-grams."""
+    strings = get_nlp().vocab.strings
+    if key in strings:
+        return strings[key]
+    for name, value in PLACEHOLDERS.items():
+        if PLACEHOLDER_KEYS[name] == key:
+            return value
+    return f"<{key}>"

@@ -54,7 +54,8 @@ def candidates() -> list[Post]:
 @pytest.fixture(scope="module")
 def parts(trained, train_posts):
     featurizer = trained.model.named_steps["features"]
-    base = BaseData.build(featurizer, train_posts, C=8.0, calibration=trained.calibration)
+    base = BaseData.build(featurizer, train_posts, C=trained.model.named_steps["clf"].C,
+                          calibration=trained.calibration)
     scorer = Scorer.from_pipeline(trained.model)
     posts = candidates()
     X = featurizer.transform(_as_array(posts))
