@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Sequence
 
 __all__ = ["AnalyzerError", "CSV_FIELD_LIMIT", "ConcurrentRunError", "ModelError", "ReaderError", "TOO_DEEP", "TrainingDataError",
-           "UsageError"]
+           "UsageError", "WorkerError"]
 
 # the largest CSV field the readers accept (the csv module's own limit is 128 KiB)
 CSV_FIELD_LIMIT = 2**31 - 1
@@ -50,3 +50,7 @@ class ReaderError(AnalyzerError):
 
     def __reduce__(self):  # picklable, so it can cross process boundaries
         return type(self), (self.source, self.message, self.line)
+
+
+class WorkerError(AnalyzerError):
+    """A worker process of a parallel run died; the run stops instead of waiting for it."""

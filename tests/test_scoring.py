@@ -1,5 +1,7 @@
 import math
 
+import pytest
+
 from analyzer.posts import MAX_CHARS, Post, normalize_text
 from analyzer.scoring import OUTPUT_COLUMNS, chunks, output_columns, score_posts
 from analyzer.signals import SIGNAL_NAMES
@@ -201,3 +203,31 @@ def test_media_without_words_is_labelled_by_rule_without_a_probability(trained):
     assert rows[3]["status"] == "ok" and isinstance(rows[3]["p_networking"], float)
     assert [r["error"] for r in rows] == [None, None, "no text", None]
     assert rows[3]["flags"] == [] and rows[3]["signals"][0]["name"] != "rule__media_no_text"
+
+
+def _dies_on_the_third_chunk(items):
+    import os
+
+    import analyzer.scoring as scoring
+
+    if items[0].id == "80":
+        os._exit(3)  # as a worker killed by the system would
+    return scoring.encode_chunk(scoring._FORKED["pipeline"], scoring._FORKED["job"], items)
+
+
+def test_a_worker_that_dies_stops_the_run_instead_of_hanging(model_dir, monkeypatch):
+    import analyzer.scoring as scoring
+    from analyzer.errors import WorkerError
+    from analyzer.persistence import load_model
+
+    model = load_model(model_dir)
+    names = tuple(scoring.output_columns())
+    job = scoring.ScoreJob(str(model_dir), (), 5, False, True, "jsonl", names)
+    posts = [Post(id=str(i), text=f"Anyone tried {i}?") for i in range(200)]
+    monkeypatch.setattr(scoring, "_encode_forked", _dies_on_the_third_chunk)
+    got = []
+    with pytest.raises(WorkerError, match="a worker process stopped unexpectedly"):
+        for n, payload, _ in scoring.score_encoded((model.pipeline, model.function_head), job, posts, workers=2,
+                                                   chunk_size=40):
+            got.append(n)
+    assert sum(got) <= 80  # only the chunks before the lost one came back
