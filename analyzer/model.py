@@ -224,8 +224,13 @@ def cross_validate(
 
 
 def _cv_report(posts: Sequence[Post], decision: np.ndarray) -> dict:
+    return proba_report(posts, 1.0 / (1.0 + np.exp(-np.asarray(decision))))
+
+
+def proba_report(posts: Sequence[Post], proba: np.ndarray) -> dict:
+    """Metrics per language of P(networking) ``proba`` against the posts' labels."""
+    proba = np.asarray(proba, dtype=float)
     y = [p.label.value for p in posts]
-    proba = 1.0 / (1.0 + np.exp(-decision))
     pred = np.where(proba > 0.5, Label.NETWORKING.value, Label.MEDIA.value)
     langs = resolve_langs([p.text for p in posts], [p.lang for p in posts])
     return report_by(langs, y, list(pred), list(proba))

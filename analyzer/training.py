@@ -10,10 +10,12 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
+import numpy as np
+
 from .errors import UsageError
 from .evaluation import BASELINE_NAME, CHAR_BASELINE_NAME, compare_on, fit_baselines, split_by_authors
 from .lexicons import LexiconError
-from .model import TrainResult, prepare_training_posts, small_sample_warning, train
+from .model import TrainResult, prepare_training_posts, proba_report, small_sample_warning, train
 from .persistence import file_sha256, save_model
 from .files import OutputExistsError, check_writable
 from .inputs import read_many
@@ -188,17 +190,10 @@ def train_files(
 def own_rows_report(posts: Sequence[Any], proba: Any, own: set[int]) -> dict[str, Any] | None:
     """Grouped cross-validated metrics over the user's own rows only (``own``: ids of their
     Post objects), from the out-of-fold predictions of a run over the bundled corpus plus them."""
-    from .features import resolve_langs
-    from .metrics import report_by
-
     keep = [i for i, p in enumerate(posts) if id(p) in own]
     if not keep:
         return None
-    mine = [posts[i] for i in keep]
-    p = [float(proba[i]) for i in keep]
-    y = [q.label.value for q in mine]
-    pred = ["networking" if v > 0.5 else "media" for v in p]
-    return report_by(resolve_langs([q.text for q in mine], [q.lang for q in mine]), y, pred, p)
+    return proba_report([posts[i] for i in keep], np.asarray(proba)[keep])
 
 
 def inner_posts(posts: Sequence[Any]) -> list[Any]:
