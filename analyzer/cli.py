@@ -670,7 +670,7 @@ def _base_posts(base: list[str] | None) -> list[Post]:
 
 
 def _base_data(model, base: list[str] | None):
-    from .labeling import BaseData
+    from .adaptation import BaseData
 
     featurizer = model.pipeline.named_steps["features"]
     C = (model.meta.get("params") or {}).get("C") or model.pipeline.named_steps["clf"].C
@@ -707,7 +707,9 @@ def label_cli(
     Example: content-analyzer label posts.csv -o labels.jsonl
     """
     from .explain import predict_posts
-    from .labeling import LabelFile, LabelSession, Scorer
+    from .adaptation import Scorer
+    from .labelfile import LabelFile
+    from .labeling import LabelSession
     from .model import _as_array
     from .terminal import render_label_screen
 
@@ -813,7 +815,7 @@ def learning_curve_cli(
 
     Example: content-analyzer learning-curve labels.jsonl -o curve.png
     """
-    from .labeling import plot_curve
+    from .learning_curve import plot_curve
     from .model import prepare_training_posts
 
     suffix = Path(output).suffix.lower() if output != "-" else ".json"
@@ -847,7 +849,8 @@ def learning_curve_cli(
 
 def _curve(model, posts, base, folds: int, seed: int) -> dict:
     """The learning curve of ``posts`` added to the base corpus, against ``model`` alone."""
-    from .labeling import Scorer, learning_curve
+    from .adaptation import Scorer
+    from .learning_curve import learning_curve
     from .model import _as_array
 
     featurizer = model.pipeline.named_steps["features"]

@@ -28,15 +28,10 @@ from sklearn.metrics import f1_score
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
-from analyzer.labeling import (  # noqa: E402
-    USER_WEIGHT,
-    BaseData,
-    LabelFile,
-    LabelSession,
-    Scorer,
-    random_order,
-    refit,
-)
+from analyzer.adaptation import USER_WEIGHT, BaseData, Scorer, refit  # noqa: E402
+from analyzer.labelfile import LabelFile  # noqa: E402
+from analyzer.labeling import LabelSession  # noqa: E402
+from analyzer.selection import random_order  # noqa: E402
 from analyzer.model import _as_array, prepare_training_posts  # noqa: E402
 from analyzer.persistence import load_model  # noqa: E402
 from analyzer.inputs import read_many  # noqa: E402

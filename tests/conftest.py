@@ -10,8 +10,10 @@ import json
 from pathlib import Path
 
 import pytest
+from label_examples import candidates
 
-from analyzer.model import train
+from analyzer.adaptation import BaseData, Scorer
+from analyzer.model import _as_array, train
 from analyzer.persistence import save_model
 from analyzer.posts import Label, Post
 
@@ -117,3 +119,16 @@ def labelled_file(tmp_path_factory, train_posts) -> Path:
 @pytest.fixture(autouse=True)
 def _no_model_env(monkeypatch):
     monkeypatch.delenv("CONTENT_ANALYZER_MODEL", raising=False)
+
+
+@pytest.fixture(scope="session")
+def parts(trained, train_posts):
+    """What the labelling loop works on: featurizer, base corpus, scorer, the posts to label
+    (tests/label_examples.py) and their features."""
+    featurizer = trained.model.named_steps["features"]
+    base = BaseData.build(featurizer, train_posts, C=trained.model.named_steps["clf"].C,
+                          calibration=trained.calibration)
+    scorer = Scorer.from_pipeline(trained.model)
+    posts = candidates()
+    X = featurizer.transform(_as_array(posts))
+    return featurizer, base, scorer, posts, X

@@ -7,12 +7,13 @@ ROOT = Path(__file__).resolve().parents[1] / "analyzer"
 LAYERS = [
     ["errors", "formats"],
     ["posts", "lexicons", "files"],
-    ["nlp", "signals", "readers", "exports", "writers", "metrics", "charts", "card"],
+    ["nlp", "signals", "readers", "exports", "writers", "metrics", "charts", "card",
+     "selection", "labelfile"],
     ["inputs", "blocks", "checkpoint", "augment", "advice"],
     ["features"],
     ["explain"],
     ["model", "persistence", "evaluation", "terminal", "report"],
-    ["scoring", "training", "labeling"],
+    ["scoring", "training", "adaptation", "labeling", "learning_curve"],
     ["audit", "dask_engine"],
     ["cli", "__main__"],
 ]

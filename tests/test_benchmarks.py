@@ -52,7 +52,7 @@ def test_adaptation_benchmark_runs_the_labelling_loop(tmp_path, trained, train_p
 
     import bench_adaptation
 
-    from analyzer.labeling import USER_WEIGHT, BaseData
+    from analyzer.adaptation import USER_WEIGHT, BaseData
     from analyzer.persistence import Model
 
     model = Model(pipeline=trained.model, meta={}, path=tmp_path)

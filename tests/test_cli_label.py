@@ -12,11 +12,13 @@ import pytest
 from typer.testing import CliRunner
 
 from analyzer.cli import app
-from analyzer.labeling import BaseData, LabelFile, LabelSession, Scorer
+from analyzer.adaptation import BaseData, Scorer
+from analyzer.labelfile import LabelFile
+from analyzer.labeling import LabelSession
 from analyzer.model import _as_array, prepare_training_posts
 from analyzer.persistence import load_model
 from analyzer.inputs import read_many
-from test_labeling import CANDIDATES, TRUTH
+from label_examples import CANDIDATES, TRUTH
 
 runner = CliRunner()
 ROOT = Path(__file__).resolve().parents[1]

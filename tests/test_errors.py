@@ -5,7 +5,7 @@ import pytest
 from analyzer import errors
 from analyzer.dask_engine import DaskEngineError
 from analyzer.files import OutputExistsError, UnwritableOutputError
-from analyzer.labeling import LabelFileError
+from analyzer.labelfile import LabelFileError
 from analyzer.lexicons import LexiconError
 from analyzer.posts import LabelError
 
