@@ -7,7 +7,6 @@ next choices use what was just learnt.
 
 from __future__ import annotations
 
-import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Sequence
@@ -18,7 +17,7 @@ import scipy.sparse as sp
 from .adaptation import USER_WEIGHT, BaseData, Scorer, refit
 from .labelfile import LabelFile, LabelFileError, label_record, post_keys, record_post
 from .posts import FUNCTION_LABEL, FUNCTIONS, LABELS, Label, Post
-from .selection import select_batch
+from .selection import representativeness, select_batch
 
 __all__ = ["KEYS_FUNCTION", "KEYS_LABEL", "LabelSession", "Shown"]
 
@@ -43,7 +42,7 @@ class LabelSession:
     """The labelling loop over ``posts`` (the candidates) with their features ``X``.
 
     Posts are shown in rounds of ``refit_every + lookahead`` chosen by the current
-    scorer; when ``lookahead`` of a round are left, a refit on every label so far
+    scorer (uncertain, typical of the candidates, unlike each other: ``select_batch``); when ``lookahead`` of a round are left, a refit on every label so far
     starts in a background thread, and the next round is chosen by its result. The
     order therefore depends only on the posts, the labels given and ``seed``.
     """
@@ -66,7 +65,7 @@ class LabelSession:
     skipped: set[int] = field(init=False, default_factory=set)
     _pending: Future | None = field(init=False, default=None)
     _executor: ThreadPoolExecutor | None = field(init=False, default=None)
-    _lock: threading.Lock = field(init=False, default_factory=threading.Lock)
+    density: np.ndarray = field(init=False)
 
     def __post_init__(self) -> None:
         if self.refit_every < 1:
@@ -76,6 +75,7 @@ class LabelSession:
         self.keys = post_keys(self.posts)
         self.index = {k: i for i, k in enumerate(self.keys)}
         self.decision = self.scorer.decision(self.X)
+        self.density = representativeness(self.X)
         if self.labels.records:  # resuming: start from a model that knows the labels given
             self.scorer = self._fit(list(self.labels.records))
             self.decision = self.scorer.decision(self.X)
@@ -137,7 +137,7 @@ class LabelSession:
         done = [i for i in self._done()]
         k = self.refit_every + int(self.lookahead or 0)
         self.queue.extend(select_batch(self.X, self.decision, self.available(), k, seed=self.seed + self.refits,
-                                       seen=done))
+                                       seen=done, density=self.density))
 
     def current(self) -> Shown | None:
         """The post to label now; None when every post is labelled or skipped."""

@@ -19,11 +19,17 @@ __all__ = ["LABELS", "classification_report", "expected_calibration_error", "fun
 def expected_calibration_error(
     y_true: Sequence[str], p_networking: Sequence[float], n_bins: int = 10
 ) -> float:
-    """ECE over equal-width bins of P(networking), weighted by bin size."""
+    """ECE over equal-width bins of P(networking), weighted by bin size.
+
+    The rows are sorted first, so the same posts in another order give the same float
+    to the last digit (a labels file holds them in the order they were labelled).
+    """
     y = np.asarray([t == Label.NETWORKING.value for t in y_true], dtype=float)
     p = np.asarray(p_networking, dtype=float)
     if len(p) == 0:
         return float("nan")
+    order = np.lexsort((y, p))
+    y, p = y[order], p[order]
     bins = np.minimum((p * n_bins).astype(int), n_bins - 1)
     ece = 0.0
     for b in range(n_bins):

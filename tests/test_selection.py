@@ -5,7 +5,7 @@ import scipy.sparse as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from analyzer.selection import random_order, select_batch, uncertainty
+from analyzer.selection import random_order, representativeness, select_batch, uncertainty
 
 
 def test_uncertainty_exact_values():
@@ -58,3 +58,27 @@ def test_select_batch_properties(n, k, seed, data):
 def test_random_order_is_seeded():
     assert random_order(6, 3).tolist() == random_order(6, 3).tolist()
     assert sorted(random_order(6, 3).tolist()) == list(range(6))
+
+
+def test_representativeness_exact_values():
+    # two posts alike and one outlier: cosine to the centroid of the unit rows
+    X = _rows([1, 0], [1, 0], [0, 1])
+    centroid = np.array([2 / 3, 1 / 3])
+    expected = np.array([centroid[0], centroid[0], centroid[1]]) / centroid[0]
+    assert np.allclose(representativeness(X), expected)
+    assert np.allclose(representativeness(X), [1.0, 1.0, 0.5])
+    assert representativeness(_rows([0, 0], [0, 0])).tolist() == [1.0, 1.0]  # no features: all alike
+    assert representativeness(sp.csr_matrix((0, 3))).tolist() == []
+
+
+def test_select_batch_weighs_uncertainty_by_density():
+    # rows 0 and 2 equally uncertain; 2 is an outlier, 0 stands for rows 0-1
+    X = _rows([1, 0], [1, 0.1], [0, 1])
+    decision = np.array([0.0, 2.0, 0.0])
+    dens = representativeness(X)
+    assert dens[0] > dens[2]
+    assert select_batch(X, decision, [0, 2], 1, seed=0, density=dens) == [0]
+    assert select_batch(X, decision, [0, 2], 1, seed=0, density=np.array([0.1, 1.0, 1.0])) == [2]
+    # a density of 1 everywhere is uncertainty alone
+    assert (select_batch(X, decision, [0, 1, 2], 3, seed=4, density=np.ones(3))
+            == select_batch(X, decision, [0, 1, 2], 3, seed=4))
