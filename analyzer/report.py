@@ -20,7 +20,7 @@ import numpy as np
 from .advice import habit
 from .explain import global_weights
 from .files import atomic_write, check_overwrite, format_from_name
-from .signals import DIMENSIONS, SIGNAL_NAMES, signal_by_name
+from .signals import DIMENSIONS, signal_by_name
 
 __all__ = [
     "REPORT_FORMATS",
@@ -537,9 +537,3 @@ def _template() -> Any:
                              autoescape=True, trim_blocks=True, lstrip_blocks=True,
                              undefined=jinja2.StrictUndefined)
     return env.get_template("report.html.j2")
-
-
-def signal_weights(pipeline: Any) -> dict[str, float]:
-    """Model weight of every signal (positive = toward networking)."""
-    w = global_weights(pipeline)
-    return {n: float(c) for n, c in zip(w["names"], w["coef"]) if n in SIGNAL_NAMES}

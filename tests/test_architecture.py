@@ -6,14 +6,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1] / "analyzer"
 LAYERS = [
     ["errors", "formats"],
-    ["posts", "lexicons", "files"],
+    ["posts", "lexicons", "files", "row_values"],
     ["nlp", "signals", "readers", "exports", "writers", "metrics", "charts", "card"],
-    ["inputs", "blocks", "checkpoint", "augment", "advice"],
+    ["inputs", "blocks", "checkpoint", "augment", "advice", "audit_examples", "scored_files"],
     ["features"],
     ["explain"],
     ["model", "persistence", "evaluation", "terminal", "report"],
     ["scoring", "training", "labeling"],
-    ["audit", "dask_engine"],
+    ["audit", "dask_engine", "audit_files"],
     ["cli", "__main__"],
 ]
 LAYER = {m: i for i, ms in enumerate(LAYERS) for m in ms}
