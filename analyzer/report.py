@@ -20,6 +20,7 @@ import numpy as np
 from .advice import habit
 from .explain import global_weights
 from .files import atomic_write, check_overwrite, format_from_name
+from .numbers import MISSING, fixed, pct, signed
 from .signals import DIMENSIONS, signal_by_name
 
 __all__ = [
@@ -165,14 +166,6 @@ def render_json(report: Mapping[str, Any]) -> str:
 
 # -- shared formatting ---------------------------------------------------------------
 
-def _pct(x: float | None) -> str:
-    return "–" if x is None else f"{x:.0%}"
-
-
-def _num(x: float | None, digits: int = 2) -> str:
-    return "–" if x is None else f"{x:+.{digits}f}"
-
-
 def rule_note(report: Mapping[str, Any]) -> str | None:
     """The sentence saying how many posts were labelled by rule (no words, only media)."""
     r = report.get("by_rule") or {}
@@ -184,7 +177,7 @@ def rule_note(report: Mapping[str, Any]) -> str | None:
 
 
 def _mix_rows(section: Mapping[str, Any]) -> list[list[str]]:
-    return [[str(r["key"]), str(r["posts"]), _pct(r["media_share"]), _pct(r["networking_share"]),
+    return [[str(r["key"]), str(r["posts"]), pct(r["media_share"]), pct(r["networking_share"]),
              str(r["uncertain"]), f"{r['over_target']:+.0%}"] for r in section["rows"]]
 
 
@@ -203,7 +196,7 @@ def _function_rows(report: Mapping[str, Any]) -> list[list[str]]:
         return []
 
     def row(name: str, shares: Mapping[str, float], n: Any) -> list[str]:
-        return [name, str(n), *(_pct(shares[f]) for f in ("information", "action", "community"))]
+        return [name, str(n), *(pct(shares[f]) for f in ("information", "action", "community"))]
 
     rows = [row("all posts", o["function_shares"], o["posts"])]
     for r in report["mix"].get("account", {}).get("rows", []):
@@ -215,8 +208,8 @@ def _function_rows(report: Mapping[str, Any]) -> list[list[str]]:
 
 def _dimension_rows(report: Mapping[str, Any]) -> list[list[str]]:
     dims = report["dimensions"]
-    return [["all posts", *(_num(dims["overall"][d]) for d in DIMENSIONS)]] + [
-        [a, *(_num(v[d]) for d in DIMENSIONS)] for a, v in dims["by_account"].items()]
+    return [["all posts", *(signed(dims["overall"][d]) for d in DIMENSIONS)]] + [
+        [a, *(signed(v[d]) for d in DIMENSIONS)] for a, v in dims["by_account"].items()]
 
 
 _DIMENSION_HEADER = ["", *DIMENSIONS]
@@ -230,10 +223,10 @@ def _behaviour_rows(report: Mapping[str, Any]) -> list[list[str]]:
     rows = []
     b = report["behaviour"]
     for name, v in [("all accounts", b["overall"]), *b["by_account"].items()]:
-        rows.append([name, str(v.get("posts", 0)), _pct(v.get("reply_share")), _pct(v.get("link_share")),
-                     _pct(v.get("question_share")), _pct(v.get("scheduler_share")),
-                     "–" if v.get("median_interval_hours") is None else f"{v['median_interval_hours'] / 24:.1f} days",
-                     "–" if v.get("interval_cv") is None else f"{v['interval_cv']:.2f}"])
+        rows.append([name, str(v.get("posts", 0)), pct(v.get("reply_share")), pct(v.get("link_share")),
+                     pct(v.get("question_share")), pct(v.get("scheduler_share")),
+                     MISSING if v.get("median_interval_hours") is None else f"{v['median_interval_hours'] / 24:.1f} days",
+                     fixed(v.get("interval_cv"), 2, MISSING)])
     return rows
 
 
@@ -242,8 +235,8 @@ _BEHAVIOUR_HEADER = ["account", "posts", "replies", "with links", "questions", "
 
 
 def _signal_rows(report: Mapping[str, Any], limit: int = 25) -> list[list[str]]:
-    return [[r["name"], _pct(r["media_share"]), _pct(r["networking_share"]),
-             "–" if r["weight"] is None else f"{r['weight']:+.2f}", r["description"]]
+    return [[r["name"], pct(r["media_share"]), pct(r["networking_share"]),
+             signed(r["weight"]), r["description"]]
             for r in (report.get("signals") or [])[:limit]]
 
 
@@ -263,7 +256,7 @@ def _model_rows(model: Mapping[str, Any]) -> list[list[str]]:
 
 
 def _f1(m: Mapping[str, Any] | None) -> str:
-    return "–" if not m or m.get("macro_f1") is None else f"{m['macro_f1']:.3f}"
+    return fixed((m or {}).get("macro_f1"), 3, MISSING)
 
 
 def _model_header(model: Mapping[str, Any]) -> list[str]:
@@ -321,8 +314,8 @@ def render_markdown(report: Mapping[str, Any]) -> str:
         out += [f"Too few scored posts for advice (an account needs "
                 f"{(report.get('actions') or {}).get('min_posts')} or more).", ""]
     out += ["## Overall mix", "",
-            f"- media (broadcast/promotional): **{o['media']}** ({_pct(o['media_share'])})",
-            f"- networking (conversational): **{o['networking']}** ({_pct(o['networking_share'])})",
+            f"- media (broadcast/promotional): **{o['media']}** ({pct(o['media_share'])})",
+            f"- networking (conversational): **{o['networking']}** ({pct(o['networking_share'])})",
             f"- uncertain (P(networking) {report['uncertain_range'][0]}–{report['uncertain_range'][1]}): {o['uncertain']}"]
     for name, rule in o["rules"].items():
         out.append(f"- {_md(name)} rule ({_md(rule['description'])}): {'met' if rule['met'] else 'not met'}")
@@ -341,7 +334,7 @@ def render_markdown(report: Mapping[str, Any]) -> str:
     if report.get("signals"):
         out += ["## What tells the two kinds of post apart", "",
                 _md_table(["habit", "in media posts", "in networking posts"],
-                          [[_signal_label(r["name"]), _pct(r["media_share"]), _pct(r["networking_share"])]
+                          [[_signal_label(r["name"]), pct(r["media_share"]), pct(r["networking_share"])]
                            for r in report["signals"][:25]]), ""]
     out += ["## Posting behaviour", "", _md_table(_BEHAVIOUR_HEADER, _behaviour_rows(report)), ""]
     out += ["## Examples", ""]
@@ -349,7 +342,7 @@ def render_markdown(report: Mapping[str, Any]) -> str:
         out += [f"### {title}", ""]
         for e in report["examples"][key]:
             out.append(f"- **{_md(e['id'])}** ({_md(e.get('author') or '?')}, "
-                       f"P(networking) {float(e['p_networking']):.2f}): " + _md((e.get("text") or "")[:280]))
+                       f"P(networking) {fixed(float(e['p_networking']), 2)}): " + _md((e.get("text") or "")[:280]))
             out += [f"  - {_md(push)} {_md(why)}" for push, why in explanation_lines(e)]
         if not report["examples"][key]:
             out.append(_md(_EXAMPLE_EMPTY[key]))
@@ -425,11 +418,11 @@ def _charts(draw: Any, *args: Any, **kwargs: Any) -> dict[str, str]:
 def _action_groups(report: Mapping[str, Any]) -> list[dict[str, Any]]:
     actions = report.get("actions") or {}
     mix = {r["key"]: r for r in report["mix"].get("account", {}).get("rows", [])}
-    groups = [{"who": who, "posts": mix[who]["posts"], "share": _pct(mix[who]["media_share"]), "items": items}
+    groups = [{"who": who, "posts": mix[who]["posts"], "share": pct(mix[who]["media_share"]), "items": items}
               for who, items in (actions.get("by_account") or {}).items() if items]
     if not groups and actions.get("overall"):
         o = report["overall"]
-        groups = [{"who": "all posts", "posts": o["posts"], "share": _pct(o["media_share"]),
+        groups = [{"who": "all posts", "posts": o["posts"], "share": pct(o["media_share"]),
                    "items": actions["overall"]}]
     return groups
 
@@ -440,16 +433,16 @@ def explanation_lines(example: Mapping[str, Any], k: int = 3) -> list[tuple[str,
     from .signals import DIMENSIONS as _DIMS
 
     shown = list(example.get("signals") or [])[:k]
-    lines = [(f"{s['contribution']:+.2f}", str(s.get("text") or s["name"])) for s in shown]
+    lines = [(signed(s["contribution"]), str(s.get("text") or s["name"])) for s in shown]
     dims = [example.get(d) for d in _DIMS]
     intercept, words = example.get("intercept"), example.get("words")
     if intercept is None or words is None or any(d is None for d in dims):
         return lines
     decision = float(intercept) + float(words) + sum(float(d) for d in dims)
     rest = decision - float(intercept) - sum(float(s["contribution"]) for s in shown)
-    return lines + [(f"{rest:+.2f}", "all other signals and words"),
-                    (f"{float(intercept):+.2f}", "starting point"),
-                    (f"{decision:+.2f}", "= decision")]
+    return lines + [(signed(rest), "all other signals and words"),
+                    (signed(float(intercept)), "starting point"),
+                    (signed(decision), "= decision")]
 
 
 def _signal_label(name: str) -> str:
@@ -466,10 +459,10 @@ def render_html(report: Mapping[str, Any]) -> str:
         "title": report["title"], "generated_at": report["generated_at"], "rows": report["rows"],
         "status": report["status"], "inputs": report.get("inputs") or [], "rule_note": rule_note(report),
         "warnings": report.get("input_warnings") or [], "css": _CSS,
-        "kpi": {"media_share": _pct(o["media_share"]), "media": o["media"], "networking": o["networking"],
-                "networking_share": _pct(o["networking_share"]), "uncertain": o["uncertain"],
+        "kpi": {"media_share": pct(o["media_share"]), "media": o["media"], "networking": o["networking"],
+                "networking_share": pct(o["networking_share"]), "uncertain": o["uncertain"],
                 "band": f"{report['uncertain_range'][0]}–{report['uncertain_range'][1]}",
-                "target": _pct(target), "rule": report["target_rule"]},
+                "target": pct(target), "rule": report["target_rule"]},
         "actions": _action_groups(report), "model": None,
         "min_posts": (report.get("actions") or {}).get("min_posts"),
         "rules": [{"name": n, **r} for n, r in o["rules"].items()],
@@ -498,7 +491,7 @@ def render_html(report: Mapping[str, Any]) -> str:
     ctx["dimensions"] = _table(_DIMENSION_HEADER, _dimension_rows(report))
     signals = report.get("signals") or []
     ctx["signals"] = (_table(["habit", "in media posts", "in networking posts"],
-                             [[_signal_label(r["name"]), _pct(r["media_share"]), _pct(r["networking_share"])]
+                             [[_signal_label(r["name"]), pct(r["media_share"]), pct(r["networking_share"])]
                               for r in signals[:25]]) if signals else None)
     ctx["signal_chart"] = (_charts(charts.prevalence_chart, [{**r, "label": _signal_label(r["name"])} for r in signals],
                                    "Habits that tell the two kinds apart") if signals else None)
@@ -507,18 +500,18 @@ def render_html(report: Mapping[str, Any]) -> str:
     ctx["examples"] = [
         {"title": title, "empty": _EXAMPLE_EMPTY[key],
          "items": [{"id": e["id"], "author": e.get("author") or "", "platform": e.get("platform") or "",
-                    "label": e.get("label"), "p": f"{float(e['p_networking']):.2f}",
+                    "label": e.get("label"), "p": fixed(float(e["p_networking"]), 2),
                     "text": (e.get("text") or "")[:600], "lines": explanation_lines(e)}
                    for e in report["examples"][key]]}
         for key, title in _EXAMPLE_SECTIONS]
     if report.get("model"):
         m = report["model"]
         ins = m.get("insights", {})
-        sig_rows = [[dim, ", ".join(_signal_label(x["name"]) for x in v["toward_media"][:3]) or "–",
-                     ", ".join(_signal_label(x["name"]) for x in v["toward_networking"][:3]) or "–"]
+        sig_rows = [[dim, ", ".join(_signal_label(x["name"]) for x in v["toward_media"][:3]) or MISSING,
+                     ", ".join(_signal_label(x["name"]) for x in v["toward_networking"][:3]) or MISSING]
                     for dim, v in ins.get("signals_by_dimension", {}).items()]
-        gram_rows = [[lang, ", ".join(x["ngram"] for x in v["toward_media"]) or "–",
-                      ", ".join(x["ngram"] for x in v["toward_networking"]) or "–"]
+        gram_rows = [[lang, ", ".join(x["ngram"] for x in v["toward_media"]) or MISSING,
+                      ", ".join(x["ngram"] for x in v["toward_networking"]) or MISSING]
                      for lang, v in ins.get("ngrams_by_language", {}).items()]
         head = ["", "toward media", "toward networking"]
         ctx["model"] = {**{k: m.get(k) for k in ("created_at", "n_signals", "n_ngrams", "training_posts")},

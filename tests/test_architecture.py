@@ -6,7 +6,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1] / "analyzer"
 LAYERS = [
     ["errors", "formats"],
-    ["posts", "lexicons", "files", "row_values"],
+    ["posts", "lexicons", "files", "row_values", "numbers"],
     ["nlp", "signals", "readers", "exports", "writers", "metrics", "charts", "card"],
     ["inputs", "blocks", "checkpoint", "augment", "advice", "audit_examples", "scored_files"],
     ["features"],
