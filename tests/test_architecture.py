@@ -11,7 +11,7 @@ LAYERS = [
     ["inputs", "blocks", "checkpoint", "augment", "advice", "audit_examples", "scored_files"],
     ["features"],
     ["explain"],
-    ["model", "persistence", "evaluation", "terminal", "report"],
+    ["model", "persistence", "evaluation", "terminal", "report", "report_model"],
     ["scoring", "training", "labeling"],
     ["audit", "dask_engine", "audit_files"],
     ["cli", "__main__"],
