@@ -15,7 +15,7 @@ from typing import Any, Callable, Mapping, Sequence
 
 from .signals import SIGNAL_NAMES, signal_by_name
 
-__all__ = ["MIN_POSTS", "account_actions", "audit_actions", "habit", "platform_name"]
+__all__ = ["MIN_POSTS", "account_actions", "audit_actions", "habit", "no_advice", "platform_name"]
 
 MIN_POSTS = 5  # fewer posts than this, and an account gets no advice
 MAX_ACTIONS = 5
@@ -59,6 +59,11 @@ _PLATFORMS = {"x": "X", "linkedin": "LinkedIn", "tiktok": "TikTok", "youtube": "
 
 def platform_name(key: str) -> str:
     return _PLATFORMS.get(key.lower(), key[:1].upper() + key[1:])
+
+
+def no_advice(min_posts: int | None) -> str:
+    """What a report says in place of the actions when no account has enough posts."""
+    return f"Too few scored posts for advice (an account needs {min_posts} or more)."
 
 
 def _quote(example: Mapping[str, Any] | None, limit: int = 140) -> dict[str, Any] | None:

@@ -6,11 +6,13 @@ model's meta.json; nothing here computes a score.
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 from rich import box
 from rich.console import Console
+from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
@@ -251,8 +253,6 @@ TEXT_LINES = 8  # at most this many lines of the post (the screen must fit 80 x 
 
 
 def _clip_lines(text: str, width: int, lines: int) -> str:
-    import textwrap
-
     out: list[str] = []
     for para in text.split("\n"):
         out.extend(textwrap.wrap(para, width, replace_whitespace=False, drop_whitespace=True) or [""])
@@ -266,8 +266,6 @@ def render_label_screen(console: Console, pred: Prediction, *, key: str, status:
                         message: str = "") -> None:
     """One post to label: the post, the model's label, probability and top signals, the
     keys; at most 80 columns and 20 lines, so it fits an 80 x 24 terminal."""
-    from rich.panel import Panel
-
     width = min(console.width, SCREEN_WIDTH)
     post = pred.post
     console.print(Text(status, style="bold", no_wrap=True, overflow="ellipsis"), width=width)

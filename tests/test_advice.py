@@ -1,4 +1,4 @@
-from analyzer.advice import MIN_POSTS, audit_actions, habit, platform_name
+from analyzer.advice import MIN_POSTS, audit_actions, habit, no_advice, platform_name
 
 
 def mix(key, posts, media):
@@ -35,3 +35,7 @@ def test_habit_and_platform_words():
     assert habit("char__ab") is None and habit("content__n_words") is None
     assert habit("content__n_hashtags") == "uses hashtags"
     assert (platform_name("linkedin"), platform_name("mastodon")) == ("LinkedIn", "Mastodon")
+
+
+def test_no_advice():
+    assert no_advice(5) == "Too few scored posts for advice (an account needs 5 or more)."
