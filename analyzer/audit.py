@@ -4,6 +4,9 @@ Rows are the records ``score`` writes (one per post). The builder consumes
 them chunk by chunk and keeps only counters, sums, per-account timestamps and
 a few example heaps, so auditing a million posts needs no million-row table.
 Every figure of the HTML/JSON/Markdown report comes from ``AuditBuilder.finish``.
+This module only counts: finding the rows (raw posts scored, scored files read
+back) is :mod:`analyzer.audit_files`, the example posts :mod:`analyzer.audit_examples`,
+the words of the advice :mod:`analyzer.advice`.
 """
 
 from __future__ import annotations
