@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Any, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 from .signals import SIGNAL_NAMES, signal_by_name
 
-__all__ = ["MIN_POSTS", "account_actions", "habit", "platform_name"]
+__all__ = ["MIN_POSTS", "account_actions", "audit_actions", "habit", "no_advice", "platform_name"]
 
 MIN_POSTS = 5  # fewer posts than this, and an account gets no advice
 MAX_ACTIONS = 5
@@ -59,6 +59,11 @@ _PLATFORMS = {"x": "X", "linkedin": "LinkedIn", "tiktok": "TikTok", "youtube": "
 
 def platform_name(key: str) -> str:
     return _PLATFORMS.get(key.lower(), key[:1].upper() + key[1:])
+
+
+def no_advice(min_posts: int | None) -> str:
+    """What a report says in place of the actions when no account has enough posts."""
+    return f"Too few scored posts for advice (an account needs {min_posts} or more)."
 
 
 def _quote(example: Mapping[str, Any] | None, limit: int = 140) -> dict[str, Any] | None:
@@ -184,3 +189,33 @@ def account_actions(
         seen.add((a["example"] or {}).get("id"))
         chosen.append({"rank": i + 1, **a})
     return chosen
+
+
+def audit_actions(
+    audit: Mapping[str, Any],
+    *,
+    target: float,
+    rule: str,
+    platforms: Callable[[str], Mapping[str, Mapping[str, int]]],
+    drivers: Callable[[str], Mapping[str, Sequence[tuple[str, int]]]],
+    examples: Callable[[str], Mapping[str, Any]],
+) -> dict[str, Any]:
+    """Ranked actions per account with enough posts (and for all posts together).
+
+    ``audit`` holds the finished mix and behaviour tables; ``platforms``,
+    ``drivers`` and ``examples`` give, for an account (``"__all__"`` for all
+    posts), what :func:`account_actions` takes under those names.
+    """
+    behaviour = audit["behaviour"]
+
+    def actions(who: str, mix: Mapping[str, Any], b: Mapping[str, Any]) -> list[dict[str, Any]]:
+        return account_actions(mix, b, behaviour["overall"], target=target, rule=rule,
+                               platforms=platforms(who), drivers=drivers(who), examples=examples(who))
+
+    out: dict[str, Any] = {"overall": [], "by_account": {}, "min_posts": MIN_POSTS}
+    if audit["overall"]["posts"] >= MIN_POSTS:
+        out["overall"] = actions("__all__", audit["overall"], behaviour["overall"])
+    for row in audit["mix"].get("account", {}).get("rows", []):
+        if row["posts"] >= MIN_POSTS:
+            out["by_account"][row["key"]] = actions(row["key"], row, behaviour["by_account"].get(row["key"], {}))
+    return out

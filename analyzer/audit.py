@@ -4,12 +4,13 @@ Rows are the records ``score`` writes (one per post). The builder consumes
 them chunk by chunk and keeps only counters, sums, per-account timestamps and
 a few example heaps, so auditing a million posts needs no million-row table.
 Every figure of the HTML/JSON/Markdown report comes from ``AuditBuilder.finish``.
+This module only counts: finding the rows (raw posts scored, scored files read
+back) is :mod:`analyzer.audit_files`, the example posts :mod:`analyzer.audit_examples`,
+the words of the advice :mod:`analyzer.advice`.
 """
 
 from __future__ import annotations
 
-import heapq
-import math
 import statistics
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -18,8 +19,10 @@ from typing import Any, Iterable, Mapping, Sequence
 
 import numpy as np
 
-from .advice import MIN_POSTS, account_actions
+from .advice import audit_actions
+from .audit_examples import ExamplePosts
 from .posts import FUNCTIONS, NO_TEXT, parse_date
+from .row_values import as_bool, as_flags, as_float
 from .signals import DIMENSIONS, SIGNAL_NAMES, signal_by_name
 
 __all__ = ["AuditBuilder", "RULES", "UNCERTAIN", "build_audit", "month_of"]
@@ -35,7 +38,7 @@ RULES: dict[str, dict[str, Any]] = {
 UNCERTAIN = (0.4, 0.6)
 GROUPINGS = (("author", "account"), ("month", "month"), ("platform", "platform"), ("lang", "language"))
 _SIGNAL_CHUNK = 2048  # rows whose signal values are counted together
-# value types np.asarray(dtype=float) converts exactly as _float does (None -> NaN, which counts as no hit)
+# value types np.asarray(dtype=float) converts exactly as as_float does (None -> NaN, which counts as no hit)
 _PLAIN_VALUES = frozenset({float, int, bool, type(None), np.float64})
 
 
@@ -103,33 +106,6 @@ class _Mix:
         }
 
 
-def _float(value: Any) -> float | None:
-    if value is None or value == "":
-        return None
-    try:
-        x = float(value)
-    except (TypeError, ValueError):
-        return None
-    return None if math.isnan(x) else x
-
-
-def _truthy(value: Any) -> bool | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, bool):
-        return value
-    return str(value).strip().lower() in ("true", "1", "yes")
-
-
-def _flags(value: Any) -> list[str]:
-    """The flags of a row: a comma-separated string (CSV, JSON Lines, Parquet) or a list."""
-    if isinstance(value, str):
-        return [f.strip() for f in value.split(",")]
-    if isinstance(value, (list, tuple)):
-        return [str(f) for f in value]
-    return []
-
-
 class AuditBuilder:
     """Accumulates scored rows; ``finish`` returns the audit as a plain dict."""
 
@@ -137,7 +113,6 @@ class AuditBuilder:
                  weights: Mapping[str, float] | None = None):
         self.target_rule = target_rule
         self.target = RULES[target_rule]["max_media_share"]
-        self.k = examples
         self.weights = dict(weights or {})
         self.status: Counter[str] = Counter()
         self.total = _Mix()
@@ -150,12 +125,9 @@ class AuditBuilder:
         self.times: dict[str, list[float]] = defaultdict(list)
         self.top_drivers: dict[str, dict[str, Counter[str]]] = defaultdict(  # per account
             lambda: {"media": Counter(), "networking": Counter()})
-        self._heaps: dict[str, list] = {"media": [], "networking": [], "borderline": []}
-        # per account: label counts per platform and the most confident post of each label
-        # (overall under "__all__"), for the ranked actions
+        self.examples = ExamplePosts(examples, UNCERTAIN)
+        # per account (and "__all__"): label counts per platform, for the ranked actions
         self.platforms: dict[str, dict[str, Counter[str]]] = defaultdict(lambda: defaultdict(Counter))
-        self.best: dict[tuple[str, str], tuple] = {}
-        self._seq = 0
 
     # -- consuming rows -------------------------------------------------------
     def add(self, rows: Iterable[Mapping[str, Any]]) -> None:
@@ -174,13 +146,13 @@ class AuditBuilder:
         """Count one row; returns its label when it carries per-signal values (counted by the caller)."""
         status = str(row.get("status") or "ok")
         self.status[status] += 1
-        p = _float(row.get("p_networking"))
+        p = as_float(row.get("p_networking"))
         label = row.get("label")
         # a post with no words but media: labelled by rule, without a probability
-        by_rule = p is None and NO_TEXT in _flags(row.get("flags"))
+        by_rule = p is None and NO_TEXT in as_flags(row.get("flags"))
         if status != "ok" or (p is None and not by_rule) or label not in ("media", "networking"):
             return None
-        dims = None if by_rule else [_float(row.get(d)) or 0.0 for d in DIMENSIONS]
+        dims = None if by_rule else [as_float(row.get(d)) or 0.0 for d in DIMENSIONS]
         function = row.get("function") or None
         self.total.add(label, p, dims, function)
         created = parse_date(row.get("created_at"))
@@ -212,22 +184,21 @@ class AuditBuilder:
             drivers = self.top_drivers[who][label]
             # the strongest signal behind the label: what a post of this label most owes it to
             for s in row.get("signals") or []:
-                c = _float(s.get("contribution")) or 0.0
+                c = as_float(s.get("contribution")) or 0.0
                 if (label == "networking" and c > 0) or (label == "media" and c < 0):
                     drivers[s["name"]] += 1
                     break
         if not by_rule:  # no text to show, no confidence to rank by
-            self._example(row, label, p)
-            self._best(row, label, p, account, platform)
+            self.examples.add(row, label, p, account, platform)
         return label if has_values else None
 
     def _count_signals(self, label: str, rows: Sequence[Mapping[str, Any]]) -> None:
-        """Add the rows' signal hits (value > 0, as ``_float`` reads it) to ``signal_hits[label]``."""
+        """Add the rows' signal hits (value > 0, as ``as_float`` reads it) to ``signal_hits[label]``."""
         if not rows:
             return
         values = [row.get(name) for row in rows for name in SIGNAL_NAMES]
         if not set(map(type, values)) <= _PLAIN_VALUES:
-            values = [_float(v) for v in values]
+            values = [as_float(v) for v in values]
         hits = (np.asarray(values, dtype=float).reshape(len(rows), len(SIGNAL_NAMES)) > 0).sum(axis=0)
         counter = self.signal_hits[label]
         for name, n in zip(SIGNAL_NAMES, hits.tolist()):
@@ -237,46 +208,17 @@ class AuditBuilder:
     def _behaviour(self, key: str, row: Mapping[str, Any], has_values: bool) -> None:
         b = self.behaviour[key]
         b["posts"] += 1
-        reply = _truthy(row.get("is_reply"))
+        reply = as_bool(row.get("is_reply"))
         if reply is None and has_values:
-            reply = (_float(row.get("effort__is_reply")) or 0) > 0
+            reply = (as_float(row.get("effort__is_reply")) or 0) > 0
         if reply is not None:
             b["reply_known"] += 1
             b["replies"] += bool(reply)
         if has_values:
             b["values_known"] += 1
-            b["links"] += (_float(row.get("content__n_urls")) or 0) > 0
-            b["scheduler"] += (_float(row.get("effort__has_scheduler")) or 0) > 0
-            b["questions"] += (_float(row.get("style__n_questions")) or 0) > 0
-
-    def _example(self, row: Mapping[str, Any], label: str, p: float) -> None:
-        self._seq += 1
-        lite = {k: row.get(k) for k in ("id", "text", "author", "platform", "created_at", "lang",
-                                        "label", "p_networking", "signals", "words", "intercept", *DIMENSIONS)}
-        confidence = p if label == "networking" else 1 - p
-        self._push(label, (confidence, -self._seq, lite))
-        if UNCERTAIN[0] <= p <= UNCERTAIN[1]:  # borderline means the uncertain band, nothing else
-            self._push("borderline", (-abs(p - 0.5), -self._seq, lite))
-
-    def _best(self, row: Mapping[str, Any], label: str, p: float, account: str | None,
-              platform: str | None) -> None:
-        if not (row.get("text") or "").strip():
-            return
-        confidence = p if label == "networking" else 1 - p
-        item = (confidence, -self._seq, {k: row.get(k) for k in ("id", "text", "p_networking")})
-        keys = [("__all__", label)] + ([(account, label)] if account else [])
-        if label == "media" and platform:
-            keys += [(f"{who}\x00{platform}", "media") for who, _ in keys]
-        for key in keys:
-            if key not in self.best or item > self.best[key]:
-                self.best[key] = item
-
-    def _push(self, key: str, item: tuple) -> None:
-        heap = self._heaps[key]
-        if len(heap) < self.k:
-            heapq.heappush(heap, item)
-        elif item > heap[0]:
-            heapq.heapreplace(heap, item)
+            b["links"] += (as_float(row.get("content__n_urls")) or 0) > 0
+            b["scheduler"] += (as_float(row.get("effort__has_scheduler")) or 0) > 0
+            b["questions"] += (as_float(row.get("style__n_questions")) or 0) > 0
 
     # -- results ----------------------------------------------------------------
     def finish(self) -> dict[str, Any]:
@@ -320,10 +262,12 @@ class AuditBuilder:
             out["omitted"]["signal_prevalence"] = (
                 "the scored rows carry no per-signal values (score with --features, or give raw posts)")
         out["behaviour"] = self._behaviour_summary()
-        out["examples"] = {
-            key: [item[2] for item in sorted(heap, reverse=True)] for key, heap in self._heaps.items()
-        }
-        out["actions"] = self._actions(out)
+        out["examples"] = self.examples.shown()
+        out["actions"] = audit_actions(
+            out, target=self.target, rule=self.target_rule,
+            platforms=lambda who: self.platforms.get(who, {}),
+            drivers=lambda who: {k: v.most_common(5) for k, v in self.top_drivers[who].items()},
+            examples=lambda who: self.examples.quoted(who, self.platforms.get(who, {})))
         return out
 
     def _prevalence(self) -> list[dict[str, Any]] | None:
@@ -369,143 +313,8 @@ class AuditBuilder:
         accounts = {a: summary(a) for a in sorted(self.behaviour) if a != "__all__"}
         return {"overall": summary("__all__"), "by_account": accounts}
 
-    def _examples_of(self, who: str) -> dict[str, Any]:
-        get = lambda key: self.best[key][2] if key in self.best else None  # noqa: E731
-        return {"media": get((who, "media")), "networking": get((who, "networking")),
-                "media_by_platform": {p: get((f"{who}\x00{p}", "media")) for p in self.platforms.get(who, {})}}
-
-    def _actions(self, report: Mapping[str, Any]) -> dict[str, Any]:
-        """Ranked actions per account with enough posts (and for all posts together)."""
-        behaviour = report["behaviour"]
-        common = dict(target=self.target, rule=self.target_rule)
-
-        def actions(who: str, mix: Mapping[str, Any], b: Mapping[str, Any]) -> list[dict[str, Any]]:
-            return account_actions(mix, b, behaviour["overall"], platforms=self.platforms.get(who, {}),
-                                   drivers={k: v.most_common(5) for k, v in self.top_drivers[who].items()},
-                                   examples=self._examples_of(who), **common)
-
-        out: dict[str, Any] = {"overall": [], "by_account": {}, "min_posts": MIN_POSTS}
-        if report["overall"]["posts"] >= MIN_POSTS:
-            out["overall"] = actions("__all__", report["overall"], behaviour["overall"])
-        for row in report["mix"].get("account", {}).get("rows", []):
-            if row["posts"] >= MIN_POSTS:
-                out["by_account"][row["key"]] = actions(row["key"], row,
-                                                        behaviour["by_account"].get(row["key"], {}))
-        return out
-
 
 def build_audit(rows: Iterable[Mapping[str, Any]], **kwargs: Any) -> dict[str, Any]:
     builder = AuditBuilder(**kwargs)
     builder.add(rows)
     return builder.finish()
-
-
-# -- from files to an audit ------------------------------------------------------------
-
-_SCORED_KEYS = {"label", "p_networking", "status"}
-
-
-def scored_row(record: Mapping[str, Any]) -> dict[str, Any]:
-    """A row read back from a file ``score`` wrote (CSV strings, JSON or Parquet values)."""
-    import json
-
-    row = dict(record)
-    signals = row.get("signals")
-    if isinstance(signals, str):
-        try:
-            row["signals"] = json.loads(signals) if signals else []
-        except (json.JSONDecodeError, RecursionError):  # damaged or nested too deep: none
-            row["signals"] = []
-    row["is_reply"] = _truthy(row.get("is_reply"))
-    for key in ("p_networking", "confidence", *DIMENSIONS, "words", *SIGNAL_NAMES):
-        if key in row:
-            row[key] = _float(row[key])
-    row["label"] = row.get("label") or None
-    return row
-
-
-def is_scored(record: Mapping[str, Any]) -> bool:
-    return _SCORED_KEYS <= set(record)
-
-
-def audit_sources(
-    sources: Sequence[str],
-    model: Any,
-    *,
-    read_posts_kwargs: Mapping[str, Any] | None = None,
-    chunk_size: int = 2000,
-    target_rule: str = "80/20",
-    examples: int = 5,
-    on_chunk: Any = None,
-) -> dict[str, Any]:
-    """Audit raw inputs (scored here with ``model``) or files that ``score`` wrote.
-
-    A scored file keeps its own labels, scores and signals; when it lacks the
-    per-signal columns but has the text, the signal values are recomputed from
-    the text (they do not depend on the model's weights).
-    """
-    from .scoring import single_threaded_blas
-
-    with single_threaded_blas():
-        return _audit(sources, model, read_posts_kwargs, chunk_size, target_rule, examples, on_chunk)
-
-
-def _audit(sources, model, read_posts_kwargs, chunk_size, target_rule, examples, on_chunk) -> dict[str, Any]:
-    from itertools import chain
-
-    from .inputs import read_many
-    from .readers import read_records
-    from .report import signal_weights
-    from .scoring import chunks, score_posts
-
-    pipeline = model.pipeline
-    builder = AuditBuilder(target_rule=target_rule, examples=examples, weights=signal_weights(pipeline))
-    featurizer = pipeline.named_steps["features"]
-    kwargs = dict(read_posts_kwargs or {})
-    for source in sources:
-        records = read_records(source, fmt=kwargs.get("fmt")) if _is_table(source) else iter(())
-        first = next(records, None)
-        if first is not None and is_scored(first):
-            for chunk in chunks(chain([first], records), chunk_size):
-                rows = [scored_row(r) for r in chunk]
-                _fill_signal_values(rows, featurizer)
-                builder.add(rows)
-                if on_chunk:
-                    on_chunk(len(rows))
-            continue
-        posts = read_many([source], **kwargs)
-        for rows in score_posts(pipeline, posts, chunk_size=chunk_size, features=True,
-                                function_head=model.function_head):
-            builder.add(rows)
-            if on_chunk:
-                on_chunk(len(rows))
-    return builder.finish()
-
-
-def _is_table(source: str) -> bool:
-    """A regular file in a table format (not stdin, not a folder or a platform archive)."""
-    from pathlib import Path
-
-    from .readers import detect_format
-
-    path = Path(source)
-    if source == "-" or not path.is_file():
-        return False
-    with open(path, "rb") as fh:
-        head = fh.read(4)
-    if head.startswith((b"PK\x03\x04", b"\x1f\x8b")) and detect_format(source) is None:
-        return False
-    return detect_format(source) in (None, "csv", "tsv", "jsonl", "json", "parquet")
-
-
-def _fill_signal_values(rows: list[dict[str, Any]], featurizer: Any) -> None:
-    missing = [r for r in rows if not any(k in r for k in SIGNAL_NAMES) and r.get("text")]
-    if not missing:
-        return
-    from .posts import Post
-
-    parsed = featurizer.parse([Post(id=str(r.get("id")), text=str(r["text"]), lang=r.get("lang"))
-                               for r in missing])
-    values = featurizer.signal_values(parsed)
-    for r, v in zip(missing, values):
-        r.update(zip(featurizer.signal_names_, map(float, v)))

@@ -8,36 +8,39 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-__all__ = ["render_card", "metrics_table", "summary_table"]
+from .numbers import fixed
+
+__all__ = ["metrics_rows", "metrics_table", "render_card", "summary_table"]
 
 
-def _fmt(x: Any, digits: int = 3) -> str:
-    if isinstance(x, float):
-        return f"{x:.{digits}f}"
-    return "" if x is None else str(x)
+def metrics_rows(report: Mapping[str, Any], *, detail: bool = False) -> list[list[str]]:
+    """The cells of a metrics table (card and terminal alike): one row per group with posts,
+    then "all": group, posts, macro-F1, media and networking F1 (with ``detail``
+    precision/recall/F1), accuracy, ECE."""
+    keys, digits = (("precision", "recall", "f1"), 2) if detail else (("f1",), 3)
+    rows = []
+    for name, m in {**report.get("by_group", {}), "all": report.get("overall", {})}.items():
+        if not m.get("n"):
+            continue
+        pc = m.get("per_class", {})
+        rows.append([str(name), str(m["n"]), fixed(m.get("macro_f1")),
+                     *("/".join(fixed(pc.get(c, {}).get(k), digits) for k in keys) for c in ("media", "networking")),
+                     fixed(m.get("accuracy")), fixed(m.get("ece"))])
+    return rows
 
 
 def metrics_table(report: Mapping[str, Any], title: str = "language") -> str:
     """Markdown table of a report_by() result: one row per group plus overall."""
     rows = [f"| {title} | posts | macro-F1 | F1 media | F1 networking | accuracy | ECE |",
             "|---|---:|---:|---:|---:|---:|---:|"]
-    groups = dict(report.get("by_group", {}))
-    groups["all"] = report.get("overall", {})
-    for name, m in groups.items():
-        if not m.get("n"):
-            continue
-        pc = m.get("per_class", {})
-        rows.append(
-            f"| {name} | {m['n']} | {_fmt(m.get('macro_f1'))} | "
-            f"{_fmt(pc.get('media', {}).get('f1'))} | {_fmt(pc.get('networking', {}).get('f1'))} | "
-            f"{_fmt(m.get('accuracy'))} | {_fmt(m.get('ece'))} |")
+    rows += ["| " + " | ".join(cells) + " |" for cells in metrics_rows(report)]
     return "\n".join(rows)
 
 
 def _f(m: Mapping[str, Any] | None, *keys: str) -> str:
     for k in keys:
         m = (m or {}).get(k)
-    return _fmt(m) if isinstance(m, float) else ""
+    return fixed(m) if isinstance(m, float) else ""
 
 
 def _best_in_bold(reports: list[Mapping[str, Any] | None]) -> list[str]:
@@ -147,8 +150,8 @@ def render_card(meta: Mapping[str, Any]) -> str:
                           metrics_table(report, ev.get("group_title", "language"))]
         if ev.get("function_report"):
             fr = ev["function_report"]
-            lines += ["", f"Function (information / action / community): macro-F1 {_fmt(fr['macro_f1'])}, "
-                      "F1 " + ", ".join(f"{k} {_fmt(v['f1'])}" for k, v in fr["per_function"].items())
+            lines += ["", f"Function (information / action / community): macro-F1 {fixed(fr['macro_f1'])}, "
+                      "F1 " + ", ".join(f"{k} {fixed(v['f1'])}" for k, v in fr["per_function"].items())
                       + f" over {fr['n']} posts."]
     lines += [
         "",

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import io
 import re
+import textwrap
 from typing import Any, Mapping, Sequence
 
 __all__ = ["dimension_chart", "mix_bars", "month_chart", "prevalence_chart"]
@@ -82,8 +83,6 @@ def _short(label: str, narrow: bool, limit: int = 14, lines: int = 1) -> str:
     characters, the rest cut with an ellipsis (the wide drawing keeps it whole)."""
     if not narrow or len(label) <= limit:
         return label
-    import textwrap
-
     wrapped = textwrap.wrap(label, limit) or [label[:limit]]
     if len(wrapped) > lines:
         wrapped = wrapped[:lines]

@@ -899,7 +899,7 @@ def report_cli(
 
     Example: content-analyzer report data/sample/posts.csv -o report.html
     """
-    from .audit import audit_sources
+    from .audit_files import audit_sources
     from .report import assemble_report, report_format, write_report
 
     columns = _columns(text_col, id_col, author_col, date_col, lang_col)

@@ -6,15 +6,19 @@ model's meta.json; nothing here computes a score.
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 from rich import box
 from rich.console import Console
+from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from .card import metrics_rows
 from .explain import Prediction
+from .numbers import signed
 from .posts import media_rule
 from .signals import DIMENSIONS, SIGNALS
 
@@ -100,10 +104,10 @@ def render_check(console: Console, pred: Prediction) -> None:
     table.add_column("bar")
     for name in DIMENSIONS:
         v = pred.dimensions[name]
-        table.add_row(name, f"{v:+.2f}", signed_bar(v, scale))
-    table.add_row("words", f"{pred.words:+.2f}", signed_bar(pred.words or 0.0, scale))
-    table.add_row("starting point", f"{pred.intercept or 0.0:+.2f}", signed_bar(pred.intercept or 0.0, scale))
-    table.add_row("= decision", f"{pred.decision or 0.0:+.2f}", signed_bar(pred.decision or 0.0, scale))
+        table.add_row(name, signed(v), signed_bar(v, scale))
+    table.add_row("words", signed(pred.words), signed_bar(pred.words or 0.0, scale))
+    table.add_row("starting point", signed(pred.intercept or 0.0), signed_bar(pred.intercept or 0.0, scale))
+    table.add_row("= decision", signed(pred.decision or 0.0), signed_bar(pred.decision or 0.0, scale))
     console.print(table)
 
     if pred.top:
@@ -114,7 +118,7 @@ def render_check(console: Console, pred: Prediction) -> None:
         sig.add_column("why")
         for c in pred.top:
             style = "green" if c.contribution > 0 else "red"
-            sig.add_row(Text(f"{c.contribution:+.2f}", style=style), c.name, c.text)
+            sig.add_row(Text(signed(c.contribution), style=style), c.name, c.text)
         console.print(sig)
     console.print()
 
@@ -124,17 +128,8 @@ def render_metrics(console: Console, report: Mapping[str, Any], *, title: str,
     table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD)
     for col in (group_title, "posts", "macro-F1", "media P/R/F1", "netw. P/R/F1", "acc.", "ECE"):
         table.add_column(col, justify="left" if col == group_title else "right")
-    groups = dict(report.get("by_group", {}))
-    groups["all"] = report.get("overall", {})
-    for name, m in groups.items():
-        if not m.get("n"):
-            continue
-        pc = m["per_class"]
-        ece = m.get("ece")
-        prf = ["/".join(f"{pc[c][k]:.2f}" for k in ("precision", "recall", "f1"))
-               for c in ("media", "networking")]
-        table.add_row(name, str(m["n"]), f"{m['macro_f1']:.3f}", *prf, f"{m['accuracy']:.3f}",
-                      "" if ece is None else f"{ece:.3f}")
+    for cells in metrics_rows(report, detail=True):
+        table.add_row(*cells)
     console.print(table)
     overall = report.get("overall", {})
     if overall.get("confusion"):
@@ -258,8 +253,6 @@ TEXT_LINES = 8  # at most this many lines of the post (the screen must fit 80 x 
 
 
 def _clip_lines(text: str, width: int, lines: int) -> str:
-    import textwrap
-
     out: list[str] = []
     for para in text.split("\n"):
         out.extend(textwrap.wrap(para, width, replace_whitespace=False, drop_whitespace=True) or [""])
@@ -273,8 +266,6 @@ def render_label_screen(console: Console, pred: Prediction, *, key: str, status:
                         message: str = "") -> None:
     """One post to label: the post, the model's label, probability and top signals, the
     keys; at most 80 columns and 20 lines, so it fits an 80 x 24 terminal."""
-    from rich.panel import Panel
-
     width = min(console.width, SCREEN_WIDTH)
     post = pred.post
     console.print(Text(status, style="bold", no_wrap=True, overflow="ellipsis"), width=width)

@@ -6,15 +6,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1] / "analyzer"
 LAYERS = [
     ["errors", "formats"],
-    ["posts", "lexicons", "files"],
+    ["posts", "lexicons", "files", "row_values", "numbers"],
     ["nlp", "signals", "readers", "exports", "writers", "metrics", "charts", "card",
      "selection", "labelfile"],
-    ["inputs", "blocks", "checkpoint", "augment", "advice"],
+    ["inputs", "blocks", "checkpoint", "augment", "advice", "audit_examples", "scored_files"],
     ["features"],
     ["explain"],
-    ["model", "persistence", "evaluation", "terminal", "report"],
+    ["model", "persistence", "evaluation", "terminal", "report", "report_model"],
     ["scoring", "training", "adaptation", "labeling", "learning_curve"],
-    ["audit", "dask_engine"],
+    ["audit", "dask_engine", "audit_files"],
     ["cli", "__main__"],
 ]
 LAYER = {m: i for i, ms in enumerate(LAYERS) for m in ms}

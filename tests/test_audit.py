@@ -4,7 +4,7 @@ import statistics
 
 import pytest
 
-from analyzer.audit import AuditBuilder, build_audit, month_of, scored_row
+from analyzer.audit import AuditBuilder, build_audit, month_of
 
 S = lambda name, c: {"name": name, "dimension": name.split("__")[0], "value": 1.0, "contribution": c, "text": name}  # noqa: E731
 
@@ -178,18 +178,6 @@ def test_month_of(value, month):
     assert month_of(value) == month
 
 
-def test_scored_row_parses_csv_strings():
-    r = scored_row({"p_networking": "0.25", "style": "-1.5", "signals": '[{"name": "x", "contribution": -1}]',
-                    "is_reply": "False", "label": "media", "style__n_questions": "2.0", "status": "ok"})
-    assert r["p_networking"] == 0.25 and r["style"] == -1.5 and r["is_reply"] is False
-    assert r["signals"][0]["name"] == "x" and r["style__n_questions"] == 2.0
-
-
-def test_scored_row_with_signals_nested_too_deep_has_none():
-    r = scored_row({"signals": "[" * 100_000 + "]" * 100_000, "label": "media", "status": "ok"})
-    assert r["signals"] == []
-
-
 EXPLAIN = {"name": "rule__media_no_text", "dimension": "rule", "value": 1.0, "contribution": None,
            "text": "has no words, only 1 photo/video/GIF, ..."}
 
@@ -237,15 +225,3 @@ def test_posts_labelled_by_rule_are_counted_with_their_label():
     by = {r["name"]: r for r in audit["signals"]}
     assert (by["content__n_urls"]["media_share"], by["style__n_questions"]["networking_share"]) == (1.0, 1.0)
     assert audit["actions"]["by_account"] == {}  # two posts per account: too few for advice
-
-
-def test_rule_rows_read_back_from_a_csv_file():
-    csv_row = {"id": "2", "text": "", "author": "acme", "label": "media", "p_networking": "",
-               "confidence": "", "function": "information", "style": "", "signals": "[]",
-               "is_reply": "False", "status": "ok", "flags": "no_text"}
-    audit = build_audit([scored_row(csv_row)])
-    assert audit["by_rule"] == {"posts": 1, "media": 1, "networking": 0}
-    assert (audit["overall"]["posts"], audit["overall"]["media"]) == (1, 1)
-    # without the no_text flag a row with no probability is not a scored post
-    unflagged = build_audit([scored_row({**csv_row, "flags": ""})])
-    assert (unflagged["overall"]["posts"], unflagged["by_rule"]["posts"]) == (0, 0)

@@ -1,4 +1,4 @@
-from analyzer.card import metrics_table, render_card
+from analyzer.card import metrics_rows, metrics_table, render_card
 
 REPORT = {
     "overall": {"n": 4, "macro_f1": 0.75, "accuracy": 0.75, "ece": 0.1,
@@ -29,3 +29,14 @@ def test_card_renders_every_section_from_meta():
                  "## Evaluation: held-out authors", "Authors never seen.", "Baseline",
                  "## Limitations", "content-analyzer train a.jsonl -o m", "`a.jsonl` (4 rows"):
         assert part in card, part
+
+
+def test_metrics_rows_for_the_card_and_the_terminal():
+    detailed = {"overall": {"n": 4, "macro_f1": 0.75, "accuracy": 0.75, "ece": None,
+                            "per_class": {"media": {"precision": 1.0, "recall": 0.5, "f1": 2 / 3},
+                                          "networking": {"precision": 0.6, "recall": 1.0, "f1": 0.75}}},
+                "by_group": {"en": {"n": 0}}}
+    assert metrics_rows(REPORT) == [["en", "4", "0.750", "0.800", "0.700", "0.750", "0.100"],
+                                    ["all", "4", "0.750", "0.800", "0.700", "0.750", "0.100"]]
+    assert metrics_rows(detailed, detail=True) == [  # a group without posts is left out
+        ["all", "4", "0.750", "1.00/0.50/0.67", "0.60/1.00/0.75", "0.750", ""]]

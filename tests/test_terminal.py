@@ -68,3 +68,17 @@ def test_check_of_a_post_labelled_by_rule():
     out = check_json(pred)
     assert (out["status"], out["label"], out["p_networking"], out["confidence"], out["flags"]) == (
         "ok", "media", None, None, ["no_text"])
+
+
+def test_render_metrics():
+    from analyzer.terminal import render_metrics
+
+    m = {"n": 4, "macro_f1": 0.75, "accuracy": 0.75, "ece": 0.1,
+         "per_class": {"media": {"precision": 1.0, "recall": 0.5, "f1": 2 / 3},
+                       "networking": {"precision": 0.6, "recall": 1.0, "f1": 0.75}}}
+    c = console()
+    render_metrics(c, {"overall": m, "by_group": {"en": m}}, title="cv")
+    rows = [line.split() for line in c.file.getvalue().splitlines() if line.strip()]
+    assert rows[0] == ["cv"]
+    assert rows[-2:] == [["en", "4", "0.750", "1.00/0.50/0.67", "0.60/1.00/0.75", "0.750", "0.100"],
+                         ["all", "4", "0.750", "1.00/0.50/0.67", "0.60/1.00/0.75", "0.750", "0.100"]]
