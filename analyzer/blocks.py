@@ -18,7 +18,8 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 from . import signals as sig
-from .nlp import LINK_IN_TEXT, lookup_string
+from .nlp import lookup_string
+from .patterns import CHAR_HANDLE, LINK_IN_TEXT
 
 __all__ = ["CharNgramCounts", "ConstantColumn", "SignalValues", "WordNgramCounts", "char_ngram_keys", "word_ngram_keys"]
 
@@ -26,13 +27,12 @@ _MIX = np.uint64(0x9E3779B97F4A7C15)
 # What a character n-gram sees of a post: lower case, links as one mark, @handles
 # as one mark, digits as 0, whitespace runs as one space. Links and handles are
 # counted by signals; their letters are noise for character n-grams.
-_CHAR_HANDLE = re.compile(r"@\w+(?:[.:]\w+)*")
 _CHAR_SPACE = re.compile(r"\s+")
 _DIGITS = str.maketrans("123456789", "000000000")
 
 
 def _norm_char_text(text: str) -> str:
-    text = _CHAR_HANDLE.sub("@", LINK_IN_TEXT.sub("↗", text.lower())).translate(_DIGITS)
+    text = CHAR_HANDLE.sub("@", LINK_IN_TEXT.sub("↗", text.lower())).translate(_DIGITS)
     return " " + _CHAR_SPACE.sub(" ", text).strip() + " "
 
 

@@ -18,6 +18,7 @@ import numpy as np
 from sklearn.pipeline import Pipeline
 
 from .features import PostFeaturizer
+from .parsing import resolve_langs
 from .posts import FUNCTIONS, Label, Post, media_rule
 from .signals import DIMENSIONS, describe, signal_by_name
 
@@ -209,8 +210,6 @@ def explain_batch(model: Pipeline, posts: Iterable[Post], *, top_k: int = 5,
         langs[i] = parsed.langs[row]
     rest = [i for i in range(len(posts)) if not langs[i]]
     if rest:
-        from .features import resolve_langs
-
         for i, lang in zip(rest, resolve_langs([posts[i].text for i in rest], [posts[i].lang for i in rest])):
             langs[i] = lang
     p_net = 1.0 / (1.0 + np.exp(-decision))

@@ -6,9 +6,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1] / "analyzer"
 LAYERS = [
     ["errors", "formats"],
-    ["posts", "lexicons", "files"],
-    ["nlp", "signals", "readers", "exports", "writers", "metrics", "charts", "card"],
-    ["inputs", "blocks", "checkpoint", "augment", "advice"],
+    ["posts", "lexicons", "files", "patterns"],
+    ["nlp", "languages", "lexemes", "signals", "readers", "exports", "writers", "metrics", "charts", "card"],
+    ["inputs", "blocks", "parsing", "checkpoint", "augment", "advice"],
     ["features"],
     ["explain"],
     ["model", "persistence", "evaluation", "terminal", "report"],
