@@ -6,7 +6,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1] / "analyzer"
 LAYERS = [
     ["errors", "formats"],
-    ["posts", "lexicons", "files", "patterns"],
+    ["posts", "lexicons", "files", "patterns", "keyindex"],
     ["nlp", "languages", "lexemes", "signals", "readers", "exports", "writers", "metrics", "charts", "card"],
     ["inputs", "blocks", "parsing", "checkpoint", "augment", "advice"],
     ["features"],

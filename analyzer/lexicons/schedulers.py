@@ -24,13 +24,13 @@ class SchedulerWords:
     via: tuple[str, ...]
     clients: tuple[str, ...]
 
-    @property
+    @functools.cached_property
     def gate_words(self) -> frozenset[str]:
         """Whole lowercase tokens that can start a text hit (first word of each name)."""
         names = [w.split()[0] for w in self.in_text if "." not in w]
         return frozenset([*names, *self.after_via])
 
-    @property
+    @functools.cached_property
     def gate_substrings(self) -> tuple[str, ...]:
         """Link domains: a token containing one can hold a text hit."""
         return tuple(w for w in self.in_text if "." in w)
