@@ -51,7 +51,10 @@ LINK_TOKEN = re.compile(
 
 # -- in free text ---------------------------------------------------------------------
 # A link anywhere in a text (not a whole token): scheme or www, or a domain with a path.
-LINK_IN_TEXT = re.compile(r"(?:https?://|ftp://|www\.)\S+|\b[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}/\S*", re.IGNORECASE)
+# The lookahead (a run of word characters, dots and dashes, then "/") only says what
+# the domain form needs anyway; it skips plain words without backtracking into them.
+LINK_IN_TEXT = re.compile(r"(?:https?://|ftp://|www\.)\S+|\b(?=[\w.-]++/)[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}/\S*",
+                          re.IGNORECASE)
 # An @handle as character n-grams replace it (user@host kept whole, as links are).
 CHAR_HANDLE = re.compile(r"@\w+(?:[.:]\w+)*")
 # Entities of plain-text exports: a link with a scheme (trailing punctuation then

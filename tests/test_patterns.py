@@ -1,4 +1,8 @@
+import re
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from analyzer.patterns import (
     CHAR_HANDLE, EMOJI_TOKEN, HASHTAG_IN_TEXT, HASHTAG_TOKEN, LINK_IN_TEXT, LINK_TOKEN, MENTION_IN_TEXT,
@@ -25,3 +29,12 @@ def test_in_text_patterns():
     assert URL_IN_TEXT.findall(text) == ["https://x.co/a,"]
     assert HASHTAG_IN_TEXT.findall(text) == ["win"]
     assert MENTION_IN_TEXT.findall(text) == ["ana.b"]
+
+
+_PLAIN_LINK = re.compile(r"(?:https?://|ftp://|www\.)\S+|\b[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}/\S*", re.IGNORECASE)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(list("ab.-_/ \n:1é") + ["www.", "http://", ".com/", "K"]), max_size=14).map("".join))
+def test_the_link_lookahead_changes_no_match(text):
+    assert [m.span() for m in LINK_IN_TEXT.finditer(text)] == [m.span() for m in _PLAIN_LINK.finditer(text)]
