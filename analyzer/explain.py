@@ -152,16 +152,19 @@ class Batch:
         evidence = self.parsed.evidence_for(self.top_row, [meta[c].evidence if c < n_sig else None
                                                            for c in self.top_col.tolist()])
         out = []
+        grams: dict[int, tuple[str, str]] = {}  # name and text of each n-gram column met
         for col, value, c, ev in zip(self.top_col.tolist(), self.top_value.tolist(),
                                      self.top_contribution.tolist(), evidence):
             if col < n_sig:
                 name = sig_names[col]
                 out.append((name, meta[col].dimension, value, c, describe(name, value, ev)))
-            else:
+                continue
+            if col not in grams:
                 name = f.feature_name(col)
                 kind, gram = name.split("__", 1)
-                text = f'uses the words "{gram}"' if kind == "ngram" else f'has the letters "{gram.strip()}"'
-                out.append((name, "words", value, c, text))
+                grams[col] = name, (f'uses the words "{gram}"' if kind == "ngram" else f'has the letters "{gram.strip()}"')
+            name, text = grams[col]
+            out.append((name, "words", value, c, text))
         return out
 
 
