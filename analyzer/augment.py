@@ -16,7 +16,7 @@ import re
 import unicodedata
 from typing import Callable, Sequence
 
-from .nlp import LINK_IN_TEXT
+from .patterns import LINK_IN_TEXT
 from .posts import Post
 
 __all__ = ["AUGMENTATIONS", "augment_posts"]

@@ -20,7 +20,7 @@ from sklearn.pipeline import Pipeline
 
 from .explain import predict_posts
 from .metrics import report_by
-from .nlp import LINK_IN_TEXT
+from .patterns import LINK_IN_TEXT
 from .posts import Label, Post
 
 __all__ = [

@@ -18,6 +18,7 @@ import numpy as np
 from sklearn.pipeline import Pipeline
 
 from .features import PostFeaturizer
+from .parsing import resolve_langs
 from .posts import FUNCTIONS, Label, Post, media_rule
 from .signals import DIMENSIONS, describe, signal_by_name
 
@@ -151,16 +152,19 @@ class Batch:
         evidence = self.parsed.evidence_for(self.top_row, [meta[c].evidence if c < n_sig else None
                                                            for c in self.top_col.tolist()])
         out = []
+        grams: dict[int, tuple[str, str]] = {}  # name and text of each n-gram column met
         for col, value, c, ev in zip(self.top_col.tolist(), self.top_value.tolist(),
                                      self.top_contribution.tolist(), evidence):
             if col < n_sig:
                 name = sig_names[col]
                 out.append((name, meta[col].dimension, value, c, describe(name, value, ev)))
-            else:
+                continue
+            if col not in grams:
                 name = f.feature_name(col)
                 kind, gram = name.split("__", 1)
-                text = f'uses the words "{gram}"' if kind == "ngram" else f'has the letters "{gram.strip()}"'
-                out.append((name, "words", value, c, text))
+                grams[col] = name, (f'uses the words "{gram}"' if kind == "ngram" else f'has the letters "{gram.strip()}"')
+            name, text = grams[col]
+            out.append((name, "words", value, c, text))
         return out
 
 
@@ -209,8 +213,6 @@ def explain_batch(model: Pipeline, posts: Iterable[Post], *, top_k: int = 5,
         langs[i] = parsed.langs[row]
     rest = [i for i in range(len(posts)) if not langs[i]]
     if rest:
-        from .features import resolve_langs
-
         for i, lang in zip(rest, resolve_langs([posts[i].text for i in rest], [posts[i].lang for i in rest])):
             langs[i] = lang
     p_net = 1.0 / (1.0 + np.exp(-decision))
@@ -225,24 +227,23 @@ def explain_batch(model: Pipeline, posts: Iterable[Post], *, top_k: int = 5,
 
 def _top_k_positions(indptr: np.ndarray, values: np.ndarray, k: int) -> np.ndarray:
     """Positions (into a CSR data array) of each row's k largest non-zero |values|,
-    ordered by row, then by decreasing size; vectorised over a padded matrix."""
+    ordered by row, then by decreasing size; vectorised over a padded matrix of -|value|
+    (padding +1, so it sorts last and is never kept)."""
     n_rows = len(indptr) - 1
     counts = np.diff(indptr)
     if k <= 0 or n_rows == 0 or not counts.any():
         return np.zeros(0, np.int64)
     width = int(counts.max())
-    pad = np.full((n_rows, width), -1, np.int64)
+    neg = np.ones((n_rows, width))
     row_of = np.repeat(np.arange(n_rows), counts)
-    pad[row_of, np.arange(len(values)) - indptr[row_of]] = np.arange(len(values))
-    size = np.where(pad >= 0, np.abs(values[np.maximum(pad, 0)]), -1.0)
+    neg[row_of, np.arange(len(values)) - indptr[row_of]] = -np.abs(values)
     kk = min(k, width)
-    part = np.argpartition(-size, kk - 1, axis=1)[:, :kk] if kk < width else np.tile(np.arange(width), (n_rows, 1))
-    part_size = np.take_along_axis(size, part, axis=1)
-    order = np.argsort(-part_size, axis=1, kind="stable")
+    part = np.argpartition(neg, kk - 1, axis=1)[:, :kk] if kk < width else np.tile(np.arange(width), (n_rows, 1))
+    part_neg = np.take_along_axis(neg, part, axis=1)
+    order = np.argsort(part_neg, axis=1, kind="stable")
     part = np.take_along_axis(part, order, axis=1)
-    chosen = np.take_along_axis(pad, part, axis=1)
-    keep = np.take_along_axis(size, part, axis=1) > 0
-    return chosen[keep]
+    keep = np.take_along_axis(part_neg, order, axis=1) < 0
+    return (indptr[:-1, None] + part)[keep]
 
 
 def predict_posts(

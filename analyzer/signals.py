@@ -16,6 +16,8 @@ from typing import Callable, Mapping
 
 import numpy as np
 
+from .lexicons import schedulers
+
 __all__ = [
     "DIMENSIONS",
     "REGEXES",
@@ -45,25 +47,15 @@ REGEXES: dict[str, re.Pattern[str]] = {
         re.IGNORECASE,
     ),
     "utm": re.compile(r"[?&]utm_[a-z]+=", re.IGNORECASE),
-    "scheduler": re.compile(
-        r"\b(?:hootsuite|sprout\s?social|sproutsocial|metricool|socialbee|loomly|sendible|"
-        r"agorapulse|later\.com|buff\.ly|ow\.ly|dlvr\.it|ift\.tt|ifttt)\b|"
-        r"\b(?:via|vía|tramite|sent with|posted with|publicado con|pubblicato con)\s+@?"
-        r"(?:buffer|later|hubspot|tweetdeck|zapier)\b",
-        re.IGNORECASE,
-    ),
+    "scheduler": schedulers.text_pattern(),
     "placeholder": re.compile(
         r"\[(?:[A-Z][A-Z _]{1,24}|link|url|name|nombre|nome|enlace|insert[^\]]{0,20})\]|"
         r"\{\{?\s*[A-Za-z_]+\s*\}?\}|<(?:link|url|name)>",
     ),
 }
 
-# Measurements from a knowledge of the scheduler/client an export names.
-SCHEDULER_CLIENTS = re.compile(
-    r"hootsuite|buffer|later|sprout|hubspot|metricool|socialbee|loomly|sendible|agorapulse|"
-    r"zapier|ifttt|dlvr|tweetdeck pro|publer|planoly|meta business suite|creator studio",
-    re.IGNORECASE,
-)
+# A scheduler or automation client named by an export's metadata.
+SCHEDULER_CLIENTS = schedulers.client_pattern()
 
 
 @dataclass(frozen=True)

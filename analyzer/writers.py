@@ -44,9 +44,14 @@ def neutralise_formula(value: str) -> str:
     return "'" + value if value.startswith(FORMULA_STARTS) else value
 
 
+# json.dumps(..., ensure_ascii=False) builds a new encoder per call; one is enough
+_JSON = json.JSONEncoder(ensure_ascii=False)
+_JSON_LINE = json.JSONEncoder(ensure_ascii=False, default=str)
+
+
 def _cell(value: Any, escape_formulas: bool = True) -> Any:
     if isinstance(value, (list, dict, tuple)):  # signals, p_function: JSON text
-        return json.dumps(value, ensure_ascii=False)
+        return _JSON.encode(value)
     if escape_formulas and isinstance(value, str):
         return neutralise_formula(value)
     return value
@@ -57,6 +62,11 @@ def _csv_flags(value: Any) -> str:
     if isinstance(value, (list, tuple)):
         return ",".join(value)
     return value or ""
+
+
+def _csv_column(values: list[Any], escape_formulas: bool) -> list[Any]:
+    """One column's cells; numbers and None (most cells) pass through untouched."""
+    return [v if v is None or type(v) is float or type(v) is int else _cell(v, escape_formulas) for v in values]
 
 
 def arrow_schema(columns: Sequence[str]):
@@ -96,13 +106,13 @@ def encode_rows(fmt: str, columns: Sequence[str], rows: list[Mapping[str, Any]],
     Parquet and its names joined by commas in CSV (``truncated,invalid_utf8``, empty for none).
     """
     if fmt == "jsonl":
-        dumps = json.dumps
-        return "".join(dumps({c: r.get(c) for c in columns}, ensure_ascii=False, default=str) + "\n"
-                       for r in rows)
+        encode = _JSON_LINE.encode
+        return "".join([encode({c: r.get(c) for c in columns}) + "\n" for r in rows])
     if fmt == "csv":
         buf = io.StringIO()
-        csv.writer(buf).writerows([[_csv_flags(r.get(c)) if c == "flags" else _cell(r.get(c), escape_formulas)
-                                    for c in columns] for r in rows])
+        cells = [[_csv_flags(r.get(c)) for r in rows] if c == "flags"
+                 else _csv_column([r.get(c) for r in rows], escape_formulas) for c in columns]
+        csv.writer(buf).writerows(zip(*cells))
         return buf.getvalue()
     import pyarrow as pa
 

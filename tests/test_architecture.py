@@ -6,10 +6,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1] / "analyzer"
 LAYERS = [
     ["errors", "formats"],
-    ["posts", "lexicons", "files", "row_values", "numbers"],
-    ["nlp", "signals", "readers", "exports", "writers", "metrics", "charts", "card",
+    ["posts", "lexicons", "files", "row_values", "numbers", "patterns", "keyindex"],
+    ["nlp", "languages", "lexemes", "signals", "readers", "exports", "writers", "metrics", "charts", "card",
      "selection", "labelfile"],
-    ["inputs", "blocks", "checkpoint", "augment", "advice", "audit_examples", "scored_files"],
+    ["inputs", "blocks", "parsing", "checkpoint", "augment", "advice", "audit_examples", "scored_files"],
     ["features"],
     ["explain"],
     ["model", "persistence", "evaluation", "terminal", "report", "report_model"],

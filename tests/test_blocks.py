@@ -70,3 +70,13 @@ def test_name_array_keeps_every_name_exactly():
     assert arr.dtype.kind == "U" and arr.tolist() == names
     assert name_array(["ab\x00"]) == ["ab\x00"]  # an array would drop the trailing NUL: a list is kept
     assert len(name_array([])) == 0
+
+
+def test_batch_char_text_equals_post_by_post():
+    from analyzer.blocks import _joined, _norm_char_text
+
+    batches = [[], [""], ["  "], ["", ""], ["Hi  @ana.b\tSEE https://x.co/a 2024!", "", " \n ", "ΟΔΟΣ ok"],
+               ["a\x00b", "c"], ["www.x.com/a\nnext", "b.co/x"]]
+    for texts in batches:
+        assert _joined(texts) == "\x00".join(_norm_char_text(t) for t in texts)
+    assert _joined(["Hi  @ana.b 2024!", ""]) == " hi @ 0000! \x00  "

@@ -68,3 +68,20 @@ def test_read_user_lexicon_errors(tmp_path, content, message):
 def test_read_user_lexicon_missing_file(tmp_path):
     with pytest.raises(LexiconError, match="cannot read"):
         read_user_lexicon(tmp_path / "nope.toml")
+
+
+def test_scheduler_vocabulary_feeds_the_text_pattern_the_clients_and_the_token_gate():
+    from analyzer.lexicons.schedulers import client_pattern, scheduler_words, text_pattern
+
+    words = scheduler_words()
+    assert "hootsuite" in words.in_text and "buffer" in words.after_via and "publer" in words.clients
+    hits = [m.group(0) if (m := text_pattern().search(t)) else None for t in (
+        "Posted via @Buffer", "new post on sprout social", "bit.ly/x buff.ly/abc", "buffer the signal")]
+    assert hits == ["via @Buffer", "sprout social", "buff.ly", None]
+    assert client_pattern().search("Meta Business Suite").group(0) == "Meta Business Suite"
+    assert client_pattern().search("Twitter for iPhone") is None
+    # the gate: first words of the names, the via-only names, and the link domains
+    assert words.gate_words == frozenset(
+        "hootsuite sprout sproutsocial metricool socialbee loomly sendible agorapulse ifttt "
+        "buffer later hubspot tweetdeck zapier".split())
+    assert words.gate_substrings == ("later.com", "buff.ly", "ow.ly", "dlvr.it", "ift.tt")

@@ -1,7 +1,4 @@
-import numpy as np
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from analyzer import nlp as N
 from analyzer.nlp import UNDETERMINED, get_nlp, identify_language
@@ -29,33 +26,6 @@ def test_tokenizer_rules_for_three_languages(text, tokens):
 def test_one_shared_pipeline():
     assert get_nlp() is get_nlp()
     assert get_nlp().lang == "xx"
-
-
-@settings(max_examples=300, deadline=None)
-@given(st.text(alphabet=st.characters(categories=("Lu", "Ll", "Lo", "Nd", "Po", "So", "Zs")) | st.sampled_from(
-    list("$€#@.[ñàèéìòùç")), min_size=1, max_size=12) | st.sampled_from(["buffer", "Euro", "LATER", "año", "perché"]))
-def test_short_way_for_alphabetic_forms_gives_the_same_bits(text):
-    table = N.lex_table()
-    args = (table._char_sets, table.lang_words)
-    assert N._bits(text, *args) == N._bits_any(text, *args)
-
-
-def test_lexeme_table_bits():
-    nlp = get_nlp()
-    words = ["Hola", "SALE", "19,99", "?", "\n", "🔥", "#ad", "@bob", "bit.ly/x", "care.umma", "años", "perché"]
-    doc = nlp.make_doc(" ".join(words).replace(" \n ", "\n"))
-    orth = doc.to_array("ORTH").astype(np.uint64)
-    lower, length, bits = N.lex_table().lookup(orth, nlp.vocab.strings)
-    by = {t.text: int(b) for t, b in zip(doc, bits)}
-    has = lambda w, bit: bool(by[w] >> bit & 1)  # noqa: E731
-    assert has("Hola", N.ALPHA) and not has("Hola", N.UPPER) and has("SALE", N.UPPER)
-    assert has("19,99", N.NUM) and has("?", N.PUNCT) and has("?", N.FINAL)
-    assert has("🔥", N.EMOJI) and has("#ad", N.HASHTAG) and has("@bob", N.MENTION)
-    assert has("bit.ly/x", N.LINK) and not has("care.umma", N.LINK)
-    langs = N.supported_languages()
-    assert has("años", N._LANG_CHAR_BIT + langs.index("es"))
-    assert has("perché", N._LANG_CHAR_BIT + langs.index("it")) is False  # é is not Italian-only
-    assert list(length[:2]) == [4, 4]
 
 
 @pytest.mark.parametrize("text,lang", [

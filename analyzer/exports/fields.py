@@ -3,10 +3,10 @@ links / hashtags / mentions in text, languages and timestamps."""
 
 from __future__ import annotations
 
-import re
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Iterable
 
+from ..patterns import HASHTAG_IN_TEXT as _HASHTAG, MENTION_IN_TEXT as _MENTION, URL_IN_TEXT as _URL, URL_TAIL as _URL_TAIL
 from ..posts import Post, normalize_lang, parse_date
 
 __all__ = [
@@ -42,12 +42,6 @@ def error_post(post_id: str, platform: str, member: str, message: str,
     """The row kept for a record that cannot be used, so the output still counts it."""
     return Post(id=post_id, text="", author=author, created_at=created_at, platform=platform,
                 error=message, meta=entity_meta(member))
-
-
-_URL = re.compile(r"https?://[^\s<>\"'`]+")
-_URL_TAIL = ".,;:!?)]}'\"…"
-_HASHTAG = re.compile(r"(?<![\w&/#])#(\w+)")
-_MENTION = re.compile(r"(?<![\w@./])@([A-Za-z0-9_](?:[\w.]*\w)?)")
 
 
 def text_urls(text: str) -> list[str]:
