@@ -187,7 +187,7 @@ def save_model(
         from .card import render_card
 
         card = render_card(full)
-    atomic_write(out_dir / CARD_FILE, (card.rstrip("\n") + "\n\n" + FILES_SECTION).encode())
+    atomic_write(out_dir / CARD_FILE, _with_files_section(card).encode())
     return full
 
 
@@ -206,9 +206,13 @@ def add_fast_form(model_dir: str | Path) -> dict[str, Any]:
     _write_meta(model.path, full)
     card_path = model.path / CARD_FILE
     card = card_path.read_text("utf-8") if card_path.is_file() else ""
-    if FILES_SECTION not in card:
-        atomic_write(card_path, (card.rstrip("\n") + "\n\n" + FILES_SECTION).encode())
+    atomic_write(card_path, _with_files_section(card).encode())
     return full
+
+
+def _with_files_section(card: str) -> str:
+    """The card with the section on the directory's files at its end (once)."""
+    return card if FILES_SECTION in card else card.rstrip("\n") + "\n\n" + FILES_SECTION
 
 
 def _write_meta(out_dir: Path, meta: Mapping[str, Any]) -> None:
