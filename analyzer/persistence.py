@@ -20,8 +20,8 @@ import importlib
 import io
 import json
 import os
-import re
 import platform
+import re
 import stat
 import zipfile
 from dataclasses import dataclass, field
