@@ -214,7 +214,7 @@ def test_train_evaluate_info(labelled_file, tmp_path):
     result = invoke("train", labelled_file, "-o", out, "--cv-folds", "3")
     assert result.exit_code == 0, result.stderr
     assert "cross-validated (grouped by author)" in result.stderr
-    assert {p.name for p in out.iterdir()} == {"model.skops", "meta.json", "README.md"}
+    assert {p.name for p in out.iterdir()} == {"model.skops", "model.fast.json", "model.fast.npz", "meta.json", "README.md"}
     meta = json.loads((out / "meta.json").read_text())
     assert meta["training"]["files"][0]["rows"] == 50
     assert meta["cv_scheme"]["grouped_by"] == "author"
