@@ -7,6 +7,7 @@ from datetime import datetime, timezone
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from analyzer.exports import spool as spool_module
 from analyzer.exports.fields import entity_meta
 from analyzer.exports.spool import PostSpool
 from analyzer.posts import Post
@@ -52,4 +53,15 @@ def test_spool_without_pread(monkeypatch):
     for pid, day in [("a", 3), ("b", 1), ("c", 2)]:
         spool.add(_post(pid, day))
     assert [p.id for p in spool] == ["b", "c", "a"]
+    spool.close()
+
+
+def test_spool_written_in_blocks_gives_back_every_post(monkeypatch):
+    """Records are written a block at a time; posts cut by a block's end come back whole."""
+    monkeypatch.setattr(spool_module, "_BLOCK", 150)
+    spool = PostSpool()
+    posts = [_post(str(n), 28 - n, "word " * n) for n in range(25)]
+    for post in posts:
+        spool.add(post)
+    assert list(spool) == posts[::-1]
     spool.close()

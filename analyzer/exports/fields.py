@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta, timezone
+from functools import lru_cache
 from typing import Any, Callable, Iterable
 
 from ..posts import Post, normalize_lang, parse_date
@@ -34,7 +35,7 @@ def entity_meta(member: str, *, is_reply: bool = False, is_repost: bool = False,
 
 
 def _unique(values: Iterable[str]) -> list[str]:
-    return list(dict.fromkeys(v for v in values if v))
+    return list(dict.fromkeys(filter(None, values)))
 
 
 def error_post(post_id: str, platform: str, member: str, message: str,
@@ -65,6 +66,12 @@ def text_mentions(text: str) -> list[str]:
 
 def clean_lang(code: Any) -> str | None:
     """A language code, or None for X's pseudo-codes (und, zxx, qme, qht ...)."""
+    return _clean_lang(code) if isinstance(code, str) else None
+
+
+@lru_cache(maxsize=1024)
+def _clean_lang(code: str) -> str | None:
+    """clean_lang of a string: an export repeats a handful of codes in every record."""
     lang = normalize_lang(code)
     if lang is None or lang in ("und", "zxx") or (len(lang) == 3 and lang.startswith("q")):
         return None

@@ -18,6 +18,8 @@ if TYPE_CHECKING:
 
 __all__ = ["Keep", "PostSpool"]
 
+_BLOCK = 1 << 20  # bytes of records collected before one write
+
 
 class PostSpool:
     """Posts parked in an anonymous temporary file, handed back oldest first.
@@ -35,18 +37,29 @@ class PostSpool:
         self._tie = array("q")
         self._key = array("q")
         self._offset = array("q", [0])
+        self._end = 0
+        self._block: list[bytes] = []  # records not yet written (up to _BLOCK bytes)
+        self._pending = 0
 
     def add(self, post: Post, tie: int = 0, key: int = 0) -> None:
-        created = post.created_at
-        record = (post.id, post.text, post.author, created.isoformat() if created else None,
-                  post.lang, post.platform, post.flags, post.error, dict(post.meta))
-        data = marshal.dumps(record)
-        self._fh.write(data)
-        self._offset.append(self._offset[-1] + len(data))
+        created, meta = post.created_at, post.meta
+        data = marshal.dumps((post.id, post.text, post.author,
+                              created.isoformat() if created else None, post.lang, post.platform,
+                              post.flags, post.error, meta if type(meta) is dict else dict(meta)))
+        self._block.append(data)
+        self._pending += len(data)
+        if self._pending >= _BLOCK:
+            self._flush()
+        self._end += len(data)
+        self._offset.append(self._end)
         self._time.append(created.timestamp() if created else float("inf"))
         self._tie.append(tie)
         if self._dedup:
             self._key.append(key)
+
+    def _flush(self) -> None:
+        self._fh.write(b"".join(self._block))
+        self._block, self._pending = [], 0
 
     def __iter__(self) -> Iterator[Post]:
         import numpy as np
@@ -54,6 +67,7 @@ class PostSpool:
         n = len(self._time)
         if not n:
             return
+        self._flush()
         self._fh.flush()
         times = np.frombuffer(self._time, dtype=np.float64)
         ties = np.frombuffer(self._tie, dtype=np.int64)
