@@ -35,7 +35,7 @@ def entity_meta(member: str, *, is_reply: bool = False, is_repost: bool = False,
 
 
 def _unique(values: Iterable[str]) -> list[str]:
-    return list(dict.fromkeys(filter(None, values)))
+    return list(dict.fromkeys(filter(None, values))) if values else []
 
 
 def error_post(post_id: str, platform: str, member: str, message: str,

@@ -39,6 +39,7 @@ _WRAPPER = re.compile(r"window\.YTD\.([A-Za-z_]+)\.part(\d+)")
 _PART = POSTS_FILES["x"]  # tweets.js, tweet.js, tweets-partN.js, community-tweet.js
 _MONTHS = {m: i for i, m in enumerate(
     ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1)}
+_MONTH_DIGITS = {name: f"{number:02d}" for name, number in _MONTHS.items()}
 _TAGS = re.compile(r"<[^>]*>")
 _LEADING_MENTIONS = re.compile(r"^(?:@\w+\s+)+")
 _SNOWFLAKE_EPOCH_MS = 1288834974657
@@ -282,16 +283,24 @@ def _convert(tweet: dict[str, Any], tid: str, member: str, author: str | None,
 
 
 def _created_at(value: Any) -> datetime | None:
-    """``Sat Feb 18 12:33:11 +0000 2023``, sliced (strptime is the slowest step otherwise)."""
+    """``Sat Feb 18 12:33:11 +0000 2023``, rearranged for ``fromisoformat`` (strptime is the
+    slowest step otherwise); fields that are not plain digits go the long way, same result."""
     if not isinstance(value, str) or not value:
         return None
-    try:
-        if len(value) == 30 and value[19:26] == " +0000 ":
+    if len(value) == 30 and value[19:26] == " +0000 ":
+        month = _MONTH_DIGITS.get(value[4:7])
+        if month and value[13] == value[16] == ":":
+            try:
+                return datetime.fromisoformat(
+                    f"{value[26:30]}-{month}-{value[8:10]}T{value[11:19]}+00:00")
+            except ValueError:
+                pass
+        try:
             return datetime(int(value[26:30]), _MONTHS[value[4:7]], int(value[8:10]),
                             int(value[11:13]), int(value[14:16]), int(value[17:19]),
                             tzinfo=timezone.utc)
-    except (KeyError, ValueError):
-        pass
+        except (KeyError, ValueError):
+            pass
     return utc_datetime(value)
 
 
