@@ -117,7 +117,7 @@ def child(path: str, mode: str) -> None:
     from analyzer.exports import ExportStats, read_export
 
     baseline = _peak_mb()
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), time.process_time()
     if mode == "stream":
         stats = ExportStats()
         count = sum(1 for _ in read_export(path, stats=stats))
@@ -127,9 +127,9 @@ def child(path: str, mode: str) -> None:
             text = zf.read("data/tweets.js").decode("utf-8")
         items = json.loads(text[text.index("=") + 1:].strip().rstrip(";"))
         count, extra = len(items), {}
-    seconds = time.perf_counter() - start
-    print(json.dumps({"posts": count, "seconds": seconds, "baseline_mb": baseline,
-                      "peak_mb": _peak_mb(), **extra}))
+    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu_start
+    print(json.dumps({"posts": count, "seconds": seconds, "cpu_seconds": cpu,
+                      "baseline_mb": baseline, "peak_mb": _peak_mb(), **extra}))
 
 
 HERE = Path(__file__).resolve().parents[1]
@@ -153,7 +153,8 @@ def _alternate(path: Path, checkouts: dict[str, Path], runs: int) -> dict[str, d
         for name in names if turn % 2 == 0 else names[::-1]:
             result = _run_child(path, "stream", checkouts[name])
             results[name].append(result)
-            print(f"  run {turn + 1} {name}: {result['seconds']:.2f} s, "
+            print(f"  run {turn + 1} {name}: {result['seconds']:.2f} s "
+                  f"({result['cpu_seconds']:.2f} s CPU), "
                   f"peak RSS {result['peak_mb']:.1f} MB", flush=True)
     return {name: _median(rs) for name, rs in results.items()}
 
@@ -161,7 +162,7 @@ def _alternate(path: Path, checkouts: dict[str, Path], runs: int) -> dict[str, d
 def _median(results: list[dict]) -> dict:
     """Median time and memory over the runs; counts from the first (``posts_seen``: all)."""
     median = dict(results[0], posts_seen={r["posts"] for r in results})
-    for key in ("seconds", "baseline_mb", "peak_mb"):
+    for key in ("seconds", "cpu_seconds", "baseline_mb", "peak_mb"):
         median[key] = statistics.median(r[key] for r in results)
     return median
 
@@ -205,12 +206,14 @@ def main() -> None:
         if not args.no_naive:
             rows.append(("naive json.loads (reference)", _run_child(archive, "naive")))
     header = (f"{'reader':<32} {'tweets.js MB':>12} {'zip MB':>7} {'posts':>9} {'seconds':>8} "
-              f"{'posts/s':>9} {'RSS after import MB':>20} {'peak RSS MB':>12} {'peak - import':>13}")
+              f"{'posts/s':>9} {'CPU s':>6} {'posts/CPU s':>11} {'RSS after import MB':>20} "
+              f"{'peak RSS MB':>12} {'peak - import':>13}")
     print(header)
     print("-" * len(header))
     for name, r in rows:
         print(f"{name:<32} {member_mb:>12.1f} {zip_mb:>7.1f} {r['posts']:>9,} "
-              f"{r['seconds']:>8.2f} {r['posts'] / r['seconds']:>9,.0f} "
+              f"{r['seconds']:>8.2f} {r['posts'] / r['seconds']:>9,.0f} {r['cpu_seconds']:>6.2f} "
+              f"{r['posts'] / r['cpu_seconds']:>11,.0f} "
               f"{r['baseline_mb']:>20.1f} {r['peak_mb']:>12.1f} "
               f"{r['peak_mb'] - r['baseline_mb']:>13.1f}")
     stream = rows[0][1]
@@ -219,9 +222,11 @@ def main() -> None:
     if args.compare_with:
         new, old = rows[0][1], rows[1][1]
         rate = (new["posts"] / new["seconds"]) / (old["posts"] / old["seconds"])
-        print(f"new/old: posts/s {rate:.2f}, seconds {new['seconds'] / old['seconds']:.2f}, "
+        cpu_rate = old["cpu_seconds"] / new["cpu_seconds"]
+        print(f"new/old: posts/s {rate:.2f}, posts per CPU second {cpu_rate:.2f}, "
               f"peak RSS {new['peak_mb'] / old['peak_mb']:.2f}, peak RSS above the imports "
-              f"{new['peak_mb'] - new['baseline_mb']:.1f} MB vs {old['peak_mb'] - old['baseline_mb']:.1f} MB")
+              f"{new['peak_mb'] - new['baseline_mb']:.1f} MB vs "
+              f"{old['peak_mb'] - old['baseline_mb']:.1f} MB")
         if new["posts_seen"] != old["posts_seen"]:
             print(f"note: the readers yielded different post counts: new {new['posts_seen']}, "
                   f"old {old['posts_seen']}")
