@@ -58,7 +58,7 @@ def read(source: Source, found: dict[str, list[str]], keep: Keep) -> Iterator[Po
     manifest = _load_manifest(source)
     _check_manifest(source, manifest)
     author = _load_author(source, manifest)
-    notes = _load_notes(source, stats)
+    notes = _load_notes(source, stats) or None  # None without notes: no call per tweet
     counts = _manifest_counts(manifest)
     spool = PostSpool(dedup=True)
     skipped: set[int] = set()  # dedup keys of the retweets left out: parts repeat tweets
@@ -224,7 +224,7 @@ def _load_notes(source: Source, stats: ExportStats) -> _Notes:
 
 # -- tweets ----------------------------------------------------------------------------
 
-def _to_post(item: Any, member: str, n: int, author: str | None, notes: _Notes) -> Post:
+def _to_post(item: Any, member: str, n: int, author: str | None, notes: _Notes | None) -> Post:
     tweet = item.get("tweet", item) if isinstance(item, dict) else None
     if not isinstance(tweet, dict):
         return error_post(f"{member}#{n}", "x", member, "tweet record is not a JSON object", author)
@@ -237,7 +237,7 @@ def _to_post(item: Any, member: str, n: int, author: str | None, notes: _Notes) 
 
 
 def _convert(tweet: dict[str, Any], tid: str, member: str, author: str | None,
-             notes: _Notes) -> Post:
+             notes: _Notes | None) -> Post:
     created, flags = dated(tweet.get("created_at"), _created_at)
     if created is None:
         created = _snowflake_time(tid)
