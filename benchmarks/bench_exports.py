@@ -9,6 +9,12 @@ way (whole text + json.loads).
     python benchmarks/bench_exports.py            # about 200 MB of tweets.js
     python benchmarks/bench_exports.py --mb 20    # quicker
     python benchmarks/bench_exports.py --mb 1500 --no-naive   # a zip of about 200 MB
+    python benchmarks/bench_exports.py --compare-with ../wt-old --runs 3  # before/after
+
+With ``--compare-with DIR`` (a checkout of another commit) the same archive is read by
+this checkout's reader and by DIR's, alternately (new, old, old, new, ...), ``--runs``
+times each, so load from other processes on the machine falls on both alike; the
+table shows the medians and the new/old ratios.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ import json
 import os
 import random
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -110,7 +117,7 @@ def child(path: str, mode: str) -> None:
     from analyzer.exports import ExportStats, read_export
 
     baseline = _peak_mb()
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), time.process_time()
     if mode == "stream":
         stats = ExportStats()
         count = sum(1 for _ in read_export(path, stats=stats))
@@ -120,18 +127,44 @@ def child(path: str, mode: str) -> None:
             text = zf.read("data/tweets.js").decode("utf-8")
         items = json.loads(text[text.index("=") + 1:].strip().rstrip(";"))
         count, extra = len(items), {}
-    seconds = time.perf_counter() - start
-    print(json.dumps({"posts": count, "seconds": seconds, "baseline_mb": baseline,
-                      "peak_mb": _peak_mb(), **extra}))
+    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu_start
+    print(json.dumps({"posts": count, "seconds": seconds, "cpu_seconds": cpu,
+                      "baseline_mb": baseline, "peak_mb": _peak_mb(), **extra}))
 
 
-def _run_child(path: Path, mode: str) -> dict:
-    env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[1]))
+HERE = Path(__file__).resolve().parents[1]
+
+
+def _run_child(path: Path, mode: str, checkout: Path = HERE) -> dict:
+    """One measurement in a fresh interpreter importing ``analyzer`` from ``checkout``."""
+    env = dict(os.environ, PYTHONPATH=str(checkout))
     out = subprocess.run([sys.executable, __file__, "--child", str(path), "--mode", mode],
                          capture_output=True, text=True, env=env)
     if out.returncode:
-        sys.exit(f"{mode} child failed (exit {out.returncode}):\n{out.stderr}")
+        sys.exit(f"{mode} child of {checkout} failed (exit {out.returncode}):\n{out.stderr}")
     return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def _alternate(path: Path, checkouts: dict[str, Path], runs: int) -> dict[str, dict]:
+    """Median measurements per checkout, run in turns (ABBA...) so drift hits both alike."""
+    names = list(checkouts)
+    results: dict[str, list[dict]] = {name: [] for name in names}
+    for turn in range(runs):
+        for name in names if turn % 2 == 0 else names[::-1]:
+            result = _run_child(path, "stream", checkouts[name])
+            results[name].append(result)
+            print(f"  run {turn + 1} {name}: {result['seconds']:.2f} s "
+                  f"({result['cpu_seconds']:.2f} s CPU), "
+                  f"peak RSS {result['peak_mb']:.1f} MB", flush=True)
+    return {name: _median(rs) for name, rs in results.items()}
+
+
+def _median(results: list[dict]) -> dict:
+    """Median time and memory over the runs; counts from the first (``posts_seen``: all)."""
+    median = dict(results[0], posts_seen={r["posts"] for r in results})
+    for key in ("seconds", "cpu_seconds", "baseline_mb", "peak_mb"):
+        median[key] = statistics.median(r[key] for r in results)
+    return median
 
 
 def main() -> None:
@@ -140,6 +173,11 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--no-naive", action="store_true",
                         help="skip the json.loads reference (it needs ~6x the file size in RAM)")
+    parser.add_argument("--compare-with", type=Path, metavar="DIR",
+                        help="also time the reader of the checkout in DIR (e.g. a worktree of "
+                             "an older commit), alternating runs with this one")
+    parser.add_argument("--runs", type=int, default=3,
+                        help="runs of each reader with --compare-with (the median is shown)")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--mode", default="stream", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -156,20 +194,42 @@ def main() -> None:
         zip_mb = archive.stat().st_size / 1e6
         print(f"generated {tweets:,} tweets in {gen_s:.1f} s: tweets.js {member_mb:.1f} MB, "
               f"zip {zip_mb:.1f} MB (seed {args.seed})\n")
-        rows = [("read_export (streaming)", _run_child(archive, "stream"))]
+        if args.compare_with:
+            old = args.compare_with.resolve()
+            print(f"alternating {args.runs} runs each: new = {HERE}, old = {old}")
+            medians = _alternate(archive, {"new": HERE, "old": old}, args.runs)
+            rows = [(f"read_export new (median of {args.runs})", medians["new"]),
+                    (f"read_export old (median of {args.runs})", medians["old"])]
+            print()
+        else:
+            rows = [("read_export (streaming)", _run_child(archive, "stream"))]
         if not args.no_naive:
             rows.append(("naive json.loads (reference)", _run_child(archive, "naive")))
-    header = (f"{'reader':<30} {'tweets.js MB':>12} {'zip MB':>7} {'posts':>9} {'seconds':>8} "
-              f"{'posts/s':>9} {'RSS after import MB':>20} {'peak RSS MB':>12}")
+    header = (f"{'reader':<32} {'tweets.js MB':>12} {'zip MB':>7} {'posts':>9} {'seconds':>8} "
+              f"{'posts/s':>9} {'CPU s':>6} {'posts/CPU s':>11} {'RSS after import MB':>20} "
+              f"{'peak RSS MB':>12} {'peak - import':>13}")
     print(header)
     print("-" * len(header))
     for name, r in rows:
-        print(f"{name:<30} {member_mb:>12.1f} {zip_mb:>7.1f} {r['posts']:>9,} "
-              f"{r['seconds']:>8.2f} {r['posts'] / r['seconds']:>9,.0f} "
-              f"{r['baseline_mb']:>20.1f} {r['peak_mb']:>12.1f}")
+        print(f"{name:<32} {member_mb:>12.1f} {zip_mb:>7.1f} {r['posts']:>9,} "
+              f"{r['seconds']:>8.2f} {r['posts'] / r['seconds']:>9,.0f} {r['cpu_seconds']:>6.2f} "
+              f"{r['posts'] / r['cpu_seconds']:>11,.0f} "
+              f"{r['baseline_mb']:>20.1f} {r['peak_mb']:>12.1f} "
+              f"{r['peak_mb'] - r['baseline_mb']:>13.1f}")
     stream = rows[0][1]
     print(f"\nread_export yielded {stream['posts']:,} posts and skipped "
           f"{stream['reposts_skipped']:,} retweets; naive counts every item.")
+    if args.compare_with:
+        new, old = rows[0][1], rows[1][1]
+        rate = (new["posts"] / new["seconds"]) / (old["posts"] / old["seconds"])
+        cpu_rate = old["cpu_seconds"] / new["cpu_seconds"]
+        print(f"new/old: posts/s {rate:.2f}, posts per CPU second {cpu_rate:.2f}, "
+              f"peak RSS {new['peak_mb'] / old['peak_mb']:.2f}, peak RSS above the imports "
+              f"{new['peak_mb'] - new['baseline_mb']:.1f} MB vs "
+              f"{old['peak_mb'] - old['baseline_mb']:.1f} MB")
+        if new["posts_seen"] != old["posts_seen"]:
+            print(f"note: the readers yielded different post counts: new {new['posts_seen']}, "
+                  f"old {old['posts_seen']}")
 
 
 if __name__ == "__main__":

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
+import ftfy
 import pytest
 from exports_fixtures import fixture, pack_zip
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from analyzer.exports import ExportStats, detect_export, read_export
+from analyzer.exports import ExportStats, detect_export, meta, read_export
 from analyzer.exports.meta import fix_mojibake, repair
 from analyzer.readers import ReaderError
 
@@ -73,6 +74,37 @@ _CORRECT = st.text(alphabet=st.sampled_from(list("abc XYZ.,!?'\"#@0123456789\n"
 @given(_CORRECT.filter(lambda t: any(ord(c) > 0xFF for c in t)))
 def test_fix_mojibake_leaves_real_unicode_alone(text):
     assert fix_mojibake(text) == text
+
+
+# Words of the three languages with Latin-1 and cp1252 signs, emoji and CJK, some of them
+# in Meta's broken encoding: the precheck (_BROKEN) must send ftfy every string it repairs.
+_WORDS = ("El niño comió piña ¿vienes? ¡Qué bien! Città «bella», sì perché è già qui Don’t "
+          "“quote” me — 5€ naïve über Straße café Ñandú años Übel süss à bientôt, L’amore "
+          "mañana «hola» 日本 😂 👍 #año @josé https://e.example/ñ 100% x² ½ ° º ª · ¬ ± µ").split()
+_MIXED = st.lists(st.tuples(st.sampled_from(_WORDS), st.booleans()), min_size=1, max_size=8).map(
+    lambda words: " ".join(w.encode("utf-8").decode("latin-1") if broken else w
+                           for w, broken in words))
+
+
+@settings(deadline=None)  # timing is not under test; CI machines vary
+@given(_MIXED)
+def test_the_precheck_leaves_ftfy_every_string_it_would_repair(text):
+    try:
+        expected = text.encode("latin-1").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        expected = ftfy.fix_encoding(text, meta._FTFY)
+    assert fix_mojibake(text) == expected
+
+
+def test_ftfy_is_asked_only_about_strings_with_a_broken_run(monkeypatch):
+    asked = []
+    monkeypatch.setattr(meta.ftfy, "fix_encoding", lambda text, config: asked.append(text) or text)
+    for text in ("El ni\u00f1o comi\u00f3 pi\u00f1a 日本", "Citt\u00e0 \u00abbella\u00bb 😂",
+                 "Ma\u00c3\u00b1ana en Espa\u00f1a", "It\u00e2\u0080\u0099s caf\u00e9 😂",
+                 "Don\u00e2\u20ac\u2122t 😂", "caf\u00e9\u0092s 日本"):
+        fix_mojibake(text)
+    assert asked == ["Ma\u00c3\u00b1ana en Espa\u00f1a", "It\u00e2\u0080\u0099s caf\u00e9 😂",
+                     "Don\u00e2\u20ac\u2122t 😂", "caf\u00e9\u0092s 日本"]
 
 
 def test_repair_fixes_keys_too():

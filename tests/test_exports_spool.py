@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from analyzer.exports import spool as spool_module
 from analyzer.exports.fields import entity_meta
 from analyzer.exports.spool import PostSpool
 from analyzer.posts import Post
@@ -52,4 +53,31 @@ def test_spool_without_pread(monkeypatch):
     for pid, day in [("a", 3), ("b", 1), ("c", 2)]:
         spool.add(_post(pid, day))
     assert [p.id for p in spool] == ["b", "c", "a"]
+    spool.close()
+
+
+def test_spool_written_in_blocks_gives_back_every_post(monkeypatch):
+    """Records are written a block at a time; posts cut by a block's end come back whole."""
+    monkeypatch.setattr(spool_module, "_BLOCK", 150)
+    spool = PostSpool()
+    posts = [_post(str(n), 28 - n, "word " * n) for n in range(25)]
+    for post in posts:
+        spool.add(post)
+    assert list(spool) == posts[::-1]
+    spool.close()
+
+
+def test_spool_keeps_every_kind_of_time_exactly():
+    """Whole UTC seconds are spooled as a number, other times as text: all come back equal,
+    with the same zone (or none) and microseconds."""
+    times = [datetime(2024, 1, 2, 3, 4, 5, tzinfo=UTC),
+             datetime(2024, 1, 2, 3, 4, 5, 678901, tzinfo=UTC),
+             datetime(2024, 1, 2, 4, 4, 5, tzinfo=timezone(timedelta(hours=1))),
+             datetime(2024, 1, 3, 3, 4, 5), datetime(1969, 12, 31, 23, 59, 59, tzinfo=UTC), None]
+    spool = PostSpool()
+    for n, created in enumerate(times):
+        spool.add(Post(id=str(n), text="x", created_at=created, platform="x"))
+    back = {p.id: p.created_at for p in spool}
+    assert [(back[str(n)], back[str(n)] and back[str(n)].tzinfo) for n in range(len(times))] == [
+        (t, t and t.tzinfo) for t in times]
     spool.close()

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import zipfile
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from exports_fixtures import fixture, pack_zip
 
 from analyzer.exports import ExportStats, detect_export, read_export
+from analyzer.exports import x as x_module
 from analyzer.readers import ReaderError
 
 UTC = timezone.utc
@@ -165,6 +166,20 @@ def test_legacy_2019_layout_at_root_without_envelope(tmp_path):
     assert posts[0].meta["urls"] == ["http://blog.example.org/ciao"]
     assert posts[1].meta["client"] == "Hootsuite Inc."
     assert stats.files == ["tweet.js"]
+
+
+@pytest.mark.parametrize("value, expected", [
+    ("Sat Feb 18 12:33:11 +0000 2023", datetime(2023, 2, 18, 12, 33, 11, tzinfo=UTC)),
+    ("Sat Feb  8 12:33:11 +0000 2023", datetime(2023, 2, 8, 12, 33, 11, tzinfo=UTC)),  # padded
+    ("Sat Feb 30 12:33:11 +0000 2023", None),
+    ("Sat Feb 18 12:33:11 +0100 2023", datetime(2023, 2, 18, 12, 33, 11,
+                                                tzinfo=timezone(timedelta(hours=1)))),
+    ("2023-02-18T12:33:11Z", datetime(2023, 2, 18, 12, 33, 11, tzinfo=UTC)),
+])
+def test_created_at_fast_and_long_ways(value, expected):
+    created = x_module._created_at(value)
+    assert (created, created and created.utcoffset()) == (expected, expected and
+                                                             expected.utcoffset())
 
 
 def test_missing_created_at_falls_back_to_snowflake(tmp_path):

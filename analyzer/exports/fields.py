@@ -4,6 +4,7 @@ links / hashtags / mentions in text, languages and timestamps."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
+from functools import lru_cache
 from typing import Any, Callable, Iterable
 
 from ..patterns import HASHTAG_IN_TEXT as _HASHTAG, MENTION_IN_TEXT as _MENTION, URL_IN_TEXT as _URL, URL_TAIL as _URL_TAIL
@@ -34,7 +35,7 @@ def entity_meta(member: str, *, is_reply: bool = False, is_repost: bool = False,
 
 
 def _unique(values: Iterable[str]) -> list[str]:
-    return list(dict.fromkeys(v for v in values if v))
+    return list(dict.fromkeys(filter(None, values))) if values else []
 
 
 def error_post(post_id: str, platform: str, member: str, message: str,
@@ -59,6 +60,12 @@ def text_mentions(text: str) -> list[str]:
 
 def clean_lang(code: Any) -> str | None:
     """A language code, or None for X's pseudo-codes (und, zxx, qme, qht ...)."""
+    return _clean_lang(code) if isinstance(code, str) else None
+
+
+@lru_cache(maxsize=1024)
+def _clean_lang(code: str) -> str | None:
+    """clean_lang of a string: an export repeats a handful of codes in every record."""
     lang = normalize_lang(code)
     if lang is None or lang in ("und", "zxx") or (len(lang) == 3 and lang.startswith("q")):
         return None

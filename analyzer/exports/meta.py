@@ -33,6 +33,12 @@ if TYPE_CHECKING:
 __all__ = ["fix_mojibake", "read", "repair"]
 
 _HIGH = re.compile("[\x80-\xff]")
+# What UTF-8 read as Latin-1 or cp1252 leaves: a lead byte (U+00C2-U+00F4) before a
+# continuation byte (U+0080-U+00BF, or cp1252's characters for 0x80-0x9F), or a C1
+# control. Strings without one are correct text to ftfy's Latin-1 and cp1252 repairs,
+# and it is not asked (its own check costs 10-20 us a string).
+_CP1252_HIGH = "".join(sorted(set(bytes(range(0x80, 0xA0)).decode("cp1252", "ignore"))))
+_BROKEN = re.compile(f"[\xc2-\xf4][\x80-\xbf{_CP1252_HIGH}]|[\x80-\x9f]")
 # ftfy's encoding repair only: no HTML unescaping, quote uncurling, normalisation ...
 _FTFY = TextFixerConfig(unescape_html=False, remove_terminal_escapes=False,
                         fix_latin_ligatures=False, fix_character_width=False,
@@ -49,14 +55,15 @@ def fix_mojibake(text: str) -> str:
     A string written wholly that way comes back exactly from its Latin-1 bytes. Meta
     also writes strings where such runs sit next to correct text (``Ã\x9cbel süss``);
     the whole-string round trip fails on those, and ftfy repairs the broken runs only
-    (``fix_encoding``: encoding fixes, none of ftfy's cosmetic changes).
+    (``fix_encoding``: encoding fixes, none of ftfy's cosmetic changes), when there are
+    any (``_BROKEN``).
     """
     if not _HIGH.search(text):
         return text
     try:
         return text.encode("latin-1").decode("utf-8")
     except (UnicodeEncodeError, UnicodeDecodeError):
-        return ftfy.fix_encoding(text, _FTFY)
+        return ftfy.fix_encoding(text, _FTFY) if _BROKEN.search(text) else text
 
 
 def repair(value: Any) -> Any:

@@ -8,7 +8,7 @@ import os
 import tempfile
 from array import array
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
 from ..posts import Post
@@ -17,6 +17,8 @@ if TYPE_CHECKING:
     from . import ExportStats
 
 __all__ = ["Keep", "PostSpool"]
+
+_BLOCK = 1 << 20  # bytes of records collected before one write
 
 
 class PostSpool:
@@ -35,18 +37,30 @@ class PostSpool:
         self._tie = array("q")
         self._key = array("q")
         self._offset = array("q", [0])
+        self._end = 0
+        self._block: list[bytes] = []  # records not yet written (up to _BLOCK bytes)
+        self._pending = 0
 
     def add(self, post: Post, tie: int = 0, key: int = 0) -> None:
-        created = post.created_at
-        record = (post.id, post.text, post.author, created.isoformat() if created else None,
-                  post.lang, post.platform, post.flags, post.error, dict(post.meta))
-        data = marshal.dumps(record)
-        self._fh.write(data)
-        self._offset.append(self._offset[-1] + len(data))
-        self._time.append(created.timestamp() if created else float("inf"))
+        created, meta = post.created_at, post.meta
+        stamp = created.timestamp() if created else float("inf")
+        data = marshal.dumps((post.id, post.text, post.author, _when(created, stamp), post.lang,
+                              post.platform, post.flags, post.error,
+                              meta if type(meta) is dict else dict(meta)))
+        self._block.append(data)
+        self._pending += len(data)
+        if self._pending >= _BLOCK:
+            self._flush()
+        self._end += len(data)
+        self._offset.append(self._end)
+        self._time.append(stamp)
         self._tie.append(tie)
         if self._dedup:
             self._key.append(key)
+
+    def _flush(self) -> None:
+        self._fh.write(b"".join(self._block))
+        self._block, self._pending = [], 0
 
     def __iter__(self) -> Iterator[Post]:
         import numpy as np
@@ -54,6 +68,7 @@ class PostSpool:
         n = len(self._time)
         if not n:
             return
+        self._flush()
         self._fh.flush()
         times = np.frombuffer(self._time, dtype=np.float64)
         ties = np.frombuffer(self._tie, dtype=np.int64)
@@ -66,10 +81,9 @@ class PostSpool:
         read, offsets = self._reader(), self._offset
         for block in range(0, len(order), 65536):  # not one Python int per post at once
             for i in order[block:block + 65536].tolist():
-                (pid, text, author, created, lang, platform, flags, error, meta) = marshal.loads(
+                (pid, text, author, when, lang, platform, flags, error, meta) = marshal.loads(
                     read(offsets[i], offsets[i + 1] - offsets[i]))
-                yield Post(id=pid, text=text, author=author,
-                           created_at=datetime.fromisoformat(created) if created else None,
+                yield Post(id=pid, text=text, author=author, created_at=_created(when),
                            lang=lang, platform=platform, flags=flags, error=error, meta=meta)
 
     def _reader(self) -> Callable[[int, int], bytes]:
@@ -87,6 +101,22 @@ class PostSpool:
 
     def close(self) -> None:
         self._fh.close()
+
+
+def _when(created: datetime | None, stamp: float) -> int | str | None:
+    """A post's time as spooled: whole UTC seconds as an int (most posts; no isoformat),
+    any other time as its ISO text, which keeps its zone and microseconds."""
+    if created is None:
+        return None
+    if created.tzinfo is timezone.utc and not created.microsecond and 0 <= stamp < 2**34:
+        return int(stamp)
+    return created.isoformat()
+
+
+def _created(when: int | str | None) -> datetime | None:
+    if type(when) is int:
+        return datetime.fromtimestamp(when, timezone.utc)
+    return datetime.fromisoformat(when) if when else None
 
 
 @dataclass

@@ -39,6 +39,7 @@ _WRAPPER = re.compile(r"window\.YTD\.([A-Za-z_]+)\.part(\d+)")
 _PART = POSTS_FILES["x"]  # tweets.js, tweet.js, tweets-partN.js, community-tweet.js
 _MONTHS = {m: i for i, m in enumerate(
     ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1)}
+_MONTH_DIGITS = {name: f"{number:02d}" for name, number in _MONTHS.items()}
 _TAGS = re.compile(r"<[^>]*>")
 _LEADING_MENTIONS = re.compile(r"^(?:@\w+\s+)+")
 _SNOWFLAKE_EPOCH_MS = 1288834974657
@@ -57,7 +58,7 @@ def read(source: Source, found: dict[str, list[str]], keep: Keep) -> Iterator[Po
     manifest = _load_manifest(source)
     _check_manifest(source, manifest)
     author = _load_author(source, manifest)
-    notes = _load_notes(source, stats)
+    notes = _load_notes(source, stats) or None  # None without notes: no call per tweet
     counts = _manifest_counts(manifest)
     spool = PostSpool(dedup=True)
     skipped: set[int] = set()  # dedup keys of the retweets left out: parts repeat tweets
@@ -223,7 +224,7 @@ def _load_notes(source: Source, stats: ExportStats) -> _Notes:
 
 # -- tweets ----------------------------------------------------------------------------
 
-def _to_post(item: Any, member: str, n: int, author: str | None, notes: _Notes) -> Post:
+def _to_post(item: Any, member: str, n: int, author: str | None, notes: _Notes | None) -> Post:
     tweet = item.get("tweet", item) if isinstance(item, dict) else None
     if not isinstance(tweet, dict):
         return error_post(f"{member}#{n}", "x", member, "tweet record is not a JSON object", author)
@@ -236,7 +237,7 @@ def _to_post(item: Any, member: str, n: int, author: str | None, notes: _Notes) 
 
 
 def _convert(tweet: dict[str, Any], tid: str, member: str, author: str | None,
-             notes: _Notes) -> Post:
+             notes: _Notes | None) -> Post:
     created, flags = dated(tweet.get("created_at"), _created_at)
     if created is None:
         created = _snowflake_time(tid)
@@ -282,16 +283,24 @@ def _convert(tweet: dict[str, Any], tid: str, member: str, author: str | None,
 
 
 def _created_at(value: Any) -> datetime | None:
-    """``Sat Feb 18 12:33:11 +0000 2023``, sliced (strptime is the slowest step otherwise)."""
+    """``Sat Feb 18 12:33:11 +0000 2023``, rearranged for ``fromisoformat`` (strptime is the
+    slowest step otherwise); fields that are not plain digits go the long way, same result."""
     if not isinstance(value, str) or not value:
         return None
-    try:
-        if len(value) == 30 and value[19:26] == " +0000 ":
+    if len(value) == 30 and value[19:26] == " +0000 ":
+        month = _MONTH_DIGITS.get(value[4:7])
+        if month and value[13] == value[16] == ":":
+            try:
+                return datetime.fromisoformat(
+                    f"{value[26:30]}-{month}-{value[8:10]}T{value[11:19]}+00:00")
+            except ValueError:
+                pass
+        try:
             return datetime(int(value[26:30]), _MONTHS[value[4:7]], int(value[8:10]),
                             int(value[11:13]), int(value[14:16]), int(value[17:19]),
                             tzinfo=timezone.utc)
-    except (KeyError, ValueError):
-        pass
+        except (KeyError, ValueError):
+            pass
     return utc_datetime(value)
 
 
