@@ -5,7 +5,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1] / "analyzer"
 LAYERS = [
-    ["errors", "formats"],
+    ["errors", "formats", "filetypes"],
     ["posts", "lexicons", "files"],
     ["nlp", "signals", "readers", "exports", "writers", "metrics", "charts", "card"],
     ["inputs", "blocks", "checkpoint", "augment", "advice"],
