@@ -486,14 +486,14 @@ def _is_table(source: str) -> bool:
     """A regular file in a table format (not stdin, not a folder or a platform archive)."""
     from pathlib import Path
 
-    from .readers import detect_format
+    from .readers import detect_format, sniff_file_type
 
     path = Path(source)
     if source == "-" or not path.is_file():
         return False
     with open(path, "rb") as fh:
         head = fh.read(4)
-    if head.startswith((b"PK\x03\x04", b"\x1f\x8b")) and detect_format(source) is None:
+    if sniff_file_type(head) in ("zip", "gzip") and detect_format(source) is None:
         return False
     return detect_format(source) in (None, "csv", "tsv", "jsonl", "json", "parquet")
 
