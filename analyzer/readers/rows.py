@@ -68,10 +68,12 @@ def _decode(value: Any) -> tuple[Any, bool]:
 
 
 def post_from_fields(row: RawRow) -> Post:
-    """A Post from the raw fields ``extract`` took from a row (normalised, flagged)."""
-    flags, error, labels = row.flags, row.error, row.labels
-    values = (row.text, row.id, row.author, row.created_at, row.lang, row.platform, row.label,
-              row.function)
+    """A Post from the raw fields ``extract`` took from a row (normalised, flagged); any
+    tuple in RawRow's field order will do."""
+    (default_id, flags, error, raw_text, raw_id, raw_author, raw_date, raw_lang, raw_platform,
+     labels, raw_label, raw_function) = row
+    values = (raw_text, raw_id, raw_author, raw_date, raw_lang, raw_platform, raw_label,
+              raw_function)
     if any(isinstance(v, (bytes, bytearray)) for v in values):  # Parquet binary columns
         decoded = [_decode(v) for v in values]
         values = tuple(v for v, _ in decoded)
@@ -99,7 +101,7 @@ def post_from_fields(row: RawRow) -> Post:
             meta["label_raw"] = raw_label if function is not None or raw_function is None else raw_function
     platform = as_str(raw_platform)
     return Post(
-        id=as_str(raw_id) or row.default_id,
+        id=as_str(raw_id) or default_id,
         text=text,
         author=as_str(raw_author),
         created_at=created,
