@@ -41,26 +41,28 @@ class Columns:
     function: str | None = None
 
 
-def lookup(record: Mapping[str, Any], key: str) -> Any:
+_MISSING = object()
+
+
+def _find(record: Mapping[str, Any], key: str) -> Any:
+    """The value of ``key``, a column or a dotted path into nested objects; _MISSING if absent."""
     if key in record:
         return record[key]
     value: Any = record
     for part in key.split("."):
         if not isinstance(value, Mapping) or part not in value:
-            return None
+            return _MISSING
         value = value[part]
     return value
 
 
+def lookup(record: Mapping[str, Any], key: str) -> Any:
+    value = _find(record, key)
+    return None if value is _MISSING else value
+
+
 def _has(record: Mapping[str, Any], key: str) -> bool:
-    if key in record:
-        return True
-    value: Any = record
-    for part in key.split("."):
-        if not isinstance(value, Mapping) or part not in value:
-            return False
-        value = value[part]
-    return True
+    return _find(record, key) is not _MISSING
 
 
 def _match(name: str, keys: Mapping[str, Any], chosen: Columns, warn: bool = True,
