@@ -57,6 +57,8 @@ def _find(record: Mapping[str, Any], key: str) -> Any:
 
 
 def lookup(record: Mapping[str, Any], key: str) -> Any:
+    if key in record:  # the usual case, without a call
+        return record[key]
     value = _find(record, key)
     return None if value is _MISSING else value
 

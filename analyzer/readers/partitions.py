@@ -232,17 +232,26 @@ def read_range(index: FileIndex, byte_range: tuple[int, int | None],
 def _text_rows(index: FileIndex, start: int, stop: int | None) -> Iterator[Record]:
     """The records starting at byte offsets ``start .. stop``, numbered as in the whole file:
     read from the last mark at or before ``start``, behind the file's head."""
-    at = bisect.bisect_right([offset for offset, _ in index.marks], start) - 1
+    offsets = [offset for offset, _ in index.marks]
+    at = bisect.bisect_right(offsets, start) - 1
     mark, before = index.marks[at]
+    # a range from one mark to the next (as planned): its number of records is known
+    planned = mark == start and (stop is None or offsets[at + 1:at + 2] == [stop])
     with _logical(index.path) as source:
         file_head = source.read(max(index.head, _PEEK))
         source.seek(mark)
         skip = 1 if mark else 0  # drop the file's first record, read again for the header
         lead = file_head[:index.head] if skip else b""
-        stream = _Tracked(_Joined(lead, source), peek_head=file_head[:_PEEK])  # type: ignore[arg-type]
+        kind = _HeadPeek if planned else _Tracked  # _Tracked counts bytes, line by line
+        stream = kind(_Joined(lead, source), peek_head=file_head[:_PEEK])  # type: ignore[arg-type]
         records = guard(index.name, RECORD_READERS[index.fmt](index.name, stream))
         for _ in range(skip):
             next(records, None)
+        if planned:
+            count = None if stop is None else index.marks[at + 1][1] - before
+            for n, record, flags, error in itertools.islice(records, count):
+                yield before + n - skip, record, flags, error
+            return
         while True:
             offset = mark + stream.consumed - len(lead)  # where the next record starts
             if stop is not None and offset >= stop:
@@ -289,26 +298,30 @@ def _parquet_rows(index: FileIndex, start: int, stop: int | None) -> Iterator[Re
 
 # -- streams ------------------------------------------------------------------------
 
-class _Tracked(io.BufferedReader):
-    """A byte stream that counts the bytes of the lines it hands out.
-
-    The readers iterate lines; when they yield a record, ``consumed`` is where the next
-    record's lines begin. ``peek_head``: what peeks see before any line is read (the file's
-    own head, so BOM and delimiter sniffing decide as they did for the whole file).
-    """
-
-    consumed = 0
-    gzipped = False
-    lone_cr = False  # a line ended by a lone CR: the readers split it, so offsets are not record ends
+class _HeadPeek(io.BufferedReader):
+    """A byte stream whose peeks see ``peek_head`` until a line is read (the file's own head,
+    so BOM and delimiter sniffing decide as they did for the whole file)."""
 
     def __init__(self, raw: Any, peek_head: bytes | None = None):
         super().__init__(raw)
         self._peek_head = peek_head
 
     def peek(self, size: int = 0) -> bytes:
-        if self._peek_head is not None and not self.consumed:
+        if self._peek_head is not None and self.tell() == 0:
             return self._peek_head
         return super().peek(size)
+
+
+class _Tracked(_HeadPeek):
+    """A byte stream that counts the bytes of the lines it hands out.
+
+    The readers iterate lines; when they yield a record, ``consumed`` is where the next
+    record's lines begin.
+    """
+
+    consumed = 0
+    gzipped = False
+    lone_cr = False  # a line ended by a lone CR: the readers split it, so offsets are not record ends
 
     def __next__(self) -> bytes:
         line = super().__next__()
@@ -322,20 +335,25 @@ class _Joined(io.RawIOBase):
     """Some bytes, then the rest of a stream."""
 
     def __init__(self, lead: bytes, rest: Any):
-        self._lead, self._rest = memoryview(lead), rest
+        self._lead, self._rest, self._pos = memoryview(lead), rest, 0
 
     def readable(self) -> bool:
         return True
+
+    def tell(self) -> int:
+        return self._pos
 
     def readinto(self, buffer: Any) -> int:
         if self._lead:
             n = min(len(buffer), len(self._lead))
             buffer[:n] = self._lead[:n]
             self._lead = self._lead[n:]
-            return n
-        data = self._rest.read(len(buffer))
-        buffer[:len(data)] = data
-        return len(data)
+        else:
+            data = self._rest.read(len(buffer))
+            n = len(data)
+            buffer[:n] = data
+        self._pos += n
+        return n
 
 
 @contextmanager

@@ -45,16 +45,19 @@ def as_str(value: Any) -> str | None:
     return text or None
 
 
+_make = RawRow._make  # tuple.__new__: a RawRow a row without NamedTuple's Python-level __new__
+
+
 def extract(record: Any, flags: tuple[str, ...], error: str | None, cols: dict[str, str | None],
             default_id: str, labels: bool) -> RawRow:
     """The raw values of one row's fields, looked up in ``cols`` (none for a row that is
     not an object)."""
     if record is None:
-        return RawRow(default_id, flags, error, labels=labels)
+        return _make((default_id, flags, error, None, None, None, None, None, None, labels, None, None))
     get = lambda field: lookup(record, cols[field]) if cols.get(field) else None  # noqa: E731
-    return RawRow(default_id, flags, error, get("text"), get("id"), get("author"), get("created_at"),
+    return _make((default_id, flags, error, get("text"), get("id"), get("author"), get("created_at"),
                   get("lang"), get("platform"), labels, get("label") if labels else None,
-                  get("function") if labels else None)
+                  get("function") if labels else None))
 
 
 def _decode(value: Any) -> tuple[Any, bool]:
