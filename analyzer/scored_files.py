@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from .posts import Post
+from .filetypes import sniff_file_type
 from .readers import detect_format
 from .row_values import as_bool, as_float
 from .signals import DIMENSIONS, SIGNAL_NAMES
@@ -20,7 +21,6 @@ __all__ = ["fill_signal_values", "is_scored", "is_table", "scored_row"]
 
 _SCORED_KEYS = {"label", "p_networking", "status"}
 _TABLE_FORMATS = (None, "csv", "tsv", "jsonl", "json", "parquet")
-_ARCHIVE_MAGIC = (b"PK\x03\x04", b"\x1f\x8b")  # zip, gzip
 
 
 def scored_row(record: Mapping[str, Any]) -> dict[str, Any]:
@@ -52,7 +52,7 @@ def is_table(source: str) -> bool:
         return False
     with open(path, "rb") as fh:
         head = fh.read(4)
-    if head.startswith(_ARCHIVE_MAGIC) and detect_format(source) is None:
+    if sniff_file_type(head) in ("zip", "gzip") and detect_format(source) is None:
         return False
     return detect_format(source) in _TABLE_FORMATS
 

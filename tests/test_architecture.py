@@ -5,7 +5,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1] / "analyzer"
 LAYERS = [
-    ["errors", "formats"],
+    ["errors", "formats", "filetypes"],
     ["posts", "lexicons", "files", "row_values", "numbers", "patterns", "keyindex"],
     ["nlp", "languages", "lexemes", "signals", "readers", "exports", "writers", "metrics", "charts", "card",
      "selection", "labelfile"],

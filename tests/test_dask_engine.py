@@ -333,7 +333,7 @@ def test_generated_ids_of_partitions_equal_read_many(tmp_path):
 
 
 def test_jsonl_objects_with_other_keys_read_as_read_many(tmp_path, monkeypatch):
-    from analyzer import readers
+    from analyzer.readers import layout as readers  # SAMPLE lives in the layout module
 
     src = tmp_path / "mixed.jsonl"
     src.write_text('"x"\n{"kind": "meta", "id": "m"}\n{"content": "hi", "id": "row-4"}\n'

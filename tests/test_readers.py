@@ -442,7 +442,7 @@ def test_jsonl_without_text_in_any_object_is_refused(tmp_path):
 
 
 def test_jsonl_columns_settle_after_leading_non_objects(tmp_path, monkeypatch):
-    from analyzer import readers
+    from analyzer.readers import layout as readers  # SAMPLE lives in the layout module
 
     monkeypatch.setattr(readers, "SAMPLE", 2)
     path = tmp_path / "x.jsonl"

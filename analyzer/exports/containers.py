@@ -22,6 +22,7 @@ from pathlib import Path, PurePosixPath
 from typing import IO, Iterable, Iterator
 
 from ..errors import ReaderError
+from ..filetypes import sniff_file_type
 
 __all__ = [
     "DamagedArchive",
@@ -194,9 +195,10 @@ def _kind(path: Path) -> str:
     """zip, tar, or file, from the first bytes (names lie: .json.gz is not a tar)."""
     with open(path, "rb") as fh:
         head = fh.read(512)
-        if head[:4] in (b"PK\x03\x04", b"PK\x05\x06"):
+        kind = sniff_file_type(head)
+        if kind == "zip":
             return "zip"
-        if head[:2] == b"\x1f\x8b":
+        if kind == "gzip":
             fh.seek(0)
             try:
                 block = zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(fh.read(4096), 512)
@@ -204,7 +206,7 @@ def _kind(path: Path) -> str:
                 return "file"
         else:
             block = head
-    return "tar" if block[257:262] == b"ustar" else "file"
+    return "tar" if sniff_file_type(block) == "tar" else "file"
 
 
 def open_source(path: str | Path) -> Source:
