@@ -16,6 +16,7 @@ from typing import Any, Callable, Literal, Sequence
 
 from . import scoring
 from .checkpoint import ResumableOutput, fingerprint
+from .dask_engine import score_dask  # Dask itself is imported only when a cluster starts
 from .inputs import read_many
 from .persistence import Model
 from .readers import Columns
@@ -160,8 +161,6 @@ def score_files(
 
 
 def _score_dask(inputs, output, model: Model, *, scheduler, workers, note, **kwargs) -> ScoreSummary:
-    from .dask_engine import score_dask
-
     # a local cluster forks its workers here: no more of them than cores
     n_workers = worker_count(workers, [], note) if workers and scheduler is None else workers or 2
     result = score_dask(list(inputs), output, model_dir=model.path, scheduler=scheduler,
