@@ -15,7 +15,7 @@ from .explain import global_weights
 from .inputs import read_many
 from .readers import read_records
 from .scored_files import fill_signal_values, is_scored, is_table, scored_row
-from .scoring import chunks, score_posts, single_threaded_blas
+from .scoring import ScoreOptions, chunks, score, single_threaded_blas
 from .signals import SIGNAL_NAMES
 
 __all__ = ["audit_sources", "signal_weights"]
@@ -64,7 +64,6 @@ def audit_sources(
                     add(rows)
                 continue
             posts = read_many([source], **kwargs)
-            for rows in score_posts(pipeline, posts, chunk_size=chunk_size, features=True,
-                                    function_head=model.function_head):
+            for _, rows, _ in score(posts, model, ScoreOptions(chunk_size=chunk_size, features=True)):
                 add(rows)
         return builder.finish()

@@ -23,7 +23,7 @@ import uuid
 import warnings
 from collections import Counter
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Iterator, Mapping
 
@@ -32,7 +32,7 @@ from .files import share_mode
 from .persistence import load_model
 from .posts import Post
 from .readers import Columns, Partition, ReaderError, ReaderWarning, iter_records, plan_partitions, post_from_fields
-from .scoring import ScoreJob, chunks, encode_chunk, output_columns, worker_model
+from .scoring import ScoreJob, ScoreOptions, output_columns, score, worker_model
 from .writers import OutputExistsError, RowWriter
 
 __all__ = ["DaskEngineError", "DaskScoreResult", "score_dask"]
@@ -76,8 +76,8 @@ def score_dask(sources: list[str], output_dir: str | Path, *, model_dir: str | P
     Without ``scheduler`` a LocalCluster of ``n_workers`` processes is started
     and closed; with ``scheduler="tcp://host:8786"`` that cluster is used. The
     output appears only when every partition succeeded. ``overrides`` are
-    featurizer parameters every worker sets on the loaded model (``lang``,
-    ``extra_cues``), as ``score`` does locally.
+    the ``Model.with_overrides`` arguments (``lang``, ``lexicon``) every worker
+    applies to the loaded model, as ``score`` does locally.
     """
     if partition_rows < 1:
         raise ValueError("partition_rows must be at least 1")
@@ -87,21 +87,22 @@ def score_dask(sources: list[str], output_dir: str | Path, *, model_dir: str | P
                               "save the input to a file first")
     out = Path(output_dir)
     _check_output(out, force)
-    model = load_model(model_dir)  # verify on the client first: fail before any cluster starts
-    model.overrides = dict(overrides or {})
+    # verify on the client first: fail before any cluster starts
+    model = load_model(model_dir).with_overrides(**(overrides or {}))
     signal_names = model.pipeline.named_steps["features"].signal_names_
     parts = _plan(sources, fmt, columns or Columns(), partition_rows)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp"))
     try:
-        score = ScoreJob.for_model(model, top_k=top_k, features=features, text=text, fmt="parquet",
-                                   columns=output_columns(features, signal_names, text=text))
+        score = ScoreJob.for_model(model, ScoreOptions(
+            top_k=top_k, features=features, text=text, fmt="parquet",
+            columns=tuple(output_columns(features, signal_names, text=text))))
         job = _Job(score=score, columns=columns or Columns(), out_dir=str(tmp),
                    width=max(5, len(str(len(parts) - 1))))
         with _connect(scheduler, n_workers, threads_per_worker) as client:
             counts = _run(client, parts, job)
         if not parts:  # still give readers of the directory its schema
-            RowWriter(str(tmp / _part_name(0, job.width)), "parquet", score.columns).commit()
+            RowWriter(str(tmp / _part_name(0, job.width)), "parquet", score.options.columns).commit()
         _publish(tmp, out, force)
     except BaseException:  # cleaned after the cluster is closed: no task still writing
         shutil.rmtree(tmp, ignore_errors=True)
@@ -182,10 +183,10 @@ def _score_partition(part: Partition, job: _Job) -> Counter:
     path = Path(job.out_dir) / _part_name(part.index, job.width)
     try:
         with warnings.catch_warnings(), \
-                RowWriter(str(path), "parquet", job.score.columns, force=True) as writer:
+                RowWriter(str(path), "parquet", job.score.options.columns, force=True) as writer:
             warnings.simplefilter("ignore", ReaderWarning)  # the client warned, when planning
-            for chunk in chunks(_read_partition(part, job.columns), job.chunk_size):
-                n, table, chunk_counts = encode_chunk(model, job.score, chunk)
+            options = replace(job.score.options, chunk_size=job.chunk_size)
+            for n, table, chunk_counts in score(_read_partition(part, job.columns), model, options):
                 writer.write_encoded(table, n)
                 counts.update(chunk_counts)
     except ReaderError as exc:  # name the input as the user wrote it, not its absolute path

@@ -37,11 +37,14 @@ __all__ = [
     "train",
 ]
 
+_FEATURIZER_DEFAULTS = PostFeaturizer().get_params()
 # chosen by mean macro-F1 over ../shared/eval/dev (see data/tools/select_model.py)
+_CHOSEN: dict[str, Any] = {"C": 2.0, "signal_weight": 0.3}
+# what every model's meta records: C and the block weights model selection varies, the
+# featurizer's own default where nothing else was chosen
 DEFAULT_PARAMS: dict[str, Any] = {
-    "C": 2.0,
-    "signal_weight": 0.3,
-    "char_weight": 1.0,
+    "C": _CHOSEN["C"],
+    **{k: _CHOSEN.get(k, _FEATURIZER_DEFAULTS[k]) for k in ("signal_weight", "char_weight")},
 }
 MIN_POSTS_PER_CLASS = 10
 # below either, a cross-validated figure is too noisy (and too close to the writers' own
@@ -49,7 +52,7 @@ MIN_POSTS_PER_CLASS = 10
 SMALL_SAMPLE_AUTHORS = 10
 SMALL_SAMPLE_PER_CLASS = 200
 MIN_POSTS_PER_FUNCTION = 5  # fewer, and the function head is not trained
-_FEATURIZER_KEYS = tuple(PostFeaturizer().get_params())
+_FEATURIZER_KEYS = tuple(_FEATURIZER_DEFAULTS)
 
 
 def build_model(*, C: float = DEFAULT_PARAMS["C"], random_state: int = 0, augment: float = 0.0,
@@ -279,6 +282,10 @@ class TrainResult:
     function_head: LogisticRegression | None = None
     calibration: dict | None = None
     function_counts: dict[str, int] = field(default_factory=dict)
+    # set by training.train_files: metrics on the user's own rows (train --add-default) and
+    # the evaluations on held-out authors and external files, as the model's meta holds them
+    cv_own_rows: dict | None = None
+    evaluations: dict[str, Any] = field(default_factory=dict)
 
 
 def train(

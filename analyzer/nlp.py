@@ -29,7 +29,7 @@ from spacy.util import compile_infix_regex, compile_prefix_regex, compile_suffix
 
 from .languages import UNDETERMINED, language_scores, pick_languages, supported_languages
 from .lexemes import lex_table
-from .lexicons import CUE_KEYS, load_lexicon
+from .lexicons import CUE_KEYS, load_lexicon, merge_cues
 from .patterns import EMOJI_PATTERN
 
 __all__ = [
@@ -119,11 +119,7 @@ def freeze_cues(
     """A hashable form of one language's extra cue words (for the matcher cache)."""
     extra = extra or {}
     tables = [extra.get(lang) or {}] if lang in supported_languages() else list(extra.values())
-    merged: dict[str, list[str]] = {}
-    for table in tables:
-        for key, words in table.items():
-            merged.setdefault(key, []).extend(words)
-    return tuple(sorted((k, tuple(v)) for k, v in merged.items()))
+    return tuple(sorted((k, tuple(v)) for k, v in merge_cues(*tables).items()))
 
 
 def frozen_extra(extra: Mapping[str, Mapping[str, Sequence[str]]] | None) -> tuple:

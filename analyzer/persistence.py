@@ -15,6 +15,8 @@ used only when its hashes and the model.skops it was derived from match meta.jso
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import hashlib
 import importlib
 import io
@@ -38,6 +40,7 @@ from sklearn.pipeline import Pipeline
 from .features import PostFeaturizer
 from .errors import ModelError
 from .files import atomic_write, share_mode  # noqa: F401  (share_mode: re-exported)
+from .lexicons import merge_cues, read_user_lexicon
 from .posts import FUNCTIONS, LABELS, Post
 
 __all__ = [
@@ -129,6 +132,31 @@ class Model:
     path: Path
     overrides: dict[str, Any] = field(default_factory=dict)  # featurizer params changed after loading
     function_head: LogisticRegression | None = None  # information / action / community
+
+    def with_overrides(self, *, lang: str | None = None,
+                       lexicon: str | Path | Mapping[str, Any] | None = None) -> "Model":
+        """This model with every post read as ``lang`` and/or a user lexicon (a TOML file, or
+        the tables ``lexicons.read_user_lexicon`` returns) merged over its cue words.
+
+        The loaded model is left as it is. ``overrides`` keeps the arguments, the lexicon as
+        read, so that a worker process makes the same model from them.
+        """
+        if not lang and not lexicon:
+            return self
+        features = copy.copy(self.pipeline.named_steps["features"])
+        overrides: dict[str, Any] = {}
+        if lang:
+            features.set_params(lang=lang)
+            overrides["lang"] = lang
+        if lexicon:
+            user = read_user_lexicon(lexicon) if isinstance(lexicon, (str, Path)) else dict(lexicon)
+            base = features.extra_cues or {}
+            features.set_params(extra_cues={code: merge_cues(base.get(code) or {}, user.get(code) or {})
+                                            for code in [*base, *(c for c in user if c not in base)]})
+            overrides["lexicon"] = user
+        pipeline = copy.copy(self.pipeline)
+        pipeline.steps = [(name, features if name == "features" else step) for name, step in pipeline.steps]
+        return dataclasses.replace(self, pipeline=pipeline, overrides={**self.overrides, **overrides})
 
     def predict(self, posts: Iterable[Post | str], *, top_k: int = 5, with_signals: bool = False):
         """Predictions (label, P(networking), dimension scores, top signals) in order."""

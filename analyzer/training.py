@@ -1,7 +1,7 @@
 """Train from files and write a model directory: what ``content-analyzer train`` does.
 
 Kept apart from model.py so that training logic stays free of file handling,
-and apart from cli.py so that it can be called (and tested) without a terminal.
+and apart from cli/ so that it can be called (and tested) without a terminal.
 """
 
 from __future__ import annotations
@@ -12,22 +12,46 @@ from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 
+from .adaptation import BaseData, Scorer
 from .errors import UsageError
 from .evaluation import BASELINE_NAME, CHAR_BASELINE_NAME, compare_on, fit_baselines, split_by_authors
 from .lexicons import LexiconError
-from .model import TrainResult, prepare_training_posts, proba_report, small_sample_warning, train
-from .persistence import file_sha256, save_model
+from .model import TrainResult, _as_array, prepare_training_posts, proba_report, small_sample_warning, train
+from .persistence import Model, file_sha256, save_model
 from .files import OutputExistsError, check_writable
 from .inputs import read_many
+from .learning_curve import learning_curve
 from .readers import Columns, read_posts
 
-__all__ = ["bundled_corpus_files", "train_files", "result_meta"]
+__all__ = ["base_data", "bundled_corpus_files", "curve_on_base", "train_files", "result_meta"]
 
 
 def bundled_corpus_files() -> list[Path]:
     """The project's labelled corpus as shipped with the package (data/corpus)."""
     root = Path(str(resources.files("analyzer").joinpath("bundled_corpus")))
     return sorted(root.glob("*.jsonl"))
+
+
+def base_data(model: Model, base: Sequence[str] | None = None,
+              note: Callable[[str], None] = lambda msg: None) -> BaseData:
+    """The base corpus (``base`` files, else the bundled corpus) as ``model`` sees it: what
+    ``label`` and ``learning-curve`` refit on with the user's labels (same C and calibration)."""
+    sources = list(base) if base else [str(f) for f in bundled_corpus_files()]
+    if not sources:
+        raise UsageError("the bundled corpus is not available in this installation; give --base FILE")
+    posts = prepare_training_posts(read_many(sources, labels=True))[0]
+    note(f"base corpus: {len(posts)} labelled posts")
+    C = (model.meta.get("params") or {}).get("C") or model.pipeline.named_steps["clf"].C
+    return BaseData.build(model.pipeline.named_steps["features"], posts, C=C,
+                          calibration=model.meta.get("calibration"))
+
+
+def curve_on_base(model: Model, posts: Sequence[Any], base: Sequence[str] | None = None, *,
+                  folds: int = 5, seed: int = 0, note: Callable[[str], None] = lambda msg: None) -> dict:
+    """The learning curve of ``posts`` added to the base corpus, against ``model`` alone."""
+    data = base_data(model, base, note)
+    X = model.pipeline.named_steps["features"].transform(_as_array(posts))
+    return learning_curve(posts, X, data, Scorer.from_pipeline(model.pipeline), n_splits=folds, seed=seed)
 
 
 def json_params(params: Mapping[str, Any]) -> dict[str, Any]:
@@ -184,6 +208,7 @@ def train_files(
         meta["baseline"] = BASELINE_NAME
         meta["baselines"] = [BASELINE_NAME, CHAR_BASELINE_NAME]
     save_model(result.model, output, meta=meta, function_head=result.function_head)
+    result.cv_own_rows, result.evaluations = own_cv, evaluations
     return result
 
 

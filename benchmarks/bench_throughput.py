@@ -45,7 +45,7 @@ from analyzer.metrics import classification_report  # noqa: E402
 from analyzer.model import train  # noqa: E402
 from analyzer.persistence import load_model  # noqa: E402
 from analyzer.inputs import read_many  # noqa: E402
-from analyzer.scoring import ScoreJob, output_columns, score_encoded  # noqa: E402
+from analyzer.scoring import ScoreOptions, output_columns, score  # noqa: E402
 from analyzer.writers import open_writer  # noqa: E402
 from data import CORPUS, ROOT, posts, write_csv  # noqa: E402
 
@@ -106,9 +106,8 @@ def score_file(model, src: Path, dest: Path, workers: int) -> None:
     """What `content-analyzer score SRC -o DEST --workers N` does once the model is loaded."""
     names = output_columns()
     with open_writer(str(dest), names, force=True) as writer:
-        job = ScoreJob.for_model(model, top_k=5, features=False, text=True, fmt=writer.fmt, columns=names)
-        for n, payload, _ in score_encoded((model.pipeline, model.function_head), job, read_many([str(src)], raw=workers > 1),
-                                           workers=workers):
+        options = ScoreOptions(fmt=writer.fmt, columns=tuple(names), workers=workers)
+        for n, payload, _ in score(read_many([str(src)], raw=workers > 1), model, options):
             writer.write_encoded(payload, n)
 
 

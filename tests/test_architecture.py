@@ -15,6 +15,7 @@ LAYERS = [
     ["model", "persistence", "evaluation", "terminal", "report", "report_model"],
     ["scoring", "training", "adaptation", "labeling", "learning_curve"],
     ["audit", "dask_engine", "audit_files"],
+    ["score_files"],
     ["cli", "__main__"],
 ]
 LAYER = {m: i for i, ms in enumerate(LAYERS) for m in ms}

@@ -6,7 +6,7 @@ import pytest
 
 from analyzer.audit_files import audit_sources, signal_weights
 from analyzer.explain import global_weights
-from analyzer.scoring import score_posts
+from analyzer.scoring import ScoreOptions, score
 from analyzer.signals import SIGNAL_NAMES
 
 POSTS = [("1", "acme", "Big SALE today, 30% off everything! Link in bio"),
@@ -32,8 +32,8 @@ def model(trained):
 def scored_file(trained, raw, path, features):
     from analyzer.inputs import read_many
 
-    rows = [r for chunk in score_posts(trained.model, read_many([str(raw)]), features=features,
-                                       function_head=trained.function_head) for r in chunk]
+    rows = [r for _, chunk, _ in score(read_many([str(raw)]), model(trained), ScoreOptions(features=features))
+            for r in chunk]
     path.write_text("".join(json.dumps(r) + "\n" for r in rows))
     return path
 

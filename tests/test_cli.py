@@ -836,17 +836,19 @@ def test_a_plain_value_error_is_a_bug_not_a_user_error(monkeypatch, tmp_path):
 
 
 def _spy_workers(monkeypatch):
-    """Record the worker count score hands to score_encoded, then score in this process."""
+    """Record the worker count score hands to scoring.score, then score in this process."""
+    import dataclasses
+
     import analyzer.scoring as scoring
 
     used = []
-    real = scoring.score_encoded
+    real = scoring.score
 
-    def spy(pipeline, job, posts, *, workers=1, chunk_size=2000):
-        used.append(workers)
-        return real(pipeline, job, posts, workers=1, chunk_size=chunk_size)
+    def spy(posts, model, options):
+        used.append(options.workers)
+        return real(posts, model, dataclasses.replace(options, workers=1))
 
-    monkeypatch.setattr(scoring, "score_encoded", spy)
+    monkeypatch.setattr(scoring, "score", spy)
     return used
 
 

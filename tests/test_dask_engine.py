@@ -216,13 +216,32 @@ def test_empty_input_writes_one_empty_part(cluster, model_dir, tmp_path):
 def test_model_and_spacy_load_once_per_worker_process(cluster, model_dir, tmp_path):
     src = tmp_path / "posts.csv"
     write_tricky_csv(src, 40)
+
+    def count_model_loads() -> None:  # in each worker: count the models scoring loads, none cached yet
+        real = scoring.load_model
+
+        def counting(*args, **kwargs):
+            counting.calls += 1
+            return real(*args, **kwargs)
+
+        counting.calls, counting.real = 0, real
+        scoring._WORKER_MODELS.clear()
+        scoring.load_model = counting
+
+    def stop_counting_model_loads() -> None:
+        scoring.load_model = scoring.load_model.real
+
     pipelines = []
     with distributed.Client(cluster, set_as_default=False) as client:
-        for k in range(2):
-            result = run(cluster, [src], tmp_path / f"out{k}", model_dir, partition_rows=2)
-            assert result.partitions == 20
-            pipelines.append(client.run(lambda: (os.getpid(), id(get_nlp()))))
-        loads = client.run(lambda: scoring._MODEL_LOADS)
+        client.run(count_model_loads)
+        try:
+            for k in range(2):
+                result = run(cluster, [src], tmp_path / f"out{k}", model_dir, partition_rows=2)
+                assert result.partitions == 20
+                pipelines.append(client.run(lambda: (os.getpid(), id(get_nlp()))))
+            loads = client.run(lambda: scoring.load_model.calls)
+        finally:
+            client.run(stop_counting_model_loads)
     assert len({pid for pid, _ in pipelines[0].values()}) == 2  # two processes, a cache in each
     assert sorted(loads.values()) == [1, 1]  # 40 partitions in two runs, one load per worker
     assert pipelines[0] == pipelines[1]  # the same spaCy pipeline object served both runs

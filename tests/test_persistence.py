@@ -523,3 +523,32 @@ def test_add_fast_form_leaves_model_skops_as_it_is(model_dir, tmp_path):
     assert written["fast_form"] == json.loads((model_dir / META_FILE).read_text())["fast_form"]
     assert list(written) == list(json.loads((model_dir / META_FILE).read_text()))
     assert (path / FAST_ARRAYS_FILE).read_bytes() == (model_dir / FAST_ARRAYS_FILE).read_bytes()
+
+
+def test_with_overrides_leaves_the_loaded_model_as_it_is(model_dir, tmp_path):
+    lexicon = tmp_path / "mine.toml"
+    lexicon.write_text('[en]\ncta_verbs = ["bag yours"]\n', "utf-8")
+    model = load_model(model_dir)
+    assert model.with_overrides() is model
+    mine = model.with_overrides(lang="es", lexicon=lexicon)
+    features = mine.pipeline.named_steps["features"]
+    assert (features.lang, features.extra_cues) == ("es", {"en": {"cta_verbs": ["bag yours"]}})
+    assert mine.overrides == {"lang": "es", "lexicon": {"en": {"cta_verbs": ["bag yours"]}}}
+    assert model.pipeline.named_steps["features"].lang is None and model.overrides == {}
+    assert model.pipeline.named_steps["features"].extra_cues is None
+    assert mine.pipeline.named_steps["clf"] is model.pipeline.named_steps["clf"]
+    assert [p.lang for p in mine.predict(["Anyone tried the new trail shoes?"])] == ["es"]
+    assert [p.lang for p in model.predict(["Anyone tried the new trail shoes?"])] == ["en"]
+
+
+def test_with_overrides_merges_a_lexicon_over_the_models_cue_words(model_dir):
+    model = load_model(model_dir)
+    model.pipeline.named_steps["features"].set_params(
+        extra_cues={"en": {"cta_verbs": ["preorder"]}, "it": {"thanks": ["grazie mille"]}})
+    mine = model.with_overrides(lexicon={"en": {"cta_verbs": ["bag yours"], "thanks": ["cheers"]},
+                                         "es": {"sponsor": ["#colabo"]}})
+    merged = mine.pipeline.named_steps["features"].extra_cues
+    assert list(merged) == ["en", "it", "es"]
+    assert merged == {"en": {"cta_verbs": ["preorder", "bag yours"], "thanks": ["cheers"]},
+                      "it": {"thanks": ["grazie mille"]}, "es": {"sponsor": ["#colabo"]}}
+    assert model.pipeline.named_steps["features"].extra_cues["en"] == {"cta_verbs": ["preorder"]}

@@ -1,17 +1,26 @@
 import math
+from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
 from analyzer.posts import MAX_CHARS, Post, normalize_text
-from analyzer.scoring import OUTPUT_COLUMNS, chunks, output_columns, score_posts
+from analyzer.persistence import Model
+from analyzer.scoring import OUTPUT_COLUMNS, ScoreOptions, chunks, output_columns, score
 from analyzer.signals import SIGNAL_NAMES
+
+
+def row_batches(pipeline, posts, *, function_head=None, **options):
+    """The rows of every chunk ``scoring.score`` yields for a fitted pipeline."""
+    model = Model(pipeline=pipeline, meta={}, path=Path("."), function_head=function_head)
+    return [chunk.payload for chunk in score(posts, model, ScoreOptions(**options))]
 
 
 def test_empty_whitespace_and_huge_rows_keep_their_place(trained):
     huge, flags = normalize_text("Big sale! " * 20_000)  # 200 KB
     posts = [Post(id="e", text=""), Post(id="w", text=normalize_text("   \t ")[0]),
              Post(id="h", text=huge, flags=flags), Post(id="q", text="Any tips for Lisbon?")]
-    rows = [r for batch in score_posts(trained.model, posts, chunk_size=3) for r in batch]
+    rows = [r for batch in row_batches(trained.model, posts, chunk_size=3) for r in batch]
     assert [r["id"] for r in rows] == ["e", "w", "h", "q"]
     assert [r["status"] for r in rows] == ["empty", "empty", "ok", "ok"]
     assert rows[0]["label"] is None and rows[0]["p_networking"] is None
@@ -24,7 +33,7 @@ def test_empty_whitespace_and_huge_rows_keep_their_place(trained):
 def test_record_columns_and_values(trained):
     post = Post(id="7", text="Shop now: 20% off! Link in bio", author="acme", platform="instagram",
                 meta={"is_reply": False})
-    [rows] = list(score_posts(trained.model, [post], features=True, function_head=trained.function_head))
+    [rows] = list(row_batches(trained.model, [post], features=True, function_head=trained.function_head))
     rec = rows[0]
     assert list(rec) == output_columns(features=True)
     assert rec["author"] == "acme" and rec["platform"] == "instagram" and rec["is_reply"] is False
@@ -54,8 +63,8 @@ def test_chunks():
 def test_chunking_does_not_change_results(trained):
     posts = [Post(id=str(i), text=t) for i, t in enumerate(
         ["Sale today!", "Anyone around?", "", "¿Qué opináis?", "Scopri di più nel link in bio"])]
-    one = [r for b in score_posts(trained.model, posts, chunk_size=1) for r in b]
-    all_ = [r for b in score_posts(trained.model, posts, chunk_size=100) for r in b]
+    one = [r for b in row_batches(trained.model, posts, chunk_size=1) for r in b]
+    all_ = [r for b in row_batches(trained.model, posts, chunk_size=100) for r in b]
     assert one == all_
 
 
@@ -101,7 +110,7 @@ def test_jsonl_any_values_one_row_each_in_order(trained, values, ids):
             rec["id"] = ids[i]  # duplicated ids are kept as given
         lines.append(_json.dumps(rec))
     posts = list(read_posts("-", stdin=_io.BytesIO("\n".join(lines).encode()), fmt="jsonl"))
-    rows = [r for b in score_posts(trained.model, posts, chunk_size=5) for r in b]
+    rows = [r for b in row_batches(trained.model, posts, chunk_size=5) for r in b]
     assert len(rows) == len(values)
     assert [r["status"] for r in rows] == [_expected_status(v) for v in values]
     for r in rows:
@@ -109,7 +118,7 @@ def test_jsonl_any_values_one_row_each_in_order(trained, values, ids):
         assert (r["error"] is not None) == (r["status"] != "ok")
         assert r["status"] != "empty" or r["error"] == "no text"
         assert isinstance(r["flags"], list)
-    again = [r for b in score_posts(trained.model, read_posts("-", stdin=_io.BytesIO("\n".join(lines).encode()),
+    again = [r for b in row_batches(trained.model, read_posts("-", stdin=_io.BytesIO("\n".join(lines).encode()),
                                                              fmt="jsonl"), chunk_size=7) for r in b]
     assert again == rows  # deterministic, whatever the chunking
 
@@ -129,7 +138,7 @@ def test_csv_ragged_rows_with_quotes_newlines_and_delimiters(trained, rows):
         kept.append(line)
     data = buf.getvalue().encode("utf-8", "surrogatepass")
     posts = list(read_posts("-", stdin=_io.BytesIO(data), fmt="csv"))
-    out = [r for b in score_posts(trained.model, posts) for r in b]
+    out = [r for b in row_batches(trained.model, posts) for r in b]
     assert [r["id"] for r in out] == [line[0] for line in kept]
 
 
@@ -150,25 +159,23 @@ def test_lines_in_a_legacy_encoding_are_read_as_cp1252_flagged_and_kept(trained,
         assert ("decoded_cp1252" in p.flags) == (not valid) and "invalid_utf8" not in p.flags
         if not valid:  # read as cp1252 (or Latin-1 for its five undefined bytes): no replacement characters
             assert "\ufffd" not in p.text
-    rows = [r for b in score_posts(trained.model, posts) for r in b]
+    rows = [r for b in row_batches(trained.model, posts) for r in b]
     assert len(rows) == len(raw)
 
 
-def test_worker_paths_fork_and_joblib_give_the_same_output(model_dir, monkeypatch):
-    """Where fork is unavailable (macOS, Windows) workers come from joblib instead."""
+def test_worker_paths_fork_and_spawn_give_the_same_output(model_dir, monkeypatch):
+    """Where fork is unavailable (macOS, Windows) the same pool spawns its workers instead."""
     import multiprocessing
 
     from analyzer.persistence import load_model
-    from analyzer.scoring import ScoreJob, output_columns, score_encoded
 
     model = load_model(model_dir)
-    names = tuple(output_columns())
-    job = ScoreJob(str(model_dir), (), 5, False, True, "jsonl", names)
+    options = ScoreOptions(fmt="jsonl", columns=tuple(output_columns()), chunk_size=40)
     posts = [Post(id=str(i), text=f"Sale {i}: 20% off!" if i % 2 else f"Anyone tried {i}?") for i in range(300)]
-    one = [p for _, p, _ in score_encoded((model.pipeline, model.function_head), job, posts, workers=1, chunk_size=40)]
-    forked = [p for _, p, _ in score_encoded((model.pipeline, model.function_head), job, posts, workers=2, chunk_size=40)]
+    one = [p for _, p, _ in score(posts, model, options)]
+    forked = [p for _, p, _ in score(posts, model, replace(options, workers=2))]
     monkeypatch.setattr(multiprocessing, "get_all_start_methods", lambda: ["spawn"])
-    pooled = [p for _, p, _ in score_encoded((model.pipeline, model.function_head), job, posts, workers=2, chunk_size=40)]
+    pooled = [p for _, p, _ in score(posts, model, replace(options, workers=2))]
     assert one == forked == pooled
 
 
@@ -178,7 +185,7 @@ def test_media_without_words_is_labelled_by_rule_without_a_probability(trained):
                   meta={"is_reply": True, "media_count": 1}),
              Post(id="none", text="", platform="x", meta={"is_reply": False, "media_count": 0}),
              Post(id="q", text="Any tips for Lisbon?", meta={"is_reply": False, "media_count": 1})]
-    rows = [r for batch in score_posts(trained.model, posts, features=True,
+    rows = [r for batch in row_batches(trained.model, posts, features=True,
                                        function_head=trained.function_head) for r in batch]
     assert list(rows[0]) == output_columns(features=True)
     nothing = {c: None for c in ("p_networking", "confidence", "p_function", "style", "goals",
@@ -212,7 +219,7 @@ def _dies_on_the_third_chunk(items):
 
     if items[0].id == "80":
         os._exit(3)  # as a worker killed by the system would
-    return scoring.encode_chunk(scoring._FORKED["pipeline"], scoring._FORKED["job"], items)
+    return scoring.score_chunk(scoring._FORKED["model"], scoring._FORKED["options"], items)
 
 
 def test_a_worker_that_dies_stops_the_run_instead_of_hanging(model_dir, monkeypatch):
@@ -221,13 +228,23 @@ def test_a_worker_that_dies_stops_the_run_instead_of_hanging(model_dir, monkeypa
     from analyzer.persistence import load_model
 
     model = load_model(model_dir)
-    names = tuple(scoring.output_columns())
-    job = scoring.ScoreJob(str(model_dir), (), 5, False, True, "jsonl", names)
+    options = ScoreOptions(fmt="jsonl", columns=tuple(output_columns()), workers=2, chunk_size=40)
     posts = [Post(id=str(i), text=f"Anyone tried {i}?") for i in range(200)]
-    monkeypatch.setattr(scoring, "_encode_forked", _dies_on_the_third_chunk)
+    monkeypatch.setattr(scoring, "_score_forked", _dies_on_the_third_chunk)
     got = []
     with pytest.raises(WorkerError, match="a worker process stopped unexpectedly"):
-        for n, payload, _ in scoring.score_encoded((model.pipeline, model.function_head), job, posts, workers=2,
-                                                   chunk_size=40):
+        for n, payload, _ in score(posts, model, options):
             got.append(n)
     assert sum(got) <= 80  # only the chunks before the lost one came back
+
+
+def test_workers_make_the_model_with_the_same_overrides(model_dir):
+    from analyzer.persistence import load_model
+    from analyzer.scoring import ScoreJob, worker_model
+
+    mine = load_model(model_dir).with_overrides(lang="it", lexicon={"it": {"thanks": ["grazie mille"]}})
+    job = ScoreJob.for_model(mine, ScoreOptions())
+    assert job.overrides == (("lang", "it"), ("lexicon", {"it": {"thanks": ["grazie mille"]}}))
+    features = worker_model(job).pipeline.named_steps["features"]
+    assert (features.lang, features.extra_cues) == ("it", {"it": {"thanks": ["grazie mille"]}})
+    assert worker_model(job) is worker_model(job)  # loaded once, then reused

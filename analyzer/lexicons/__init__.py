@@ -22,6 +22,7 @@ __all__ = [
     "LexiconError",
     "available_languages",
     "load_lexicon",
+    "merge_cues",
     "other_languages",
     "read_user_lexicon",
 ]
@@ -136,6 +137,17 @@ def _clean(words: Sequence[str]) -> list[str]:
     return list(seen)
 
 
+def merge_cues(*tables: Mapping[str, Sequence[str]]) -> dict[str, list[str]]:
+    """Cue tables (cue list -> words) joined in order: the one place cue words are merged,
+    for a lexicon file over the shipped words, a user lexicon over a model's, or the tables
+    of every language for a post of none."""
+    out: dict[str, list[str]] = {}
+    for table in tables:
+        for key, words in table.items():
+            out.setdefault(key, []).extend(words)
+    return out
+
+
 def load_lexicon(
     lang: str, extra: Mapping[str, Sequence[str]] | None = None
 ) -> Lexicon:
@@ -143,11 +155,10 @@ def load_lexicon(
     base = _load_default(lang)
     if not extra:
         return base
-    cues = dict(base.cues)
-    for key, words in extra.items():
-        if key not in CUE_KEYS:
-            raise LexiconError(f"unknown cue list {key!r} (known: {', '.join(CUE_KEYS)})")
-        cues[key] = tuple(_clean([*cues[key], *words]))
+    unknown = [key for key in extra if key not in CUE_KEYS]
+    if unknown:
+        raise LexiconError(f"unknown cue list {unknown[0]!r} (known: {', '.join(CUE_KEYS)})")
+    cues = {key: tuple(_clean(words)) for key, words in merge_cues(base.cues, extra).items()}
     return Lexicon(base.lang, base.name, base.identify, base.chars, cues)
 
 
