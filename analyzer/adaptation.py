@@ -15,7 +15,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 
 from .errors import TrainingDataError
-from .model import _as_array
+from .model import posts_array
 from .posts import LABELS, Post
 
 __all__ = ["BaseData", "Scorer", "USER_WEIGHT", "refit"]
@@ -65,7 +65,7 @@ class BaseData:
     @classmethod
     def build(cls, featurizer: Any, posts: Sequence[Post], *, C: float,
               calibration: Mapping[str, Any] | None = None, random_state: int = 0) -> "BaseData":
-        X = featurizer.transform(_as_array(posts)) if posts else sp.csr_matrix((0, featurizer.n_features_out_))
+        X = featurizer.transform(posts_array(posts)) if posts else sp.csr_matrix((0, featurizer.n_features_out_))
         cal = (float(calibration["a"]), float(calibration["b"])) if calibration else (1.0, 0.0)
         return cls(sp.csr_matrix(X), np.array([p.label.value for p in posts], dtype=object), float(C), cal,
                    random_state)

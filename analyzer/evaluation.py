@@ -19,7 +19,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 
 from .explain import predict_posts
-from .metrics import report_by
+from .metrics import function_report, report_by
 from .patterns import LINK_IN_TEXT
 from .posts import Label, Post
 
@@ -132,8 +132,6 @@ def _reports(model: Pipeline, baselines: Mapping[str, Pipeline], posts: Sequence
     }
     with_function = [(p.function, pr.function) for p, pr in zip(posts, preds) if p.function and pr.function]
     if with_function:
-        from .metrics import function_report
-
         out["function_report"] = function_report([a for a, _ in with_function], [b for _, b in with_function])
     return out
 

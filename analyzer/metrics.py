@@ -11,7 +11,7 @@ from typing import Sequence
 import numpy as np
 from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
 
-from .posts import LABELS, Label
+from .posts import FUNCTIONS, LABELS, Label
 
 __all__ = ["LABELS", "classification_report", "expected_calibration_error", "function_report", "report_by"]
 
@@ -96,8 +96,6 @@ def report_by(
 
 def function_report(y_true: Sequence[str], y_pred: Sequence[str]) -> dict:
     """Macro-F1, accuracy and per-function F1 of information / action / community labels."""
-    from .posts import FUNCTIONS
-
     p, r, f, s = precision_recall_fscore_support(list(y_true), list(y_pred), labels=list(FUNCTIONS),
                                                  zero_division=0)
     present = [i for i in range(len(FUNCTIONS)) if s[i] > 0]

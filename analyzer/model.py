@@ -19,6 +19,7 @@ from sklearn.pipeline import Pipeline
 
 from .augment import augment_posts
 from .errors import TrainingDataError
+from .explain import predict_posts
 from .features import PostFeaturizer, resolve_langs
 from .lexicons import available_languages
 from .metrics import report_by
@@ -173,7 +174,7 @@ def _splitter(posts: Sequence[Post], y: np.ndarray, n_splits: int, random_state:
             {"kind": "StratifiedKFold", "grouped_by": None, "n_splits": k})
 
 
-def _as_array(posts: Sequence[Post]) -> np.ndarray:
+def posts_array(posts: Sequence[Post]) -> np.ndarray:
     X = np.empty(len(posts), dtype=object)
     X[:] = list(posts)
     return X
@@ -189,13 +190,13 @@ def out_of_fold_decisions(posts: Sequence[Post], *, n_splits: int = 5, random_st
     for train_idx, test_idx in cv.split(np.zeros(len(posts)), y, groups):
         model = _fit(build_model(random_state=random_state, **params),
                      [posts[i] for i in train_idx], augment, random_state)
-        decision[test_idx] = model.decision_function(_as_array([posts[i] for i in test_idx]))
+        decision[test_idx] = model.decision_function(posts_array([posts[i] for i in test_idx]))
     return decision, scheme
 
 
 def _fit(model: Pipeline, posts: Sequence[Post], augment: float, seed: int) -> Pipeline:
     posts = augment_posts(posts, augment, seed=seed) if augment else list(posts)
-    return model.fit(_as_array(posts), np.array([p.label.value for p in posts]))
+    return model.fit(posts_array(posts), np.array([p.label.value for p in posts]))
 
 
 def platt(decision: np.ndarray, y: Sequence[str]) -> tuple[float, float]:
@@ -263,7 +264,7 @@ def fit_function_head(model: Pipeline, posts: Sequence[Post], C: float) -> Logis
     counts = collections.Counter(p.function for p in keep)
     if len(counts) < 3 or min(counts.values()) < MIN_POSTS_PER_FUNCTION:
         return None
-    X = model.named_steps["features"].transform(_as_array(keep))
+    X = model.named_steps["features"].transform(posts_array(keep))
     return LogisticRegression(C=C, max_iter=5000).fit(X, [p.function for p in keep])
 
 
@@ -363,8 +364,6 @@ def evaluate(model: Pipeline, posts: Iterable[Post], *, errors: int = 0, group_b
 
     ``errors`` > 0 adds the most confidently misclassified posts.
     """
-    from .explain import predict_posts
-
     posts, warnings = prepare_training_posts(posts)
     preds = predict_posts(model, posts, top_k=5)
     y_true = [p.label.value for p in posts]

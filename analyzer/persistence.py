@@ -1,16 +1,13 @@
 """Save, verify and load model directories (model.skops + meta.json + README.md).
 
 skops rebuilds only the types it is told to trust, and the list of types we
-trust is held here, in code: never read from the model file or its meta.json.
-The sha256 in meta.json catches corruption and mismatched files; the type
+trust is held in code (``modelfiles.TRUSTED_TYPES``): never read from the model file or
+its meta.json. The sha256 in meta.json catches corruption and mismatched files; the type
 audit is what keeps a hostile file from running code.
 
-Importing skops costs more than half a second (it lists every scikit-learn
-estimator), so a model directory also holds a fast form of model.skops: the
-same estimators written mechanically (class name, parameters, every fitted
-``*_`` attribute; arrays in one .npz, the rest JSON), rebuilt only from the
-classes in MODEL_TYPES. model.skops stays the canonical file: the fast form is
-used only when its hashes and the model.skops it was derived from match meta.json.
+A model directory also holds a fast form of model.skops (``fastform``), so a load need not
+import skops. model.skops stays the canonical file: the fast form is used only when its
+hashes and the model.skops it was derived from match meta.json.
 """
 
 from __future__ import annotations
@@ -18,30 +15,31 @@ from __future__ import annotations
 import copy
 import dataclasses
 import hashlib
-import importlib
-import io
 import json
 import os
-import platform
 import re
-import stat
 import zipfile
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from importlib import metadata, resources
+from importlib import metadata
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
-import numpy as np
-from sklearn.base import BaseEstimator
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 
-from .features import PostFeaturizer
+from .card import render_card
 from .errors import ModelError
-from .files import atomic_write, share_mode  # noqa: F401  (share_mode: re-exported)
+from .explain import predict_posts
+from .fastform import fast_form, load_fast_form, verified_fast_form
+from .features import PostFeaturizer
+from .files import atomic_write
 from .lexicons import merge_cues, read_user_lexicon
-from .posts import FUNCTIONS, LABELS, Post
+from .modelfiles import (  # noqa: F401  (re-exported: the names a model directory holds)
+    CARD_FILE, FAST_ARRAYS_FILE, FAST_TREE_FILE, FORMAT_VERSION, MAX_MODEL_BYTES, META_FILE,
+    MODEL_ENV, MODEL_FILE, MODEL_TYPES, SKLEARN_TYPES, TRUSTED_TYPES, default_model_dir,
+    file_sha256, read_meta, read_regular_file, resolve_model_dir, versions)
+from .posts import FUNCTIONS, LABELS, Post, normalize_text
 
 __all__ = [
     "FAST_ARRAYS_FILE",
@@ -57,70 +55,13 @@ __all__ = [
     "TRUSTED_TYPES",
     "add_fast_form",
     "default_model_dir",
+    "fast_form",
     "file_sha256",
     "load_model",
     "read_meta",
     "save_model",
     "versions",
 ]
-
-FORMAT_VERSION = 1
-MODEL_FILE = "model.skops"
-META_FILE = "meta.json"
-CARD_FILE = "README.md"
-MODEL_ENV = "CONTENT_ANALYZER_MODEL"
-# The only types outside skops' own defaults that a model file may contain.
-TRUSTED_TYPES: tuple[str, ...] = (
-    "analyzer.features.PostFeaturizer",
-    "analyzer.blocks.SignalValues",
-    "analyzer.blocks.WordNgramCounts",
-    "analyzer.blocks.CharNgramCounts",
-    "analyzer.blocks.ConstantColumn",
-)
-# The scikit-learn classes of a model (skops trusts them by default). With TRUSTED_TYPES, the
-# only classes the fast form writes or rebuilds: a new one is a deliberate code change.
-SKLEARN_TYPES: tuple[str, ...] = (
-    "sklearn.pipeline.Pipeline",
-    "sklearn.pipeline.FeatureUnion",
-    "sklearn.preprocessing._data.MaxAbsScaler",
-    "sklearn.feature_extraction.text.TfidfTransformer",
-    "sklearn.linear_model._logistic.LogisticRegression",
-)
-MODEL_TYPES: tuple[str, ...] = SKLEARN_TYPES + TRUSTED_TYPES
-FAST_TREE_FILE = "model.fast.json"
-FAST_ARRAYS_FILE = "model.fast.npz"
-FAST_FORMAT = "content-type-analyzer fast form 1"
-_PICKLE_SUFFIXES = (".pkl", ".pickle", ".joblib", ".sav", ".dill")
-# Largest files a load reads: meta.json holds metrics tables (about 0.1 MB for the bundled
-# model), model.skops the arrays (about 7 MB); a symlink to /dev/zero must not be read forever.
-MAX_META_BYTES = 64 * 2**20
-MAX_MODEL_BYTES = 2 * 2**30
-
-
-def versions() -> dict[str, str]:
-    out = {"python": platform.python_version()}
-    for dist in ("content-type-analyzer", "scikit-learn", "spacy", "skops", "numpy", "scipy"):
-        try:
-            out["analyzer" if dist == "content-type-analyzer" else dist] = metadata.version(dist)
-        except metadata.PackageNotFoundError:
-            out[dist] = "unknown"
-    return out
-
-
-def file_sha256(path: str | Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def default_model_dir() -> Path:
-    """$CONTENT_ANALYZER_MODEL, else the model bundled with the package."""
-    env = os.environ.get(MODEL_ENV)
-    if env:
-        return Path(env)
-    return Path(str(resources.files("analyzer").joinpath("bundled_model")))
 
 
 @dataclass
@@ -160,9 +101,6 @@ class Model:
 
     def predict(self, posts: Iterable[Post | str], *, top_k: int = 5, with_signals: bool = False):
         """Predictions (label, P(networking), dimension scores, top signals) in order."""
-        from .explain import predict_posts
-        from .posts import normalize_text
-
         items = []
         for n, p in enumerate(posts, 1):
             if isinstance(p, Post):
@@ -212,8 +150,6 @@ def save_model(
     }
     _write_meta(out_dir, full)
     if card is None:
-        from .card import render_card
-
         card = render_card(full)
     atomic_write(out_dir / CARD_FILE, _with_files_section(card).encode())
     return full
@@ -261,7 +197,7 @@ def _write_fast_form(out_dir: Path, fast: tuple[bytes, bytes], model_sha256: str
 FILES_SECTION = """## Files
 
 - `model.skops`: the canonical model, `{"binary": pipeline, "function": head or null}` written by
-  skops; loaded with skops and the allow-list in `analyzer/persistence.py` when the fast form is
+  skops; loaded with skops and the allow-list in `analyzer/modelfiles.py` when the fast form is
   absent or does not verify.
 - `model.fast.json` + `model.fast.npz`: the fast form, the same objects derived mechanically from
   what `model.skops` loads back, so a load need not import skops (0.5-0.7 s). The JSON is
@@ -273,7 +209,7 @@ FILES_SECTION = """## Files
   (`get_params(deep=False)`) and `"fitted"` (every attribute ending in `_`). The .npz is plain
   `.npy` arrays, no pickle (loaded with `allow_pickle=False`). Estimators are rebuilt as
   `cls(**params)` plus their fitted attributes, and only from the classes in
-  `persistence.MODEL_TYPES`; any other type is refused.
+  `modelfiles.MODEL_TYPES`; any other type is refused.
 - `meta.json`: metadata and the sha256 of every file: `model_sha256`, and `fast_form` with the
   sha256 of both fast-form files and `derived_from`, the sha256 of the `model.skops` they were
   derived from. A fast form whose files are missing or do not match, or that was derived from
@@ -282,81 +218,6 @@ FILES_SECTION = """## Files
   `python -c "from analyzer.persistence import add_fast_form; add_fast_form('MODEL_DIR')"`.
 """
 
-
-def read_meta(model_dir: str | Path) -> dict[str, Any]:
-    """meta.json of a model directory (no other check): enough for ``info``."""
-    model_dir = _model_dir(model_dir)
-    path = model_dir / META_FILE
-    if not os.path.lexists(path):
-        raise ModelError(f"{model_dir}: no {META_FILE} (not a model directory)")
-    try:
-        meta = json.loads(read_regular_file(path, MAX_META_BYTES).decode("utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
-        raise ModelError(f"{path}: not valid JSON ({type(exc).__name__}: {exc})") from None
-    if not isinstance(meta, dict) or meta.get("format_version") != FORMAT_VERSION:
-        raise ModelError(f"{path}: unknown model format "
-                         f"{meta.get('format_version') if isinstance(meta, dict) else meta!r}")
-    for key, kind in _META_TYPES.items():
-        if key in meta and not isinstance(meta[key], kind) and not (
-                meta[key] is None and key not in _REQUIRED_META):
-            raise ModelError(f"{path}: {key!r} should be {_KIND_NAMES[kind]}, found "
-                             f"{type(meta[key]).__name__} {json.dumps(meta[key])[:60]}")
-    name = meta.get("model_file", MODEL_FILE)
-    if name in ("", ".", "..") or Path(name).name != name or "\\" in name:
-        raise ModelError(f"{path}: model_file {name!r} must name a file inside the model "
-                         "directory (no path)")
-    return meta
-
-
-# Types of the meta.json fields a load reads; anything else is a damaged or forged file.
-_META_TYPES: dict[str, type] = {
-    "model_file": str, "model_sha256": str, "created_at": str, "versions": dict, "params": dict,
-    "calibration": dict, "cv": dict, "training": dict, "evaluations": dict, "labels": list,
-    "signals": list, "warnings": list, "fast_form": dict,
-}
-_KIND_NAMES = {str: "a string", dict: "an object", list: "a list"}
-_REQUIRED_META = ("model_file", "model_sha256", "versions")  # the others may be null (no CV ...)
-
-
-def read_regular_file(path: Path, limit: int) -> bytes:
-    """The bytes of ``path`` if it is a regular file of at most ``limit`` bytes.
-
-    Opened without blocking and checked on the open descriptor, so a FIFO cannot hang
-    the load and a symlink to a device (``/dev/zero``) is refused, not read forever.
-    """
-    try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
-    except FileNotFoundError:
-        raise ModelError(f"{path}: missing") from None
-    except OSError as exc:
-        raise ModelError(f"{path}: cannot be opened ({exc.strerror})") from None
-    with os.fdopen(fd, "rb") as fh:
-        st = os.fstat(fh.fileno())
-        if not stat.S_ISREG(st.st_mode):
-            raise ModelError(f"{path}: not a regular file (a device, FIFO or socket); refusing "
-                             "to read it")
-        if st.st_size > limit:
-            raise ModelError(f"{path}: {st.st_size:,} bytes, more than the {limit:,} a model "
-                             "file may have")
-        data = fh.read(limit + 1)
-    if len(data) > limit:
-        raise ModelError(f"{path}: more than the {limit:,} bytes a model file may have")
-    return data
-
-
-def _model_dir(path: str | Path) -> Path:
-    path = Path(path)
-    if path.suffix.lower() in _PICKLE_SUFFIXES:
-        raise ModelError(
-            f"{path}: pickle/joblib model files are refused, because loading them can run "
-            "arbitrary code; use a model directory written by `content-analyzer train` (skops)")
-    if path.is_file() and path.name in (MODEL_FILE, META_FILE):
-        path = path.parent
-    if not path.exists():
-        raise ModelError(f"{path}: model directory not found")
-    if not path.is_dir():
-        raise ModelError(f"{path}: not a model directory (expected {MODEL_FILE} and {META_FILE})")
-    return path
 
 
 def load_model(model_dir: str | Path | None = None, *, allow_version_mismatch: bool = False,
@@ -370,7 +231,7 @@ def load_model(model_dir: str | Path | None = None, *, allow_version_mismatch: b
     media/networking, with an optional function head over information/action/community.
     The fast form is read when it verifies (and ``use_fast_form``), else model.skops.
     """
-    model_dir = _model_dir(model_dir if model_dir is not None else default_model_dir())
+    model_dir = resolve_model_dir(model_dir if model_dir is not None else default_model_dir())
     meta = read_meta(model_dir)
     path = model_dir / meta.get("model_file", MODEL_FILE)
     if not os.path.lexists(path):
@@ -382,8 +243,8 @@ def load_model(model_dir: str | Path | None = None, *, allow_version_mismatch: b
             f"{path}: saved with scikit-learn {saved}, installed is {installed}; "
             f"install scikit-learn=={saved} or retrain the model")
     data = _verified_bytes(path, meta.get("model_sha256"))
-    fast = _verified_fast_form(model_dir, meta) if use_fast_form else None
-    loaded = _load_fast_form(model_dir, *fast) if fast else _load_skops(path, data)
+    fast = verified_fast_form(model_dir, meta) if use_fast_form else None
+    loaded = load_fast_form(model_dir, *fast) if fast else _load_skops(path, data)
     if not isinstance(loaded, dict) or set(loaded) != {"binary", "function"}:
         raise ModelError(f"{path}: not a content-type-analyzer model (expected binary and function parts)")
     _check_shape(loaded["binary"], loaded["function"], path)
@@ -418,164 +279,8 @@ def _load_skops(path: Path, data: bytes) -> Pipeline:
 
 def _unsafe_from(message: str) -> list[str]:
     """The type names in skops' "Untrusted types found in the file: [...]" message."""
-    import re
-
     found = re.search(r"\[(.*?)\]", message)
     return re.findall(r"'([^']+)'", found.group(1)) if found else [message.splitlines()[0]]
-
-
-# -- the fast form -------------------------------------------------------------------
-
-_FITTED_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*_")  # a public attribute ending in _
-
-
-def _type_name(cls: type) -> str:
-    return f"{cls.__module__}.{cls.__qualname__}"
-
-
-def fast_form(parts: Any) -> tuple[bytes, bytes]:
-    """(JSON tree, .npz arrays) of a model's objects, walked mechanically: an estimator is
-    its class, ``get_params(deep=False)`` and every fitted attribute (name ending in ``_``);
-    arrays and numpy scalars go to the .npz; an object met twice is written once.
-
-    Raises ModelError for a class outside MODEL_TYPES, an attribute that is neither a
-    parameter nor fitted, or a value the form cannot hold without pickle.
-    """
-    arrays: dict[str, np.ndarray] = {}
-    ids: dict[int, int] = {}
-    alive: list[Any] = []  # keeps every object written alive, so no id is reused
-
-    def encode(value: Any) -> Any:
-        if value is None or type(value) in (bool, int, float, str):
-            return value
-        if id(value) in ids:
-            return {"ref": ids[id(value)]}
-        n = ids[id(value)] = len(ids)
-        alive.append(value)
-        node: dict[str, Any] = {"id": n, "type": _type_name(type(value))}
-        if type(value) in (list, tuple):
-            node["items"] = [encode(v) for v in value]
-        elif type(value) is dict:
-            node["items"] = [[encode(k), encode(v)] for k, v in value.items()]
-        elif isinstance(value, (np.ndarray, np.generic)) and type(value).__module__ == "numpy":
-            if np.asarray(value).dtype.hasobject:
-                raise ModelError(f"cannot write an object array ({np.asarray(value).dtype}) without pickle")
-            node["array"] = str(n)
-            arrays[str(n)] = np.asarray(value)
-        elif isinstance(value, BaseEstimator):
-            name = node["type"]
-            if name not in MODEL_TYPES:
-                raise ModelError(f"refusing to save a model with a class outside the allow-list: {name}")
-            params = value.get_params(deep=False)
-            fitted = {k: v for k, v in vars(value).items() if k not in params and _FITTED_NAME.fullmatch(k)}
-            other = sorted(set(vars(value)) - set(params) - set(fitted))
-            if other:
-                raise ModelError(f"{name}: attribute(s) {other} are neither parameters nor fitted "
-                                 "attributes (ending in _); the fast form cannot hold them")
-            node["params"] = {k: encode(v) for k, v in params.items()}
-            node["fitted"] = {k: encode(v) for k, v in sorted(fitted.items())}
-        else:
-            raise ModelError(f"cannot write a {node['type']} into the fast form")
-        return node
-
-    tree = {"format": FAST_FORMAT, "root": encode(parts)}
-    return (json.dumps(tree, ensure_ascii=False, separators=(",", ":")).encode(), _npz_bytes(arrays))
-
-
-def _npz_bytes(arrays: Mapping[str, np.ndarray]) -> bytes:
-    """An uncompressed .npz (a zip of .npy files, as numpy.savez writes) with fixed
-    timestamps, so the same model gives the same bytes."""
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as z:
-        for key, arr in arrays.items():
-            with z.open(zipfile.ZipInfo(f"{key}.npy", date_time=(1980, 1, 1, 0, 0, 0)), "w",
-                        force_zip64=True) as fh:
-                np.lib.format.write_array(fh, arr, allow_pickle=False)
-    return buf.getvalue()
-
-
-def _verified_fast_form(model_dir: Path, meta: Mapping[str, Any]) -> tuple[bytes, bytes] | None:
-    """The bytes of the fast-form files when they match meta.json and were derived from the
-    model.skops meta.json names; None (load model.skops) otherwise."""
-    entry = meta.get("fast_form") or {}
-    files = entry.get("files")
-    if entry.get("derived_from") != meta.get("model_sha256") or not isinstance(files, dict):
-        return None
-    out = []
-    for name, limit in ((FAST_TREE_FILE, MAX_META_BYTES), (FAST_ARRAYS_FILE, MAX_MODEL_BYTES)):
-        try:
-            data = read_regular_file(model_dir / name, limit)
-        except ModelError:  # missing, not a regular file, too large
-            return None
-        if hashlib.sha256(data).hexdigest() != files.get(name):
-            return None
-        out.append(data)
-    return out[0], out[1]
-
-
-def _load_fast_form(model_dir: Path, tree_bytes: bytes, array_bytes: bytes) -> Any:
-    path = model_dir / FAST_TREE_FILE
-    try:
-        tree = json.loads(tree_bytes.decode("utf-8"))
-        if not isinstance(tree, dict) or tree.get("format") != FAST_FORMAT:
-            raise ModelError(f"{path}: not a fast form ({FAST_FORMAT!r} expected)")
-        with np.load(io.BytesIO(array_bytes), allow_pickle=False) as npz:
-            arrays = {k: npz[k] for k in npz.files}
-        return _FastFormBuilder(path, arrays).build(tree["root"])
-    except ModelError:
-        raise
-    except Exception as exc:  # any damage to a file whose hash matched: a forged meta.json
-        raise ModelError(f"{path}: not a readable fast form ({type(exc).__name__}: {exc})") from None
-
-
-class _FastFormBuilder:
-    """Rebuilds the objects of a fast-form tree, only from MODEL_TYPES, builtins and arrays."""
-
-    def __init__(self, path: Path, arrays: Mapping[str, np.ndarray]):
-        self.path, self.arrays, self.built = path, arrays, {}
-
-    def build(self, node: Any) -> Any:
-        if node is None or type(node) in (bool, int, float, str):
-            return node
-        if type(node) is not dict:
-            raise ModelError(f"{self.path}: not a fast-form node: {json.dumps(node)[:60]}")
-        if "ref" in node:
-            return self.built[node["ref"]]
-        kind = node["type"]
-        if kind in ("builtins.list", "builtins.tuple"):
-            items = [self.build(v) for v in node["items"]]
-            value: Any = items if kind == "builtins.list" else tuple(items)
-        elif kind == "builtins.dict":
-            value = {self.build(k): self.build(v) for k, v in node["items"]}
-        elif kind in MODEL_TYPES:
-            value = self._estimator(kind, node)
-        elif kind.startswith("numpy.") and "array" in node:
-            value = self.arrays[node["array"]]
-            if kind != "numpy.ndarray":  # a numpy scalar: a 0-d array of its dtype
-                value = value[()] if value.ndim == 0 else None
-                if _type_name(type(value)) != kind:
-                    raise ModelError(f"{self.path}: array {node['array']!r} is no {kind}")
-        else:
-            raise ModelError(f"{self.path}: the fast form names {kind!r}, a type outside the "
-                             "allow-list; refusing to load")
-        self.built[node["id"]] = value
-        return value
-
-    def _estimator(self, kind: str, node: Mapping[str, Any]) -> BaseEstimator:
-        module, _, name = kind.rpartition(".")
-        cls = getattr(importlib.import_module(module), name)
-        if not (isinstance(cls, type) and issubclass(cls, BaseEstimator) and _type_name(cls) == kind):
-            raise ModelError(f"{self.path}: {kind} is not an estimator class")
-        params = {k: self.build(v) for k, v in node["params"].items()}
-        obj = cls(**params)
-        if set(obj.get_params(deep=False)) != set(params):
-            raise ModelError(f"{self.path}: {kind} parameters {sorted(params)} are not its own")
-        for key, v in node["fitted"].items():
-            if not (isinstance(key, str) and _FITTED_NAME.fullmatch(key)) or key in params:
-                raise ModelError(f"{self.path}: {kind} fitted attribute {key!r} refused (a fitted "
-                                 "attribute is a public name ending in _)")
-            setattr(obj, key, self.build(v))
-        return obj
 
 
 def _check_shape(pipeline: Any, head: Any, path: Path) -> None:

@@ -12,7 +12,7 @@ import itertools
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Literal, Sequence
+from typing import Callable, Literal, Sequence
 
 from . import scoring
 from .checkpoint import ResumableOutput, fingerprint

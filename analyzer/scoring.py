@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any, Iterable, Iterator, NamedTuple
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from .errors import ModelError, WorkerError
 from .explain import Batch, explain_batch
@@ -217,8 +218,6 @@ def score(posts: Iterable[Any], model: Model, options: ScoreOptions = ScoreOptio
 def single_threaded_blas():
     """Keep BLAS to one thread: the matrices here are small, and OpenBLAS's extra
     threads only spin (a third more CPU for nothing, and they crowd out workers)."""
-    from threadpoolctl import threadpool_limits
-
     return threadpool_limits(limits=1, user_api="blas")
 
 

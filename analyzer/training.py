@@ -16,7 +16,7 @@ from .adaptation import BaseData, Scorer
 from .errors import UsageError
 from .evaluation import BASELINE_NAME, CHAR_BASELINE_NAME, compare_on, fit_baselines, split_by_authors
 from .lexicons import LexiconError
-from .model import TrainResult, _as_array, prepare_training_posts, proba_report, small_sample_warning, train
+from .model import TrainResult, posts_array, prepare_training_posts, proba_report, small_sample_warning, train
 from .persistence import Model, file_sha256, save_model
 from .files import OutputExistsError, check_writable
 from .inputs import read_many
@@ -50,7 +50,7 @@ def curve_on_base(model: Model, posts: Sequence[Any], base: Sequence[str] | None
                   folds: int = 5, seed: int = 0, note: Callable[[str], None] = lambda msg: None) -> dict:
     """The learning curve of ``posts`` added to the base corpus, against ``model`` alone."""
     data = base_data(model, base, note)
-    X = model.pipeline.named_steps["features"].transform(_as_array(posts))
+    X = model.pipeline.named_steps["features"].transform(posts_array(posts))
     return learning_curve(posts, X, data, Scorer.from_pipeline(model.pipeline), n_splits=folds, seed=seed)
 
 

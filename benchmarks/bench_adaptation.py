@@ -32,7 +32,7 @@ from analyzer.adaptation import USER_WEIGHT, BaseData, Scorer, refit  # noqa: E4
 from analyzer.labelfile import LabelFile  # noqa: E402
 from analyzer.labeling import LabelSession  # noqa: E402
 from analyzer.selection import random_order  # noqa: E402
-from analyzer.model import _as_array, prepare_training_posts  # noqa: E402
+from analyzer.model import posts_array, prepare_training_posts  # noqa: E402
 from analyzer.persistence import load_model  # noqa: E402
 from analyzer.inputs import read_many  # noqa: E402
 from analyzer.training import bundled_corpus_files  # noqa: E402
@@ -71,7 +71,7 @@ def run_file(path: Path, model, base: BaseData, args) -> dict:
     scorer = Scorer.from_pipeline(model.pipeline)
     posts = prepare_training_posts(p for p in read_many([str(path)], labels=True) if not p.by_rule)[0]
     pool, test = split(posts, args.seed, args.max_posts)
-    X_pool, X_test = featurizer.transform(_as_array(pool)), featurizer.transform(_as_array(test))
+    X_pool, X_test = featurizer.transform(posts_array(pool)), featurizer.transform(posts_array(test))
     y_pool = np.array([p.label.value for p in pool], dtype=object)
     y_test = np.array([p.label.value for p in test], dtype=object)
     out = {"file": path.name, "posts": len(posts), "pool": len(pool), "test": len(test),

@@ -13,7 +13,7 @@ import pytest
 from label_examples import candidates
 
 from analyzer.adaptation import BaseData, Scorer
-from analyzer.model import _as_array, train
+from analyzer.model import posts_array, train
 from analyzer.persistence import save_model
 from analyzer.posts import Label, Post
 
@@ -130,5 +130,5 @@ def parts(trained, train_posts):
                           calibration=trained.calibration)
     scorer = Scorer.from_pipeline(trained.model)
     posts = candidates()
-    X = featurizer.transform(_as_array(posts))
+    X = featurizer.transform(posts_array(posts))
     return featurizer, base, scorer, posts, X

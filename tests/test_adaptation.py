@@ -5,13 +5,13 @@ import scipy.sparse as sp
 from analyzer.adaptation import BaseData, refit
 from analyzer.errors import TrainingDataError
 from analyzer.explain import predict_posts
-from analyzer.model import _as_array
+from analyzer.model import posts_array
 
 
 def test_refit_without_user_labels_is_the_trained_model(parts, trained):
     featurizer, base, scorer, posts, X = parts
     again = refit(base, sp.csr_matrix((0, X.shape[1])), [])
-    expected = trained.model.decision_function(_as_array(posts))
+    expected = trained.model.decision_function(posts_array(posts))
     assert again.n_user == 0
     assert np.allclose(again.decision(X), expected, atol=1e-3)
     assert np.allclose(scorer.decision(X), expected)

@@ -6,12 +6,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1] / "analyzer"
 LAYERS = [
     ["errors", "formats", "filetypes"],
-    ["posts", "lexicons", "files", "row_values", "numbers", "patterns", "keyindex"],
+    ["posts", "lexicons", "files", "row_values", "numbers", "patterns", "keyindex", "modelfiles"],
     ["nlp", "languages", "lexemes", "signals", "readers", "exports", "writers", "metrics", "charts", "card",
      "selection", "labelfile"],
     ["inputs", "blocks", "parsing", "checkpoint", "augment", "advice", "audit_examples", "scored_files"],
     ["features"],
-    ["explain"],
+    ["explain", "fastform"],
     ["model", "persistence", "evaluation", "terminal", "report", "report_model"],
     ["scoring", "training", "adaptation", "labeling", "learning_curve"],
     ["audit", "dask_engine", "audit_files"],

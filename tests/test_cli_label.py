@@ -15,7 +15,7 @@ from analyzer.cli import app
 from analyzer.adaptation import BaseData, Scorer
 from analyzer.labelfile import LabelFile
 from analyzer.labeling import LabelSession
-from analyzer.model import _as_array, prepare_training_posts
+from analyzer.model import posts_array, prepare_training_posts
 from analyzer.persistence import load_model
 from analyzer.inputs import read_many
 from label_examples import CANDIDATES, TRUTH
@@ -54,8 +54,8 @@ def library_session(model_dir, inputs, base, out, refit_every):
     base_posts = prepare_training_posts(read_many([str(base)], labels=True))[0]
     data = BaseData.build(f, base_posts, C=model.pipeline.named_steps["clf"].C,
                           calibration=model.meta.get("calibration"))
-    return LabelSession(posts, f.transform(_as_array(posts)), data, LabelFile(out), Scorer.from_pipeline(model.pipeline),
-                        refit_every=refit_every, seed=0, transform=lambda ps: f.transform(_as_array(ps)))
+    return LabelSession(posts, f.transform(posts_array(posts)), data, LabelFile(out), Scorer.from_pipeline(model.pipeline),
+                        refit_every=refit_every, seed=0, transform=lambda ps: f.transform(posts_array(ps)))
 
 
 def shown_ids(stderr):

@@ -4,12 +4,12 @@ from label_examples import TRUTH
 
 from analyzer.labelfile import LabelFile
 from analyzer.labeling import LabelSession
-from analyzer.model import _as_array
+from analyzer.model import posts_array
 
 
 def _session(parts, path, **kw):
     featurizer, base, scorer, posts, X = parts
-    return LabelSession(posts, X, base, LabelFile(path), scorer, transform=lambda ps: featurizer.transform(_as_array(ps)),
+    return LabelSession(posts, X, base, LabelFile(path), scorer, transform=lambda ps: featurizer.transform(posts_array(ps)),
                         **kw)
 
 

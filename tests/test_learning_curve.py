@@ -3,7 +3,7 @@ from label_examples import CANDIDATES, TRUTH
 from sklearn.metrics import f1_score
 
 from analyzer.learning_curve import curve_steps, learning_curve
-from analyzer.model import _as_array
+from analyzer.model import posts_array
 from analyzer.posts import Label, Post
 
 
@@ -19,7 +19,7 @@ def test_learning_curve_on_labelled_posts(parts, train_posts):
     # the user's labels: the candidates twice over (other ids), with their true labels
     posts = [Post(id=f"u{i}", text=t + suffix, lang=lang, author=f"acct{i % 4}", label=Label(TRUTH[i]))
              for suffix in ("", " (2)") for i, (lang, t) in enumerate(CANDIDATES)]
-    X = featurizer.transform(_as_array(posts))
+    X = featurizer.transform(posts_array(posts))
     curve = learning_curve(posts, X, base, scorer, n_splits=4, seed=0, steps=[0, 5, 10])
     y = [p.label.value for p in posts]
     alone = f1_score(y, np.where(scorer.decision(X) > 0, "networking", "media"), average="macro")

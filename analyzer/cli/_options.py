@@ -8,15 +8,15 @@ from typing import Annotated, Optional
 import typer
 
 from ..errors import UsageError
-from ..readers import Columns
+from ..posts import normalize_lang
+from ..readers import Columns, check_encoding
 
 
 def _check_lang(value: str | None) -> str | None:
     """--lang: a supported language (en, es, it; en-US etc. accepted) or und; else exit 2."""
     if value is None:
         return None
-    from ..nlp import UNDETERMINED, supported_languages  # spaCy: not for --help
-    from ..posts import normalize_lang
+    from ..languages import UNDETERMINED, supported_languages  # numpy and the lexicons: not for --help
 
     code = normalize_lang(value)
     allowed = (*supported_languages(), UNDETERMINED)
@@ -29,8 +29,6 @@ def _check_lang(value: str | None) -> str | None:
 def _check_encoding(value: str | None) -> str | None:
     if value is None:
         return None
-    from ..readers import check_encoding
-
     try:
         return check_encoding(value)
     except UsageError as exc:

@@ -49,7 +49,7 @@ def label_cli(
     from ..adaptation import Scorer
     from ..labelfile import LabelFile
     from ..labeling import LabelSession
-    from ..model import _as_array
+    from ..model import posts_array
     from ..training import base_data
 
     if str(output) == "-":
@@ -74,12 +74,12 @@ def label_cli(
         if not posts:
             raise fail("no post to label in the inputs")
         data = base_data(model, base, note=say)
-        X = featurizer.transform(_as_array(posts))
+        X = featurizer.transform(posts_array(posts))
         if labels.records:
             say(f"resuming: {len(labels.records)} labels in {output}; refitting on them")
         session = LabelSession(posts, X, data, labels, Scorer.from_pipeline(model.pipeline),
                                refit_every=refit_every, seed=seed,
-                               transform=lambda ps: featurizer.transform(_as_array(ps)))
+                               transform=lambda ps: featurizer.transform(posts_array(ps)))
     try:
         with user_errors(), closing(session):
             _ask(session, model, labels, function=function, top_k=top_k)

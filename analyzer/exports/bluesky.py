@@ -17,6 +17,8 @@ from __future__ import annotations
 
 from typing import Any, Iterator
 
+import libipld
+
 from ..posts import Post, normalize_text
 from ..errors import ReaderError
 from .containers import Source
@@ -41,18 +43,7 @@ def read(source: Source, found: dict[str, list[str]], keep: Keep) -> Iterator[Po
     yield from keep.emit_sorted(candidates())
 
 
-def _libipld(where: str) -> Any:
-    """libipld, imported only when a CAR is read, so other exports work without it."""
-    try:
-        import libipld
-    except ImportError:
-        raise ReaderError(where, "reading Bluesky CAR files needs the libipld package "
-                          "(pip install libipld)") from None
-    return libipld
-
-
 def _repo_posts(where: str, data: bytes, member: str) -> Iterator[Post]:
-    libipld = _libipld(where)
     try:
         header, blocks = libipld.decode_car(data)
     except (ValueError, RecursionError, TypeError) as exc:
@@ -128,7 +119,7 @@ def walk_mst(blocks: dict[bytes, Any], root: bytes, where: str) -> Iterator[tupl
 
 def _cid(raw: Any) -> str:
     try:
-        return _libipld("").encode_cid(raw)
+        return libipld.encode_cid(raw)
     except (ValueError, TypeError):
         return repr(raw)[:40]
 

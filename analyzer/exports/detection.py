@@ -6,6 +6,8 @@ import re
 from pathlib import Path
 from typing import Any, Iterable
 
+import libipld
+
 from ..errors import ReaderError
 from .containers import DamagedArchive, FileSource, Source, open_source
 from .jsonfile import first_item
@@ -148,10 +150,6 @@ def _is_car(head: bytes) -> bool:
     header = head[pos:pos + length]
     if b"roots" not in header:
         return False
-    try:
-        import libipld
-    except ImportError:
-        return True  # looks like a CAR; reading it will say that libipld is needed
     try:
         decoded = libipld.decode_dag_cbor(header)
     except (ValueError, RecursionError):

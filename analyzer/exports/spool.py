@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
+import numpy as np
+
 from ..posts import Post
 
 if TYPE_CHECKING:
@@ -63,8 +65,6 @@ class PostSpool:
         self._block, self._pending = [], 0
 
     def __iter__(self) -> Iterator[Post]:
-        import numpy as np
-
         n = len(self._time)
         if not n:
             return

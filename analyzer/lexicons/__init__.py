@@ -8,6 +8,7 @@ lists with ``--lexicon my.toml`` without touching code.
 from __future__ import annotations
 
 import functools
+import importlib
 import tomllib
 from dataclasses import dataclass
 from importlib import resources
@@ -114,8 +115,6 @@ def other_languages() -> tuple[Lexicon, ...]:
     words that are spaCy stop words of a supported language but not among that language's
     own identification words are dropped, so that they never outvote it.
     """
-    import importlib
-
     common: set[str] = set()
     for code in available_languages():
         stop = importlib.import_module(f"spacy.lang.{code}.stop_words").STOP_WORDS
