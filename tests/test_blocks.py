@@ -1,5 +1,7 @@
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from analyzer.blocks import CharNgramCounts, SignalValues, WordNgramCounts, char_ngram_keys, is_count_signal
 from analyzer.features import parse_posts
@@ -80,3 +82,18 @@ def test_batch_char_text_equals_post_by_post():
     for texts in batches:
         assert _joined(texts) == "\x00".join(_norm_char_text(t) for t in texts)
     assert _joined(["Hi  @ana.b 2024!", ""]) == " hi @ 0000! \x00  "
+
+
+_CHAR_PIECES = ["a", "Z", "é", "9", "0", " ", "  ", "\t", "\n", "\u00a0", "\u2003", "/", "www.", "WWW.", "http://",
+                "https://x.co/", "ftp://", "bit.ly/3", "@", "@ana", ".", ":", "-", "_", "é.com/", "x.it/p", "😀", "\x1c"]
+
+
+@given(st.lists(st.lists(st.sampled_from(_CHAR_PIECES), max_size=12).map("".join), max_size=6))
+@settings(max_examples=300, deadline=None)
+def test_batch_char_text_equals_post_by_post_on_any_links_and_whitespace(texts):
+    """The batch looks for links only in chunks holding "/" or "www."; post by post, the
+    pattern runs over the whole text: both must give the same text."""
+    from analyzer.blocks import _joined, _norm_char_text
+
+    assert _joined(texts) == "\x00".join(_norm_char_text(t) for t in texts)
+    assert char_ngram_keys(texts, (2, 3))[4] == _joined(texts)
