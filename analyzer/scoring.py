@@ -29,10 +29,10 @@ from .persistence import Model, load_model
 from .posts import FUNCTIONS, NO_TEXT, media_rule
 from .readers import materialize
 from .signals import DIMENSIONS, SIGNAL_NAMES
-from .writers import encode_rows
+from .writers import encode_columns
 
 __all__ = [
-    "OUTPUT_COLUMNS", "RULE_SIGNAL", "ScoreJob", "ScoreOptions", "ScoredChunk", "batch_records", "chunks",
+    "OUTPUT_COLUMNS", "RULE_SIGNAL", "ScoreJob", "ScoreOptions", "ScoredChunk", "batch_columns", "chunks", "column_rows",
     "output_columns", "score", "score_chunk", "worker_model",
 ]
 
@@ -50,10 +50,35 @@ def output_columns(features: bool = False, signal_names: Iterable[str] = SIGNAL_
     return [*base, *(signal_names if features else ())]
 
 
-def chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
+def chunks(items: Iterable[Any], size: int, tail_parts: int = 1) -> Iterator[list[Any]]:
+    """Lists of ``size`` items in order. With ``tail_parts`` > 1 the last full list and
+    what follows it come as ``tail_parts`` near-equal smaller lists (one list is read
+    ahead to know which is last), so workers given the end of the input finish together
+    instead of one scoring a whole chunk while the others wait. A reading error is raised
+    after the lists read before it."""
     it = iter(items)
-    while chunk := list(itertools.islice(it, size)):
-        yield chunk
+    if tail_parts <= 1:
+        while chunk := list(itertools.islice(it, size)):
+            yield chunk
+        return
+    held: list[Any] = []
+    while True:
+        try:
+            chunk = list(itertools.islice(it, size))
+        except BaseException:
+            if held:
+                yield held
+            raise
+        if len(chunk) < size:  # the end: split what is held and this last part
+            rest = held + chunk
+            parts = min(tail_parts, len(rest))
+            bounds = [len(rest) * k // parts for k in range(parts + 1)] if parts else [0]
+            for lo, hi in zip(bounds, bounds[1:]):
+                yield rest[lo:hi]
+            return
+        if held:
+            yield held
+        held = chunk
 
 
 # the one entry of ``signals`` that explains a post labelled by rule (no words, only media)
@@ -67,66 +92,74 @@ def rule_explanation(post: Any, explanation: str) -> dict[str, Any]:
             "contribution": None, "text": explanation}
 
 
-def batch_records(batch: Batch, *, features: bool = False, text: bool = True) -> list[dict[str, Any]]:
-    """Output rows straight from a scored batch: no intermediate per-post objects.
+def batch_columns(batch: Batch, *, features: bool = False, text: bool = True) -> dict[str, list[Any]]:
+    """The output of a scored batch as columns (one list per output column, one value per
+    post, in ``output_columns`` order), built from the batch's arrays without a dict per
+    post: the CSV and Parquet encoders read columns, and building rows first cost as much
+    as encoding them.
 
     A post with media and no words gets the label and function of ``media_rule``, the
     flag ``no_text``, its explanation as the one entry of ``signals`` and no
     probability, confidence or dimension scores (None: nothing was estimated).
     """
-    n_ok = len(batch.ok)
-    cols = {
+    posts = batch.posts
+    n, ok = len(posts), batch.ok.tolist()
+    scored = {
         "label": batch.labels.tolist(),
         "p_networking": np.round(batch.p_networking, 6).tolist(),
         "confidence": np.round(np.maximum(batch.p_networking, 1 - batch.p_networking), 6).tolist(),
         "function": batch.functions(),
         "p_function": ([dict(zip(FUNCTIONS, r)) for r in np.round(batch.p_function, 6).tolist()]
-                       if batch.p_function is not None else [None] * n_ok),
+                       if batch.p_function is not None else [None] * len(ok)),
         **{d: np.round(batch.dims[:, k], 4).tolist() for k, d in enumerate(DIMENSIONS)},
         "words": np.round(batch.words, 4).tolist(),
         "intercept": np.round(batch.intercept, 4).tolist(),
     }
-    row_of = {int(i): r for r, i in enumerate(batch.ok.tolist())} if n_ok else {}
-    names = batch.featurizer.signal_names_
-    raw = batch.raw.tolist() if features else None
-    signals: list[list[dict[str, Any]]] = [[] for _ in range(n_ok)]
+    signals: list[list[dict[str, Any]]] = [[] for _ in ok]
     for row, (name, dim, v, c, t) in zip(batch.top_row.tolist(), batch.all_top_items()):
         signals[row].append({"name": name, "dimension": dim, "value": round(v, 6),
                              "contribution": round(c, 6), "text": t})
-    empty = {k: None for k in cols}
-    out = []
-    for i, post in enumerate(batch.posts):
-        rec: dict[str, Any] = {
-            "id": post.id,
-            **({"text": post.text} if text else {}),
-            "author": post.author,
-            "platform": post.platform,
-            "created_at": post.created_at.isoformat() if post.created_at else None,
-            "is_reply": post.meta.get("is_reply"),
-            "lang": batch.langs[i],
-        }
-        row = row_of.get(i)
-        flags = post.flags
-        if row is None:
-            rec.update(empty)
+    scored["signals"] = signals
+    if features:
+        scored.update(zip(batch.featurizer.signal_names_, batch.raw.T.tolist() if len(ok) else
+                          [[] for _ in batch.featurizer.signal_names_]))
+    flags = [list(p.flags) for p in posts]
+    if len(ok) < n:  # posts the model did not score: None, or the media rule's answer
+        for k, values in scored.items():
+            full: list[Any] = [None] * n
+            for row, i in enumerate(ok):
+                full[i] = values[row]
+            scored[k] = full
+        done = set(ok)
+        for i, post in enumerate(posts):
+            if i in done:
+                continue
             rule = media_rule(post)
             if rule is None:
-                rec["signals"] = []
+                scored["signals"][i] = []
             else:
-                rec["label"], rec["function"] = rule[0].value, rule[1]
-                rec["signals"] = [rule_explanation(post, rule[2])]
-                flags = (*flags, NO_TEXT)
-        else:
-            for k, v in cols.items():
-                rec[k] = v[row]
-            rec["signals"] = signals[row]
-        rec["status"] = post.status
-        rec["error"] = post.reason
-        rec["flags"] = list(flags)
-        if features:
-            rec.update(zip(names, raw[row]) if row is not None else ((n, None) for n in names))
-        out.append(rec)
-    return out
+                scored["label"][i], scored["function"][i] = rule[0].value, rule[1]
+                scored["signals"][i] = [rule_explanation(post, rule[2])]
+                flags[i].append(NO_TEXT)
+    out: dict[str, list[Any]] = {"id": [p.id for p in posts]}
+    if text:
+        out["text"] = [p.text for p in posts]
+    out.update(
+        author=[p.author for p in posts],
+        platform=[p.platform for p in posts],
+        created_at=[p.created_at.isoformat() if p.created_at else None for p in posts],
+        is_reply=[p.meta.get("is_reply") for p in posts],
+        lang=list(batch.langs),
+    )
+    columns = output_columns(features, batch.featurizer.signal_names_ if features else (), text)
+    fixed = {"status": [p.status for p in posts], "error": [p.reason for p in posts], "flags": flags}
+    return {c: out[c] if c in out else fixed[c] if c in fixed else scored[c] for c in columns}
+
+
+def column_rows(columns: dict[str, list[Any]]) -> list[dict[str, Any]]:
+    """The same output as one dict per post."""
+    names = list(columns)
+    return [dict(zip(names, values)) for values in zip(*columns.values())]
 
 
 @dataclass(frozen=True)
@@ -193,15 +226,15 @@ def worker_model(job: ScoreJob) -> Model:
 
 def score_chunk(model: Model, options: ScoreOptions, posts: list[Any]) -> ScoredChunk:
     """Score one chunk of posts (or raw rows from ``read_many(..., raw=True)``)."""
-    rows = batch_records(explain_batch(model.pipeline, materialize(posts), top_k=options.top_k,
-                                       function_head=model.function_head),
-                         features=options.features, text=options.text)
+    table = batch_columns(explain_batch(model.pipeline, materialize(posts), top_k=options.top_k,
+                                        function_head=model.function_head),
+                          features=options.features, text=options.text)
     counts = {"ok": 0, "empty": 0, "error": 0}
-    for r in rows:
-        counts[r["status"]] += 1
-    payload = rows if options.fmt is None else encode_rows(options.fmt, options.columns, rows,
-                                                           escape_formulas=options.escape_formulas)
-    return ScoredChunk(len(rows), payload, counts)
+    for status in table["status"]:
+        counts[status] += 1
+    payload = column_rows(table) if options.fmt is None else encode_columns(
+        options.fmt, options.columns, table, escape_formulas=options.escape_formulas)
+    return ScoredChunk(len(table["status"]), payload, counts)
 
 
 def score(posts: Iterable[Any], model: Model, options: ScoreOptions = ScoreOptions()) -> Iterator[ScoredChunk]:
@@ -258,7 +291,7 @@ def _score_in_workers(posts: Iterable[Any], model: Model, options: ScoreOptions)
     try:
         with ProcessPoolExecutor(workers, mp_context=context) as pool:
             pending: deque = deque()
-            source = chunks(posts, options.chunk_size)
+            source = chunks(posts, options.chunk_size, tail_parts=2 * workers)
             while True:
                 try:
                     chunk = next(source)

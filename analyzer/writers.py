@@ -96,7 +96,15 @@ def arrow_schema(columns: Sequence[str]):
 
 def encode_rows(fmt: str, columns: Sequence[str], rows: list[Mapping[str, Any]], *,
                 escape_formulas: bool = True) -> Any:
-    """Rows in their on-disk form: CSV or JSON Lines text, or an Arrow table.
+    """Rows (dicts) in their on-disk form; see ``encode_columns``."""
+    return encode_columns(fmt, columns, {c: [r.get(c) for r in rows] for c in columns}, len(rows),
+                          escape_formulas=escape_formulas)
+
+
+def encode_columns(fmt: str, columns: Sequence[str], table: Mapping[str, list[Any]], n_rows: int | None = None, *,
+                   escape_formulas: bool = True) -> Any:
+    """Rows given as columns (``table``: one list per column; a column it lacks is empty)
+    in their on-disk form: CSV or JSON Lines text, or an Arrow table.
 
     A pure function, so scoring workers can encode their own chunks and the
     writing process only appends. In CSV, text cells starting with ``=``, ``+``,
@@ -105,18 +113,23 @@ def encode_rows(fmt: str, columns: Sequence[str], rows: list[Mapping[str, Any]],
     them; numbers (``-0.5``) are left as they are. ``flags`` is a list in JSON Lines and
     Parquet and its names joined by commas in CSV (``truncated,invalid_utf8``, empty for none).
     """
+    if n_rows is None:
+        n_rows = len(next(iter(table.values()))) if table else 0
+    none = [None] * n_rows
+    cols = [table.get(c, none) for c in columns]
     if fmt == "jsonl":
         encode = _JSON_LINE.encode
-        return "".join([encode({c: r.get(c) for c in columns}) + "\n" for r in rows])
+        names = list(columns)
+        return "".join([encode(dict(zip(names, values))) + "\n" for values in zip(*cols)])
     if fmt == "csv":
         buf = io.StringIO()
-        cells = [[_csv_flags(r.get(c)) for r in rows] if c == "flags"
-                 else _csv_column([r.get(c) for r in rows], escape_formulas) for c in columns]
+        cells = [[_csv_flags(v) for v in values] if c == "flags" else _csv_column(values, escape_formulas)
+                 for c, values in zip(columns, cols)]
         csv.writer(buf).writerows(zip(*cells))
         return buf.getvalue()
     import pyarrow as pa
 
-    return pa.Table.from_pylist([{c: r.get(c) for c in columns} for r in rows], schema=arrow_schema(columns))
+    return pa.Table.from_pydict(dict(zip(columns, cols)), schema=arrow_schema(columns))
 
 
 class RowWriter:

@@ -1062,3 +1062,51 @@ def test_csv_rows_in_equal_rows_out_and_every_failed_row_says_why(model_dir, tmp
             assert "extra_fields" in row["flags"]
         if row["status"] != "ok":
             assert row["error"], row
+
+
+@pytest.mark.parametrize("raised, code", [(SystemExit(0), 0), (SystemExit(None), 0), (SystemExit(2), 2),
+                                          (SystemExit("bad model"), 1), (None, 0)])
+def test_main_ends_the_process_with_the_commands_exit_code(monkeypatch, capsys, raised, code):
+    """main() skips the interpreter's teardown (os._exit) but keeps the exit code, runs the
+    exit handlers and flushes both streams first."""
+    import atexit
+
+    import analyzer.cli as cli
+
+    def command():
+        print("done")
+        if raised is not None:
+            raise raised
+
+    class Exited(Exception):
+        pass
+
+    def fake_exit(n):
+        raise Exited(n)
+
+    ran = []
+    monkeypatch.setattr(cli, "app", command)
+    monkeypatch.setattr(cli.os, "_exit", fake_exit)
+    monkeypatch.setattr(atexit, "_run_exitfuncs", lambda: ran.append(True))
+    monkeypatch.setattr(cli.signal, "signal", lambda *a: None)
+    with pytest.raises(Exited) as stop:
+        cli.main()
+    assert stop.value.args == (code,)
+    assert ran == [True]
+    out = capsys.readouterr()
+    assert out.out == "done\n"
+    assert out.err == ("bad model\n" if code == 1 else "")
+
+
+def test_score_process_exit_codes_and_complete_output(tmp_path):
+    import subprocess
+    import sys
+
+    ok = subprocess.run([sys.executable, "-m", "analyzer", "check", "¿Alguien probó las zapatillas nuevas?",
+                         "--format", "json"], capture_output=True, text=True)
+    assert ok.returncode == 0 and json.loads(ok.stdout)["label"] == "networking"
+    usage = subprocess.run([sys.executable, "-m", "analyzer", "check", "--bogus"], capture_output=True, text=True)
+    assert usage.returncode == 2 and "No such option: --bogus" in usage.stderr
+    missing = subprocess.run([sys.executable, "-m", "analyzer", "score", str(tmp_path / "none.csv"), "-o",
+                              str(tmp_path / "out.csv")], capture_output=True, text=True)
+    assert missing.returncode == 1 and missing.stderr.endswith("none.csv: file not found\n")

@@ -3,6 +3,8 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from analyzer.posts import MAX_CHARS, Post, normalize_text
 from analyzer.persistence import Model
@@ -58,6 +60,30 @@ def test_output_columns():
 def test_chunks():
     assert list(chunks(range(5), 2)) == [[0, 1], [2, 3], [4]]
     assert list(chunks([], 3)) == []
+    # the last full chunk and the rest are split for the workers that finish the input
+    assert list(chunks(range(10), 4, tail_parts=2)) == [[0, 1, 2, 3], [4, 5, 6], [7, 8, 9]]
+    assert list(chunks(range(8), 4, tail_parts=4)) == [[0, 1, 2, 3], [4], [5], [6], [7]]
+    assert list(chunks(range(3), 4, tail_parts=4)) == [[0], [1], [2]]
+    assert list(chunks([], 4, tail_parts=4)) == []
+
+
+@given(st.integers(0, 60), st.integers(1, 9), st.integers(1, 6))
+def test_chunks_keep_every_item_in_order(n, size, parts):
+    out = list(chunks(range(n), size, tail_parts=parts))
+    assert [x for c in out for x in c] == list(range(n))
+    assert all(0 < len(c) <= size for c in out)
+
+
+def test_chunks_read_before_a_reading_error_come_out_first():
+    def rows():
+        yield from range(5)
+        raise OSError("disk gone")
+
+    got = []
+    with pytest.raises(OSError):
+        for c in chunks(rows(), 2, tail_parts=4):
+            got.append(c)
+    assert got == [[0, 1], [2, 3]]
 
 
 def test_chunking_does_not_change_results(trained):
@@ -74,8 +100,6 @@ import csv as _csv  # noqa: E402
 import io as _io  # noqa: E402
 import json as _json  # noqa: E402
 
-from hypothesis import HealthCheck, given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
 
 from analyzer.readers import read_posts  # noqa: E402
 
@@ -176,7 +200,9 @@ def test_worker_paths_fork_and_spawn_give_the_same_output(model_dir, monkeypatch
     forked = [p for _, p, _ in score(posts, model, replace(options, workers=2))]
     monkeypatch.setattr(multiprocessing, "get_all_start_methods", lambda: ["spawn"])
     pooled = [p for _, p, _ in score(posts, model, replace(options, workers=2))]
-    assert one == forked == pooled
+    # workers get the end of the input in smaller chunks (chunks' tail_parts): the output is the same
+    assert len(one) == 8 and len(forked) == len(pooled) == 10
+    assert "".join(one) == "".join(forked) == "".join(pooled)
 
 
 def test_media_without_words_is_labelled_by_rule_without_a_probability(trained):

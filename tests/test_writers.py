@@ -137,3 +137,24 @@ def test_failed_run_removes_the_folders_it_made(tmp_path):
             raise RuntimeError("input failed")
     assert [p.name for p in tmp_path.iterdir()] == ["kept"]
     assert list((tmp_path / "kept").iterdir()) == []
+
+
+def test_columns_encode_as_the_same_rows_in_every_format():
+    from analyzer.writers import encode_columns, encode_rows
+
+    columns = ["id", "text", "p_networking", "signals", "flags", "missing"]
+    rows = [{"id": "en1", "text": "Anyone tried the new trail shoes?", "p_networking": 0.912345,
+             "signals": [{"name": "style__n_questions", "dimension": "style", "value": 1.0,
+                          "contribution": 0.5, "text": "asks a question"}], "flags": []},
+            {"id": "es1", "text": "=¡Oferta! 30% hoy", "p_networking": None, "signals": [], "flags": ["no_text"]},
+            {"id": "it1", "text": "Forza ragazzi 💙", "p_networking": 0.5, "signals": [], "flags": ["truncated", "x"]}]
+    table = {c: [r.get(c) for r in rows] for c in columns if c != "missing"}
+    csv_text = encode_columns("csv", columns, table)
+    assert csv_text == encode_rows("csv", columns, rows)
+    assert csv_text.splitlines()[1] == "es1,'=¡Oferta! 30% hoy,,[],no_text,"
+    assert encode_columns("jsonl", columns, table) == encode_rows("jsonl", columns, rows)
+    assert encode_columns("jsonl", columns, table).splitlines()[2] == (
+        '{"id": "it1", "text": "Forza ragazzi 💙", "p_networking": 0.5, "signals": [], '
+        '"flags": ["truncated", "x"], "missing": null}')
+    assert encode_columns("parquet", columns, table).equals(encode_rows("parquet", columns, rows))
+    assert encode_columns("csv", columns, {c: [] for c in columns}) == ""
