@@ -227,8 +227,11 @@ def explain_batch(model: Pipeline, posts: Iterable[Post], *, top_k: int = 5,
 
 def _top_k_positions(indptr: np.ndarray, values: np.ndarray, k: int) -> np.ndarray:
     """Positions (into a CSR data array) of each row's k largest non-zero |values|,
-    ordered by row, then by decreasing size; vectorised over a padded matrix of -|value|
-    (padding +1, so it sorts last and is never kept)."""
+    ordered by row, then by decreasing size, equal sizes in column order: a row's choice
+    depends on that row alone, never on the rows it was scored with (argpartition alone
+    broke ties by where the values sat in the padded batch, so a post's fifth signal could
+    change with its chunk). Vectorised over a padded matrix of -|value| (padding +1, so it
+    sorts last and is never kept)."""
     n_rows = len(indptr) - 1
     counts = np.diff(indptr)
     if k <= 0 or n_rows == 0 or not counts.any():
@@ -238,7 +241,20 @@ def _top_k_positions(indptr: np.ndarray, values: np.ndarray, k: int) -> np.ndarr
     row_of = np.repeat(np.arange(n_rows), counts)
     neg[row_of, np.arange(len(values)) - indptr[row_of]] = -np.abs(values)
     kk = min(k, width)
-    part = np.argpartition(neg, kk - 1, axis=1)[:, :kk] if kk < width else np.tile(np.arange(width), (n_rows, 1))
+    if kk < width:
+        # the kk-th smallest of each row; everything below it is in, and of the entries
+        # equal to it the first ones (in column order) fill the remaining places
+        kth = np.partition(neg, kk - 1, axis=1)[:, kk - 1:kk]
+        chosen = neg <= kth
+        over = np.flatnonzero(chosen.sum(axis=1) > kk)  # rows with ties at the kk-th place
+        if len(over):
+            sub, t = neg[over], kth[over]
+            tied = sub == t
+            need = kk - (sub < t).sum(axis=1, keepdims=True)
+            chosen[over] = (sub < t) | (tied & (np.cumsum(tied, axis=1) <= need))
+        part = np.nonzero(chosen)[1].reshape(n_rows, kk)  # column order within each row
+    else:
+        part = np.tile(np.arange(width), (n_rows, 1))
     part_neg = np.take_along_axis(neg, part, axis=1)
     order = np.argsort(part_neg, axis=1, kind="stable")
     part = np.take_along_axis(part, order, axis=1)

@@ -1,5 +1,7 @@
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from analyzer.explain import dimension_matrix, global_weights, predict_posts
 from analyzer.posts import Post
@@ -83,3 +85,27 @@ def test_predict_posts_labels_media_without_words_by_rule(trained):
         ("networking", "community", None, None, "ok"),
         (None, None, None, None, "empty"),
     ]
+
+
+def test_top_k_ties_go_in_column_order_whatever_the_other_rows():
+    from analyzer.explain import _top_k_positions
+
+    # row 0: three equal sizes and a larger one; row 1 is long, so row 0 is padded wide
+    alone = _top_k_positions(np.array([0, 4]), np.array([0.2, -0.2, 0.5, 0.2]), 2)
+    assert alone.tolist() == [2, 0]
+    values = np.array([0.2, -0.2, 0.5, 0.2, *np.linspace(0.01, 0.09, 9)])
+    assert _top_k_positions(np.array([0, 4, 13]), values, 2).tolist() == [2, 0, 12, 11]
+    assert _top_k_positions(np.array([0, 4, 13]), values, 3).tolist() == [2, 0, 1, 12, 11, 10]
+
+
+@given(st.lists(st.lists(st.sampled_from([0.0, 0.1, -0.1, 0.3, -0.7, 0.3]), max_size=12), min_size=1, max_size=6),
+       st.integers(1, 6))
+def test_top_k_is_each_rows_largest_sizes_first_ties_by_column(rows, k):
+    from analyzer.explain import _top_k_positions
+
+    indptr = np.concatenate(([0], np.cumsum([len(r) for r in rows]))).astype(np.int64)
+    values = np.array([v for r in rows for v in r], dtype=float)
+    expected = []
+    for lo, hi in zip(indptr[:-1], indptr[1:]):
+        expected += sorted((p for p in range(lo, hi) if values[p] != 0), key=lambda p: (-abs(values[p]), p))[:k]
+    assert _top_k_positions(indptr, values, k).tolist() == expected
