@@ -29,7 +29,7 @@ from .persistence import Model, load_model
 from .posts import FUNCTIONS, NO_TEXT, media_rule
 from .readers import materialize
 from .signals import DIMENSIONS, SIGNAL_NAMES
-from .writers import encode_columns
+from .writers import column_rows, encode_columns
 
 __all__ = [
     "OUTPUT_COLUMNS", "RULE_SIGNAL", "ScoreJob", "ScoreOptions", "ScoredChunk", "batch_columns", "chunks", "column_rows",
@@ -72,7 +72,7 @@ def chunks(items: Iterable[Any], size: int, tail_parts: int = 1) -> Iterator[lis
         if len(chunk) < size:  # the end: split what is held and this last part
             rest = held + chunk
             parts = min(tail_parts, len(rest))
-            bounds = [len(rest) * k // parts for k in range(parts + 1)] if parts else [0]
+            bounds = [len(rest) * k // parts for k in range(parts + 1)] if rest else []
             for lo, hi in zip(bounds, bounds[1:]):
                 yield rest[lo:hi]
             return
@@ -154,12 +154,6 @@ def batch_columns(batch: Batch, *, features: bool = False, text: bool = True) ->
     columns = output_columns(features, batch.featurizer.signal_names_ if features else (), text)
     fixed = {"status": [p.status for p in posts], "error": [p.reason for p in posts], "flags": flags}
     return {c: out[c] if c in out else fixed[c] if c in fixed else scored[c] for c in columns}
-
-
-def column_rows(columns: dict[str, list[Any]]) -> list[dict[str, Any]]:
-    """The same output as one dict per post."""
-    names = list(columns)
-    return [dict(zip(names, values)) for values in zip(*columns.values())]
 
 
 @dataclass(frozen=True)

@@ -101,6 +101,12 @@ def encode_rows(fmt: str, columns: Sequence[str], rows: list[Mapping[str, Any]],
                           escape_formulas=escape_formulas)
 
 
+def column_rows(table: Mapping[str, list[Any]]) -> list[dict[str, Any]]:
+    """Columns (one list per column) as one dict per row."""
+    names = list(table)
+    return [dict(zip(names, values)) for values in zip(*table.values())]
+
+
 def encode_columns(fmt: str, columns: Sequence[str], table: Mapping[str, list[Any]], n_rows: int | None = None, *,
                    escape_formulas: bool = True) -> Any:
     """Rows given as columns (``table``: one list per column; a column it lacks is empty)
@@ -119,8 +125,7 @@ def encode_columns(fmt: str, columns: Sequence[str], table: Mapping[str, list[An
     cols = [table.get(c, none) for c in columns]
     if fmt == "jsonl":
         encode = _JSON_LINE.encode
-        names = list(columns)
-        return "".join([encode(dict(zip(names, values))) + "\n" for values in zip(*cols)])
+        return "".join([encode(row) + "\n" for row in column_rows(dict(zip(columns, cols)))])
     if fmt == "csv":
         buf = io.StringIO()
         cells = [[_csv_flags(v) for v in values] if c == "flags" else _csv_column(values, escape_formulas)
