@@ -15,6 +15,7 @@ import json
 import multiprocessing as mp
 import threading
 from collections import deque
+from contextlib import contextmanager
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -234,12 +235,29 @@ def score_chunk(model: Model, options: ScoreOptions, posts: list[Any]) -> Scored
 def score(posts: Iterable[Any], model: Model, options: ScoreOptions = ScoreOptions()) -> Iterator[ScoredChunk]:
     """Score posts chunk by chunk, in input order, in this process or in ``options.workers``
     worker processes (see ``_score_in_workers``)."""
-    with single_threaded_blas():
+    with single_threaded_blas(), long_lived_frozen():
         if options.workers <= 1:
             for chunk in chunks(posts, options.chunk_size):
                 yield score_chunk(model, options, chunk)
         else:
             yield from _score_in_workers(posts, model, options)
+
+
+@contextmanager
+def long_lived_frozen() -> Iterator[None]:
+    """The objects alive when scoring starts (the model, the spaCy vocabulary, every module)
+    moved out of the garbage collector's generations for the run, as ``gc.freeze`` is
+    meant for; forked workers inherit this. Each full collection otherwise walks them all
+    again: measured 2026-12-07, 40k real-looking posts, 1 worker, the collector's time
+    0.54-0.69 s of which full collections 0.41-0.50 s, against 0.33-0.40 s and 0.18-0.22 s.
+    A heap someone else froze stays frozen."""
+    ours = gc.get_freeze_count() == 0
+    gc.freeze()
+    try:
+        yield
+    finally:
+        if ours:
+            gc.unfreeze()
 
 
 def single_threaded_blas():
@@ -277,7 +295,6 @@ def _score_in_workers(posts: Iterable[Any], model: Model, options: ScoreOptions)
     if "fork" in mp.get_all_start_methods():
         context, submit = mp.get_context("fork"), _score_forked
         _FORKED.update(model=model, options=options)
-        gc.freeze()  # objects shared with the forked workers stay out of their collector
     else:
         job = ScoreJob.for_model(model, options)
         context, submit = mp.get_context("spawn"), functools.partial(_score_spawned, job)
@@ -305,6 +322,4 @@ def _score_in_workers(posts: Iterable[Any], model: Model, options: ScoreOptions)
         raise WorkerError(f"a worker process stopped unexpectedly (of {workers}); nothing was written for "
                           "the rows it held: run again, or with --workers 1") from None
     finally:
-        if _FORKED:
-            gc.unfreeze()
-            _FORKED.clear()
+        _FORKED.clear()

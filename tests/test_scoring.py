@@ -274,3 +274,26 @@ def test_workers_make_the_model_with_the_same_overrides(model_dir):
     features = worker_model(job).pipeline.named_steps["features"]
     assert (features.lang, features.extra_cues) == ("it", {"it": {"thanks": ["grazie mille"]}})
     assert worker_model(job) is worker_model(job)  # loaded once, then reused
+
+
+def test_scoring_freezes_the_heap_for_the_run_and_leaves_a_foreign_freeze_alone(trained):
+    import gc
+
+    from analyzer.scoring import long_lived_frozen
+
+    posts = [Post(id=str(i), text=t) for i, t in enumerate(["Che ne pensate?", "New menu out now, link in bio"])]
+    gc.unfreeze()  # an in-process worker_model of an earlier test may have frozen it
+    model = Model(pipeline=trained.model, meta={}, path=Path("."))
+    during = []
+    for _ in score(posts, model):
+        during.append(gc.get_freeze_count())
+    assert during and all(n > 0 for n in during)
+    assert gc.get_freeze_count() == 0  # unfrozen when the run ends
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        with long_lived_frozen():
+            pass
+        assert gc.get_freeze_count() >= frozen  # someone else's freeze is not undone
+    finally:
+        gc.unfreeze()
