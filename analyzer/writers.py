@@ -19,7 +19,7 @@ from typing import IO, Any, Iterable, Mapping, Sequence
 from .errors import UsageError
 from .files import OutputExistsError, check_overwrite, check_writable, format_from_name, publish, share_mode
 
-__all__ = ["OUTPUT_FORMATS", "OutputExistsError", "RowWriter", "neutralise_formula", "output_format", "open_writer"]
+__all__ = ["OUTPUT_FORMATS", "OutputExistsError", "RowWriter", "json_text", "neutralise_formula", "output_format", "open_writer"]
 
 OUTPUT_FORMATS = ("csv", "jsonl", "parquet")
 _BY_SUFFIX = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl",
@@ -47,6 +47,11 @@ def neutralise_formula(value: str) -> str:
 # json.dumps(..., ensure_ascii=False) builds a new encoder per call; one is enough
 _JSON = json.JSONEncoder(ensure_ascii=False)
 _JSON_LINE = json.JSONEncoder(ensure_ascii=False, default=str)
+
+
+def json_text(value: Any) -> str:
+    """A list, dict or string as the JSON text of a CSV cell (``signals``, ``p_function``)."""
+    return _JSON.encode(value)
 
 
 def _cell(value: Any, escape_formulas: bool = True) -> Any:
