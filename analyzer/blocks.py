@@ -96,13 +96,17 @@ def _windows(seq: np.ndarray, doc: np.ndarray, ngram_range: tuple[int, int], val
     range) that ``valid(n, starts)`` accepts."""
     out_doc, out_key, out_start, out_n = [], [], [], []
     lo, hi = ngram_range
-    for n in range(lo, hi + 1):
-        m = len(seq) - n + 1
-        if m <= 0:
+    # a window's key is ((s0 + n) * MIX + s1) * MIX ... + s(n-1), modulo 2**64: the same
+    # sum without the size (``base``, grown from the windows one item shorter) plus
+    # n * MIX**(n-1), so each size costs one multiply-add over the batch, not n - 1
+    base = seq
+    for n in range(1, hi + 1):
+        m = max(len(seq) - n + 1, 0)
+        if n > 1:
+            base = base[:m] * _MIX + seq[n - 1:n - 1 + m]
+        if n < lo or m == 0:
             continue
-        key = seq[:m] + np.uint64(n)
-        for k in range(1, n):
-            key = key * _MIX + seq[k:k + m]
+        key = base + np.uint64(n * pow(int(_MIX), n - 1, 1 << 64) % (1 << 64))
         idx = np.flatnonzero(valid(n, np.arange(m)))
         out_doc.append(doc[idx])
         out_key.append(key[idx])

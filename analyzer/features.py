@@ -175,7 +175,10 @@ class PostFeaturizer(TransformerMixin, BaseEstimator):
             return sp.csr_matrix((0, self.n_features_out_))
         out = sp.csr_matrix(self.union_.transform(parsed))
         if self.evidence_prior:
-            out = sp.csr_matrix(sp.diags(self.evidence_scale(parsed)) @ out)
+            # each row times its scale, as diags(scale) @ out gives it (products that come
+            # out zero are dropped there too), without a sparse product and its re-sorting
+            out.data *= np.repeat(self.evidence_scale(parsed), np.diff(out.indptr))
+            out.eliminate_zeros()
         out.sort_indices()
         return out
 

@@ -121,13 +121,14 @@ def batch_columns(batch: Batch, *, features: bool = False, text: bool = True,
         "intercept": np.round(batch.intercept, 4).tolist(),
     }
     p_function = np.round(batch.p_function, 6).tolist() if batch.p_function is not None else None
-    items = [(name, dim, round(v, 6), round(c, 6), t) for name, dim, v, c, t in batch.all_top_items()]
+    items = batch.all_top_items()
     cells = _json_cells(batch.top_row.tolist(), items, p_function, len(ok)) if json_cells else None
     if cells is None:
         json_cells = False
         signals: list[Any] = [[] for _ in ok]
         for row, (name, dim, v, c, t) in zip(batch.top_row.tolist(), items):
-            signals[row].append({"name": name, "dimension": dim, "value": v, "contribution": c, "text": t})
+            signals[row].append({"name": name, "dimension": dim, "value": round(v, 6),
+                                 "contribution": round(c, 6), "text": t})
         scored["signals"] = signals
         scored["p_function"] = ([dict(zip(FUNCTIONS, r)) for r in p_function]
                                 if p_function is not None else [None] * len(ok))
@@ -168,6 +169,14 @@ def batch_columns(batch: Batch, *, features: bool = False, text: bool = True,
     return {c: out[c] if c in out else fixed[c] if c in fixed else scored[c] for c in columns}
 
 
+class _JSONStrings(dict):
+    """The JSON text of each string met, made on first use."""
+
+    def __missing__(self, value: str) -> str:
+        out = self[value] = json_text(value)
+        return out
+
+
 def _json_cells(top_row: list[int], items: list[tuple[str, str, float, float, str]],
                 p_function: list[list[float]] | None, n: int) -> tuple[list[str], list[Any]] | None:
     """The ``signals`` and ``p_function`` cells of ``n`` rows as JSON text, the same
@@ -180,18 +189,11 @@ def _json_cells(top_row: list[int], items: list[tuple[str, str, float, float, st
         numbers += [v for row in p_function for v in row]
     if not all(map(math.isfinite, numbers)):
         return None
-    strings: dict[str, str] = {}  # the JSON text of each name, dimension and text met
-
-    def string(value: str) -> str:
-        out = strings.get(value)
-        if out is None:
-            out = strings[value] = json_text(value)
-        return out
-
+    s = _JSONStrings()
     parts: list[list[str]] = [[] for _ in range(n)]
     for row, (name, dim, v, c, t) in zip(top_row, items):
-        parts[row].append(f'{{"name": {string(name)}, "dimension": {string(dim)}, "value": {v!r}, '
-                          f'"contribution": {c!r}, "text": {string(t)}}}')
+        parts[row].append(f'{{"name": {s[name]}, "dimension": {s[dim]}, "value": {round(v, 6)!r}, '
+                          f'"contribution": {round(c, 6)!r}, "text": {s[t]}}}')
     signals = ["[" + ", ".join(p) + "]" for p in parts]
     if p_function is None:
         return signals, [None] * n

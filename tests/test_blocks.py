@@ -97,3 +97,22 @@ def test_batch_char_text_equals_post_by_post_on_any_links_and_whitespace(texts):
 
     assert _joined(texts) == "\x00".join(_norm_char_text(t) for t in texts)
     assert char_ngram_keys(texts, (2, 3))[4] == _joined(texts)
+
+
+@given(st.lists(st.integers(0, 0x10FFFF), max_size=12), st.integers(1, 6), st.integers(0, 5))
+def test_window_keys_are_the_spelled_out_hash(items, lo, extra):
+    """Each window's key is ((s0 + n) * MIX + s1) * MIX ... + s(n-1) modulo 2**64, whatever
+    way it is computed: the keys of a saved vocabulary depend on it."""
+    from analyzer.blocks import _MIX, _windows
+
+    seq = np.array(items, dtype=np.uint64)
+    hi = lo + extra
+    _, keys, starts, sizes = _windows(seq, np.zeros(len(seq), np.int64), (lo, hi), lambda n, i: np.ones(len(i), bool))
+    expected = []
+    for n in range(lo, hi + 1):
+        for i in range(len(items) - n + 1):
+            key = items[i] + n
+            for k in range(1, n):
+                key = (key * int(_MIX) + items[i + k]) % (1 << 64)
+            expected.append((key, i, n))
+    assert list(zip(keys.tolist(), starts.tolist(), sizes.tolist())) == expected

@@ -109,3 +109,17 @@ def test_top_k_is_each_rows_largest_sizes_first_ties_by_column(rows, k):
     for lo, hi in zip(indptr[:-1], indptr[1:]):
         expected += sorted((p for p in range(lo, hi) if values[p] != 0), key=lambda p: (-abs(values[p]), p))[:k]
     assert _top_k_positions(indptr, values, k).tolist() == expected
+
+
+@given(st.lists(st.integers(0, 70), min_size=1, max_size=40), st.integers(1, 6), st.integers(0, 2**32 - 1))
+def test_top_k_of_rows_of_very_different_lengths(lengths, k, seed):
+    """Rows are taken in groups of similar length; the answer is the one of each row alone."""
+    from analyzer.explain import _top_k_positions
+
+    rng = np.random.default_rng(seed)
+    indptr = np.concatenate(([0], np.cumsum(lengths))).astype(np.int64)
+    values = rng.choice([0.0, 0.1, -0.1, 0.25, -0.5, 0.5, 1.5], size=int(indptr[-1]))
+    expected = []
+    for lo, hi in zip(indptr[:-1].tolist(), indptr[1:].tolist()):
+        expected += sorted((p for p in range(lo, hi) if values[p] != 0), key=lambda p: (-abs(values[p]), p))[:k]
+    assert _top_k_positions(indptr, values, k).tolist() == expected

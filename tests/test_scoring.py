@@ -297,3 +297,38 @@ def test_scoring_freezes_the_heap_for_the_run_and_leaves_a_foreign_freeze_alone(
         assert gc.get_freeze_count() >= frozen  # someone else's freeze is not undone
     finally:
         gc.unfreeze()
+
+
+def test_csv_json_cells_are_the_json_of_the_signal_dicts_in_three_languages(trained):
+    """CSV's signals and p_function cells, written from format strings, are character for
+    character what the JSON encoder makes of the dicts (rule, empty and scored rows)."""
+    from analyzer.explain import explain_batch
+    from analyzer.scoring import batch_columns
+    from analyzer.writers import json_text
+
+    posts = [Post(id="en", text='Any tips for "Lisbon"? \\ back in 2 days 🙏', lang="en"),
+             Post(id="es", text="¡Últimas horas! 30% de descuento, link en bio 👉 #rebajas", lang="es"),
+             Post(id="it", text="Forza ragazzi, domani si vince! Siamo tutti con voi 💙", lang="it"),
+             Post(id="photo", text="", meta={"is_reply": False, "media_count": 2}),
+             Post(id="none", text="")]
+    batch = explain_batch(trained.model, posts, function_head=trained.function_head)
+    as_dicts = batch_columns(batch)
+    as_json = batch_columns(batch, json_cells=True)
+    assert as_json["signals"] == [json_text(s) for s in as_dicts["signals"]]
+    assert as_json["p_function"] == [None if p is None else json_text(p) for p in as_dicts["p_function"]]
+    assert as_json["signals"][4] == "[]" and as_json["p_function"][3:] == [None, None]
+    assert '"contribution": null' in as_json["signals"][3]
+    assert {c: v for c, v in as_json.items() if c not in ("signals", "p_function")} == {
+        c: v for c, v in as_dicts.items() if c not in ("signals", "p_function")}
+
+
+def test_json_cells_leave_non_finite_numbers_to_the_encoder():
+    from analyzer.scoring import _json_cells
+
+    item = ("style__n_words", "style", 2.0, 0.5, 'writes "2" words')
+    assert _json_cells([0], [item], [[0.25, 0.25, 0.5]], 1) == (
+        ['[{"name": "style__n_words", "dimension": "style", "value": 2.0, "contribution": 0.5, '
+         '"text": "writes \\"2\\" words"}]'],
+        ['{"information": 0.25, "action": 0.25, "community": 0.5}'])
+    assert _json_cells([0], [(*item[:3], float("nan"), item[4])], None, 1) is None
+    assert _json_cells([0], [item], [[float("inf"), 0.0, 0.5]], 1) is None
